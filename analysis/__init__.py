@@ -1,0 +1,62 @@
+"""Group proposals into draft strategy sections: pure pandas/scikit-learn, no Flask.
+
+Public API
+----------
+``cluster_proposals(frame, *, k=None, previous=None, random_state=0, group_col=None,
+text_col='text', id_col='id', votes_col='votes') -> ClusteringResult``
+    ``frame`` has at least ``id`` and ``text`` (joining title and body is the caller's job),
+    optionally ``votes`` and a group column (e.g. track; sections are then formed inside each
+    group). Returns a :class:`ClusteringResult` with
+
+    * ``assignments``: one row per input row, in input order — ``id, section, section_title,
+      group, is_representative, rank_in_section`` (by votes desc, then closeness to the
+      section centre), ``score`` (cosine similarity to the section centre);
+    * ``sections``: ``section, group, title, key_terms (list[str]), size,
+      representative_ids (list), votes_total, locked, is_other``;
+    * ``duplicates``: near-duplicate pairs ``id_a, id_b, similarity``;
+    * ``log``: human-readable messages (Russian): chosen k and why, what went to «Прочее» and why.
+
+    Section ids are positive ints, unique across groups, and stay the same across re-runs
+    (see *previous* below). Texts that cannot be grouped (empty; only stop words, digits,
+    links or emoji) go to a section titled «Прочее» per group. Bad texts never raise; only a
+    missing id/text column raises ``ValueError``. Deterministic for a given ``random_state``.
+
+``find_duplicates(frame, threshold=0.8, text_col='text', id_col='id') -> DataFrame``
+    Pairs ``id_a, id_b, similarity`` with character 3–5-gram TF-IDF cosine >= threshold.
+
+``most_similar(query, frame, top_n=5, text_col='text', id_col='id', min_similarity=0.2)``
+    ``DataFrame[id, similarity]`` of the texts most similar to ``query`` (milliseconds for a
+    few hundred rows: live hints while typing, moderation queue).
+
+The previous run (``previous=`` / ``--previous PREV.csv``)
+---------------------------------------------------------
+A table with one row per previously grouped text: ``id, section, section_title`` (the
+``assignments`` / CLI output is fine as it is) and optional columns
+
+* ``locked`` (section level, 1/0, true/false): if any row of a section has it, the section is
+  locked: it keeps exactly its previous members that are still present, and its title; new
+  texts never join it.
+* ``pinned`` (row level, 1/0): the text stays in its previous section whatever the clustering
+  says.
+
+Other texts are re-clustered with KMeans seeded at the previous sections' centres, and the new
+clusters are matched to previous sections by maximum overlap of members (Hungarian
+assignment): a matched cluster keeps the previous id and title. k stays the previous number of
+unlocked sections unless ``k`` is given or at least 30% of the free texts are new (then k is
+chosen again, never below the previous one). Unmatched clusters get new ids above the previous
+maximum. Previous sections that lost all members disappear.
+
+Method
+------
+normalise (case, ё→е, links, numbers) → tokenise → pymorphy3 lemmas (Snowball stems for
+English/German, language detected per text) → stop words (``stop-words`` + domain list) →
+sublinear lemma TF-IDF with bigrams + ``char_wb`` 3–5-gram TF-IDF → LSA (100) → append mean
+navec word vectors when the ``natasha`` wheel is installed → L2 → KMeans (k given, or chosen by
+cosine silhouette + stability across k in 2..min(15, n-1)) → c-TF-IDF key terms → pymorphy3
+nominative titles → representatives closest to the centre.
+"""
+
+from .duplicates import find_duplicates, most_similar
+from .pipeline import ClusteringResult, cluster_proposals
+
+__all__ = ["ClusteringResult", "cluster_proposals", "find_duplicates", "most_similar"]
