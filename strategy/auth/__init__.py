@@ -1,0 +1,4 @@
+"""The auth domain; its routes are imported by create_app() to avoid import cycles."""
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)

@@ -1,0 +1,32 @@
+"""Join, return and sign-in forms."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+REQUIRED = _l("Заполните это поле.")
+
+
+class JoinForm(FlaskForm):
+    event_code = StringField(_l("Код мероприятия"),
+                             validators=[DataRequired(REQUIRED), Length(max=20)])
+    display_name = StringField(_l("Как вас представить (имя и фамилия)"), validators=[
+        DataRequired(REQUIRED), Length(min=2, max=80, message=_l("От 2 до 80 символов."))])
+    library = StringField(_l("Библиотека"), validators=[
+        DataRequired(REQUIRED), Length(max=200, message=_l("Не больше 200 символов."))])
+    municipality = StringField(_l("Муниципальное образование"), validators=[
+        DataRequired(REQUIRED), Length(max=120, message=_l("Не больше 120 символов."))])
+    consent_public_affiliation = BooleanField(
+        _l("Показывать мою библиотеку и муниципалитет рядом с моими предложениями и в "
+           "итоговом документе"), default=True)
+
+
+class ReturnForm(FlaskForm):
+    code = StringField(_l("Персональный код"), validators=[DataRequired(REQUIRED),
+                                                            Length(max=40)])
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Электронная почта"), validators=[
+        DataRequired(REQUIRED), Email(message=_l("Введите адрес почты.")), Length(max=254)])
+    password = PasswordField(_l("Пароль"), validators=[DataRequired(REQUIRED), Length(max=200)])

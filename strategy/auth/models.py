@@ -1,0 +1,166 @@
+"""Users, roles, personal return codes and invitations."""
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING, Optional
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy import orm
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from strategy.core.db import TimestampMixin, utcnow
+from strategy.extensions import db, login_manager
+
+if TYPE_CHECKING:
+    from strategy.events.models import Event, Track
+
+# Crockford-like alphabet without look-alike characters: easy to read aloud in a hall.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+RETURN_CODE_GROUPS = 3
+RETURN_CODE_GROUP_LEN = 4  # 31^12 ≈ 7.9e17 codes: about 59 bits, far beyond guessing at 20/min.
+
+
+class Role(enum.Enum):
+    """What a user may do; organisers can do everything facilitators can."""
+
+    participant = "participant"
+    facilitator = "facilitator"
+    organiser = "organiser"
+
+    @property
+    def label(self) -> str:
+        from flask_babel import gettext as _
+
+        return {
+            "participant": _("Участник"),
+            "facilitator": _("Модератор"),
+            "organiser": _("Методическая группа"),
+        }[self.value]
+
+
+facilitator_tracks = sa.Table(
+    "facilitator_tracks",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("track_id", sa.ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def generate_return_code() -> str:
+    """A personal code like 'K7QM-2XPA-9RTN', shown once at join."""
+    groups = [
+        "".join(secrets.choice(CODE_ALPHABET) for _ in range(RETURN_CODE_GROUP_LEN))
+        for _ in range(RETURN_CODE_GROUPS)
+    ]
+    return "-".join(groups)
+
+
+def normalise_code(code: str) -> str:
+    """Upper-case, drop spaces and dashes, map look-alikes, so typed codes still match."""
+    cleaned = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    return cleaned.replace("O", "0").replace("I", "1").replace("L", "1")
+
+
+def hash_code(code: str) -> str:
+    """Codes are random and long, so a plain SHA-256 is enough and allows lookup."""
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    """A participant, facilitator or organiser."""
+
+    __tablename__ = "users"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    event_id: orm.Mapped[Optional[int]] = orm.mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    display_name: orm.Mapped[str] = orm.mapped_column(sa.String(80))
+    email: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(254), unique=True)
+    password_hash: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(256))
+    role: orm.Mapped[Role] = orm.mapped_column(sa.Enum(Role, native_enum=False, length=20),
+                                               default=Role.participant)
+    library: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
+    municipality: orm.Mapped[str] = orm.mapped_column(sa.String(120), default="")
+    # Consent given at join: display name is always public; library and municipality only if agreed.
+    consent_public_affiliation: orm.Mapped[bool] = orm.mapped_column(default=True)
+    return_code_hash: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(64), unique=True)
+    is_muted: orm.Mapped[bool] = orm.mapped_column(default=False)
+    last_seen_at: orm.Mapped[Optional[datetime]] = orm.mapped_column()
+
+    event: orm.Mapped[Optional["Event"]] = orm.relationship(back_populates="participants")
+    facilitated_tracks: orm.Mapped[list["Track"]] = orm.relationship(
+        secondary=facilitator_tracks, lazy="selectin"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.display_name!r} {self.role.value}>"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def set_return_code(self) -> str:
+        """Create a new personal return code; returns it in clear text, stores only its hash."""
+        code = generate_return_code()
+        self.return_code_hash = hash_code(code)
+        return code
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.role is Role.organiser
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.facilitator, Role.organiser)
+
+    def can_moderate(self, track: "Track") -> bool:
+        """Organisers moderate everything; facilitators their tracks, or all if none chosen."""
+        if self.role is Role.organiser:
+            return True
+        if self.role is not Role.facilitator:
+            return False
+        return not self.facilitated_tracks or track in self.facilitated_tracks
+
+    @property
+    def public_affiliation(self) -> str:
+        """Library and municipality as others may see them, respecting consent."""
+        if not self.consent_public_affiliation:
+            return ""
+        return ", ".join(part for part in (self.library, self.municipality) if part)
+
+
+class Invitation(TimestampMixin, db.Model):
+    """A personal invitation link to one event, optionally pre-filled and limited to a track."""
+
+    __tablename__ = "invitations"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    event_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    token_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
+    display_name: orm.Mapped[str] = orm.mapped_column(sa.String(80), default="")
+    library: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
+    municipality: orm.Mapped[str] = orm.mapped_column(sa.String(120), default="")
+    email: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(254))
+    track_id: orm.Mapped[Optional[int]] = orm.mapped_column(
+        sa.ForeignKey("tracks.id", ondelete="SET NULL"))
+    used_by_id: orm.Mapped[Optional[int]] = orm.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    used_at: orm.Mapped[Optional[datetime]] = orm.mapped_column()
+
+    event: orm.Mapped["Event"] = orm.relationship()
+
+    def mark_used(self, user: User) -> None:
+        self.used_by_id = user.id
+        self.used_at = utcnow()
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> Optional[User]:
+    return db.session.get(User, int(user_id))

@@ -1,0 +1,102 @@
+"""Command line: init-db, seed-demo, create-user (flask --app app ...)."""
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import with_appcontext
+
+from strategy.auth.models import Role, User
+from strategy.core.errors import OperationError
+from strategy.extensions import db
+
+
+def upgrade_database() -> None:
+    """Bring the schema to the newest migration (creates it on an empty database)."""
+    from flask_migrate import upgrade
+
+    upgrade()
+
+
+def database_is_empty() -> bool:
+    from strategy.events.models import Event
+
+    inspector = sa.inspect(db.engine)
+    if not inspector.has_table("events"):
+        return True
+    return db.session.scalar(sa.select(sa.func.count(Event.id))) == 0
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Create or upgrade the database schema through the migrations."""
+    upgrade_database()
+    click.echo("Схема базы данных готова.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no event yet.")
+@click.option("--password", default="demo-strategy-2026", show_default=True,
+              help="Password of the demo organiser and facilitator.")
+@with_appcontext
+def seed_demo_command(if_empty: bool, password: str):
+    """Load the demo workshop (tracks, programme, participants, proposals)."""
+    from strategy.demo import seed_demo
+
+    upgrade_database()
+    if if_empty and not database_is_empty():
+        click.echo("Демо уже загружено (база не пуста).")
+    else:
+        seed_demo(password=password)
+        click.echo("Демо-мероприятие загружено.")
+    print_sign_ins(password)
+
+
+def print_sign_ins(password: str) -> None:
+    from strategy.demo import DEMO_FACILITATOR, DEMO_ORGANISER
+    from strategy.events.queries import current_event
+
+    event = current_event()
+    if event is None:
+        return
+    click.echo("")
+    click.echo(f"  Мероприятие: {event.title}")
+    click.echo(f"  Код для входа участников: {event.code}  (http://127.0.0.1:5000/join/{event.code})")
+    for account in (DEMO_ORGANISER, DEMO_FACILITATOR):
+        user = db.session.scalar(sa.select(User).where(User.email == account["email"]))
+        if user is not None:
+            click.echo(f"  {user.role.label}: {user.email} / пароль: {password}")
+    click.echo("")
+
+
+@click.command("create-user")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", "display_name", required=True, help="Display name.")
+@click.option("--email", help="Sign-in e-mail (required for facilitators and organisers).")
+@click.option("--password", help="Password (asked for when missing for staff).")
+@click.option("--library", default="")
+@click.option("--municipality", default="")
+@with_appcontext
+def create_user_command(role, display_name, email, password, library, municipality):
+    """Create an organiser, a facilitator or a participant."""
+    from strategy.auth.operations import create_user
+    from strategy.events.queries import current_event
+
+    role = Role(role)
+    if role is not Role.participant and not email:
+        raise click.UsageError("Для модератора и организатора нужен --email.")
+    if role is not Role.participant and not password:
+        password = click.prompt("Пароль", hide_input=True, confirmation_prompt=True)
+    try:
+        user, code = create_user(display_name=display_name, role=role, email=email,
+                                 password=password, event=current_event(), library=library,
+                                 municipality=municipality)
+    except OperationError as error:
+        raise click.ClickException(error.message)
+    click.echo(f"Создан пользователь {user.display_name} ({user.role.label}).")
+    if code:
+        click.echo(f"Персональный код входа: {code}")
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_db_command, seed_demo_command, create_user_command):
+        app.cli.add_command(command)

@@ -1,0 +1,4 @@
+"""The comments domain; its routes are imported by create_app() to avoid import cycles."""
+from flask import Blueprint
+
+bp = Blueprint("comments", __name__)

@@ -1,0 +1,84 @@
+"""Error handling: Russian messages, JSON for API clients, never a stack trace."""
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import HTTPException
+
+from strategy.extensions import db
+
+
+class OperationError(Exception):
+    """A rule of the domain refused an action; the message is for the user."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def wants_json() -> bool:
+    """API paths and fetch() calls from our pages get JSON; browsers get HTML."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
+        "text/html"]
+
+
+def error_response(status: int, message: str):
+    if wants_json():
+        return jsonify({"success": False, "error": status, "message": message}), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def default_message(status: int) -> str:
+    return {
+        400: _("Запрос не удалось обработать. Проверьте введённые данные."),
+        401: _("Войдите, чтобы продолжить."),
+        403: _("У вас нет прав на это действие."),
+        404: _("Страница не найдена."),
+        405: _("Так обратиться к этой странице нельзя."),
+        409: _("Это действие конфликтует с текущим состоянием."),
+        413: _("Файл слишком большой."),
+        429: _("Слишком много попыток. Подождите минуту и попробуйте снова."),
+    }.get(status, _("Что-то пошло не так. Попробуйте ещё раз."))
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install handlers for HTTP errors, CSRF failures, domain errors and crashes."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        # Keep what the person typed: re-offer the same form with a fresh token.
+        message = _("Страница устарела, поэтому действие не выполнено. Ничего не потеряно: "
+                    "нажмите «Отправить ещё раз».")
+        if wants_json():
+            return jsonify({"success": False, "error": 400, "message": message}), 400
+        fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+        return render_template("errors/csrf.html", message=message, fields=fields,
+                               action=request.path, token=generate_csrf()), 400
+
+    @app.errorhandler(OperationError)
+    def operation_error(error: OperationError):
+        db.session.rollback()
+        return error_response(error.status, error.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        message = default_message(status)
+        if status in (400, 403, 404, 409) and error.description and getattr(
+                error, "user_message", False):
+            message = error.description
+        return error_response(status, message)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error")
+        return error_response(500, _("Внутренняя ошибка. Мы уже знаем о ней; попробуйте ещё раз."))
+
+
+def abort_with(status: int, message: str):
+    """Abort with a user-facing Russian message (shown instead of the default text)."""
+    raise OperationError(message, status)

@@ -1,0 +1,83 @@
+"""The demo workshop of PRODUCT.md, built through the same operations the screens use."""
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from strategy import demo_content as content
+from strategy.auth.models import Role
+from strategy.auth.operations import create_user, join_event
+from strategy.comments.operations import add_comment
+from strategy.events.models import Event, ScheduleItem, Track
+from strategy.extensions import db
+from strategy.proposals.operations import create_proposal, join_project
+from strategy.supports.operations import add_support
+
+DEMO_ORGANISER = {"email": "metod@strategy.demo", "name": "Ольга Методическая",
+                  "role": Role.organiser}
+DEMO_FACILITATOR = {"email": "moderator@strategy.demo", "name": "Андрей Модератор",
+                    "role": Role.facilitator}
+
+
+def local_to_utc(day: datetime, hhmm: str, tz: str) -> datetime:
+    hour, minute = (int(part) for part in hhmm.split(":"))
+    local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(tz))
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def create_event_with_tracks() -> Event:
+    event = Event(**content.EVENT)
+    db.session.add(event)
+    db.session.flush()
+    for position, spec in enumerate(content.TRACKS):
+        db.session.add(Track(event_id=event.id, position=position, **spec))
+    db.session.flush()
+    tracks = {t.slug: t for t in event.tracks}
+    for item in content.SCHEDULE:
+        day = event.starts_on + timedelta(days=item["day"] - 1)
+        track = tracks.get(item["track"]) if item.get("track") else None
+        db.session.add(ScheduleItem(
+            event_id=event.id, track_id=track.id if track else None, title=item["title"],
+            description=item.get("description", ""), place=item.get("place", ""),
+            online_url=item.get("online_url", ""),
+            starts_at=local_to_utc(day, item["start"], event.timezone),
+            ends_at=local_to_utc(day, item["end"], event.timezone) if item.get("end") else None))
+    db.session.commit()
+    return event
+
+
+def seed_demo(password: str = "demo-strategy-2026") -> Event:
+    """Create the demo event with staff, participants, proposals, supports, comments, joins."""
+    event = create_event_with_tracks()
+    for account in (DEMO_ORGANISER, DEMO_FACILITATOR):
+        create_user(display_name=account["name"], role=account["role"], email=account["email"],
+                    password=password, event=event)
+    people = [join_event(event, display_name=p["name"], library=p["library"],
+                         municipality=p["municipality"],
+                         consent_public_affiliation=p.get("consent", True))[0]
+              for p in content.PARTICIPANTS]
+    tracks = {t.slug: t for t in event.tracks}
+    proposals = [create_proposal(tracks[spec["track"]], people[spec["author"]], spec,
+                                 source="app", check_phase=False)
+                 for spec in content.PROPOSALS]
+    for index, supporters in content.SUPPORTS:
+        for person in supporters:
+            add_support(proposals[index], people[person])
+    comments = []
+    for spec in content.COMMENTS:
+        parent = comments[spec["reply_to"]] if spec.get("reply_to") is not None else None
+        comments.append(add_comment(proposals[spec["proposal"]], people[spec["author"]],
+                                    spec["body"], stance=spec.get("stance"), parent=parent))
+    for index, person, note in content.JOINS:
+        join_project(proposals[index], people[person], library=people[person].library,
+                     municipality=people[person].municipality, note=note)
+    spread_over_workshop_days(event, proposals)
+    return event
+
+
+def spread_over_workshop_days(event: Event, proposals) -> None:
+    """Give demo proposals times across the three days, so activity charts look real."""
+    start = local_to_utc(event.starts_on, "10:00", event.timezone)
+    for index, proposal in enumerate(proposals):
+        day = index % 3
+        proposal.created_at = start + timedelta(days=day, minutes=17 * index % 420)
+        proposal.updated_at = proposal.created_at
+    db.session.commit()

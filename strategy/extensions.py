@@ -1,0 +1,18 @@
+"""Flask extensions, created unbound and bound to the app in create_app()."""
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+
+from strategy.core.db import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+# Limits apply only where a route asks for one (wrong codes, sign-in); default is unlimited.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,0 +1,4 @@
+"""The supports domain; its routes are imported by create_app() to avoid import cycles."""
+from flask import Blueprint
+
+bp = Blueprint("supports", __name__)

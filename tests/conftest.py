@@ -1,0 +1,152 @@
+"""Fixtures: a fresh app and database per test (SQLite file, or TEST_DATABASE_URL), clients,
+and small factory fixtures that build data through the real operations."""
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from strategy import create_app
+from strategy.auth.models import Role
+from strategy.auth.operations import create_user as create_user_op
+from strategy.auth.operations import join_event
+from strategy.events.models import Event, Track
+from strategy.extensions import db
+from strategy.proposals.operations import create_proposal as create_proposal_op
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "test-password-1"
+
+
+def database_uri(tmp_path) -> str:
+    if TEST_DATABASE_URL:
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+def reset_schema() -> None:
+    """Drop everything (also tables left by a migration test) and create the schema."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    db.create_all()
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_uri(tmp_path),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": "localhost",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        reset_schema()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def create_event(app):
+    """Returns a callable making an event with tracks (all open by default)."""
+    counter = {"n": 0}
+
+    def make(code="TEST26", tracks=("genius-loci", "social-hub"), **fields) -> Event:
+        counter["n"] += 1
+        event = Event(slug=f"event-{counter['n']}-{code.lower()}", code=code,
+                      title=fields.pop("title", "Стратегия развития библиотек Иркутской области"),
+                      **fields)
+        db.session.add(event)
+        db.session.flush()
+        titles = {"genius-loci": "Гений места", "social-hub": "Библиотека – социальный хаб"}
+        for position, slug in enumerate(tracks):
+            db.session.add(Track(event_id=event.id, slug=slug, title=titles.get(slug, slug),
+                                 position=position))
+        db.session.commit()
+        return event
+
+    return make
+
+
+@pytest.fixture
+def event(create_event):
+    return create_event()
+
+
+@pytest.fixture
+def create_participant(app):
+    def make(event, name="Мария Иванова", library="ЦБС Ангарска",
+             municipality="Ангарский городской округ", consent=True):
+        user, code = join_event(event, display_name=name, library=library,
+                                municipality=municipality, consent_public_affiliation=consent)
+        user.plain_code = code
+        return user
+
+    return make
+
+
+@pytest.fixture
+def create_staff(app):
+    def make(role=Role.facilitator, email=None, event=None):
+        email = email or f"{role.value}@example.org"
+        user, _ = create_user_op(display_name=f"Тест {role.value}", role=role, email=email,
+                                 password=PASSWORD, event=event)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def create_proposal(app):
+    def make(track, author, title="Краеведческий клуб для подростков",
+             body="Ежемесячные встречи со старожилами и экскурсии по селу.", **data):
+        payload = {"title": title, "body": body, "kind": data.pop("kind", "idea"), **data}
+        return create_proposal_op(track, author, payload)
+
+    return make
+
+
+class Auth:
+    """Sign in as a participant (return link) or as staff (password form)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def as_participant(self, user):
+        return self.client.get(f"/r/{user.plain_code}")
+
+    def as_staff(self, user, password=PASSWORD):
+        return self.client.post("/login", data={"email": user.email, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in page"
+    return match.group(1)
