@@ -1,0 +1,110 @@
+"""Real server processes for browser and live-update tests: a seeded database, then
+`flask run` or gunicorn with several workers, on a free port of 127.0.0.1."""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+DEMO_PASSWORD = "demo-strategy-2026"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(database_url: str) -> dict:
+    env = dict(os.environ)
+    env.update({"DATABASE_URL": database_url, "FLASK_APP": "app",
+                "FLASK_SECRET_KEY": "browser-test-secret", "PYTHONUNBUFFERED": "1"})
+    return env
+
+
+def database_url_for(tmp_dir: Path) -> str:
+    """A fresh SQLite file; with TEST_DATABASE_URL the PostgreSQL test database (emptied)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+        return url
+    return f"sqlite:///{tmp_dir / 'served.sqlite'}"
+
+
+def seed(database_url: str) -> None:
+    subprocess.run([str(BIN / "flask"), "seed-demo", "--password", DEMO_PASSWORD], cwd=ROOT,
+                   env=server_env(database_url), check=True, capture_output=True)
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stdout.read() if process.stdout else ''}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except Exception:
+            time.sleep(0.2)
+    raise RuntimeError(f"server at {url} did not start in {timeout} s")
+
+
+@contextmanager
+def served_app(tmp_dir: Path, workers: int = 0):
+    """Yield the base URL of the seeded demo app; workers > 0 means gunicorn with that many."""
+    database_url = database_url_for(tmp_dir)
+    seed(database_url)
+    port = free_port()
+    if workers:
+        command = [str(BIN / "gunicorn"), "--workers", str(workers), "--threads", "8",
+                   "--bind", f"127.0.0.1:{port}", "app:app"]
+    else:
+        command = [str(BIN / "flask"), "run", "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(command, cwd=ROOT, env=server_env(database_url),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base + "/", process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def chromium():
+    """Debian's Chromium driven by Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
