@@ -1,0 +1,221 @@
+"""Benchmark of ``analysis``: grouping quality against the baseline, speed and memory.
+
+Prints one JSON line per figure, each with its baseline and ratio::
+
+    python -m benchmarks.bench_clustering            # quality + speed at 1k, 10k, 100k
+    python -m benchmarks.bench_clustering --quick     # quality + speed at 1k, 10k
+    python -m benchmarks.bench_clustering --sizes 1000 5000 --no-quality
+
+Quality: NMI, ARI and V-measure of ``cluster_proposals`` with k given (= number of labels) and
+with k chosen automatically, against the baseline of ``shared/data/README.md`` (lemma TF-IDF +
+LSA100 + KMeans), all computed in this run as means over seeds 0–4. Speed and peak memory are
+measured in a fresh subprocess per size (``resource.getrusage`` max RSS) on texts resampled
+from the shared Russian sample with shuffled words and four mixed tracks; the growth exponent
+is the log-log slope between consecutive sizes.
+
+Data are read from ``$SHARED_DATA_DIR`` (default: ``<repo>/../shared/data``) and never copied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SEEDS = range(5)
+DATASETS = {
+    "ru_citizen_appeals": "ru_citizen_appeals_sample.csv",
+    "de_polis_klimarat": "de_polis_klimarat_sample.csv",
+}
+#: Targets from the issue, used as the "baseline" of speed and memory figures.
+SECONDS_TARGET = {1000: 20.0, 10000: 20.0, 100000: 180.0}
+MEMORY_TARGET_MB = 2048.0
+GROWTH_TARGET = 1.2
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("SHARED_DATA_DIR", REPO_ROOT.parent / "shared" / "data"))
+
+
+def emit(**figure) -> None:
+    for key in ("value", "baseline"):
+        if isinstance(figure.get(key), float):
+            figure[key] = round(figure[key], 4)
+    if figure.get("baseline"):
+        figure["ratio"] = round(figure["value"] / figure["baseline"], 4)
+    print(json.dumps(figure, ensure_ascii=False), flush=True)
+
+
+# --------------------------------------------------------------------------- quality
+
+
+def baseline_labels(texts: pd.Series, k: int, seed: int, language: str) -> np.ndarray:
+    """The baseline of ``shared/data/README.md``, step by step."""
+    import pymorphy3
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+    from stop_words import get_stop_words
+
+    morph = pymorphy3.MorphAnalyzer()
+    stops = set(get_stop_words("russian" if language == "ru" else "german"))
+    cache: dict[str, str] = {}
+
+    def lemma(token):
+        if token not in cache:
+            cache[token] = morph.parse(token)[0].normal_form
+        return cache[token]
+
+    docs = [
+        " ".join(lemma(t) for t in re.findall(r"[^\W\d_]+", str(text).lower()) if t not in stops)
+        for text in texts
+    ]
+    matrix = TfidfVectorizer(token_pattern=r"(?u)\b\w{2,}\b", min_df=2, max_df=0.5,
+                             sublinear_tf=True).fit_transform(docs)
+    reduced = normalize(TruncatedSVD(n_components=100, random_state=0).fit_transform(matrix))
+    return KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(reduced)
+
+
+def scores(truth, labels) -> dict[str, float]:
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, v_measure_score
+
+    return {
+        "nmi": normalized_mutual_info_score(truth, labels),
+        "ari": adjusted_rand_score(truth, labels),
+        "vmeasure": v_measure_score(truth, labels),
+    }
+
+
+def mean_scores(runs: list[dict]) -> dict[str, float]:
+    return {key: float(np.mean([run[key] for run in runs])) for key in runs[0]}
+
+
+def bench_quality(name: str, path: Path) -> None:
+    from analysis import cluster_proposals
+
+    frame = pd.read_csv(path)
+    truth = frame["label"].to_numpy()
+    k = frame["label"].nunique()
+    language = "ru" if name.startswith("ru") else "de"
+    base = mean_scores([scores(truth, baseline_labels(frame["text"], k, s, language))
+                        for s in SEEDS])
+    given, auto, chosen = [], [], []
+    for seed in SEEDS:
+        result = cluster_proposals(frame[["id", "text"]], k=k, random_state=seed)
+        given.append(scores(truth, result.assignments["section"].astype(str)))
+        result = cluster_proposals(frame[["id", "text"]], random_state=seed)
+        auto.append(scores(truth, result.assignments["section"].astype(str)))
+        chosen.append(int(result.sections["section"].nunique()))
+    given, auto = mean_scores(given), mean_scores(auto)
+    for metric in ("nmi", "ari", "vmeasure"):
+        emit(figure=f"{metric}_k_given", dataset=name, value=given[metric],
+             baseline=base[metric], unit=metric, k=int(k), seeds="0-4")
+    for metric in ("nmi", "ari", "vmeasure"):
+        emit(figure=f"{metric}_k_auto", dataset=name, value=auto[metric],
+             baseline=base[metric], unit=metric, k_chosen=chosen, seeds="0-4")
+    emit(figure="nmi_auto_minus_given", dataset=name, value=auto["nmi"] - given["nmi"],
+         baseline=-0.05, unit="nmi difference (target >= -0.05)")
+
+
+# --------------------------------------------------------------------------- speed
+
+
+def synthetic_frame(n: int, seed: int = 0) -> pd.DataFrame:
+    """``n`` texts resampled from the Russian sample, words shuffled, four tracks mixed."""
+    source = pd.read_csv(data_dir() / DATASETS["ru_citizen_appeals"])["text"].tolist()
+    rng = np.random.default_rng(seed)
+    texts = []
+    for index in rng.integers(0, len(source), n):
+        words = source[index].split()
+        rng.shuffle(words)
+        texts.append(" ".join(words))
+    tracks = ["Гений места", "Большой проект", "Социальный хаб", "Центры развития"]
+    return pd.DataFrame({
+        "id": np.arange(n),
+        "text": texts,
+        "track": [tracks[i] for i in rng.integers(0, 4, n)],
+        "votes": rng.integers(0, 30, n),
+    })
+
+
+def speed_worker(n: int) -> None:
+    """Run in a subprocess: one end-to-end grouping of ``n`` texts; print seconds and MB."""
+    frame = synthetic_frame(n)
+    start = time.perf_counter()
+    from analysis import cluster_proposals
+
+    result = cluster_proposals(frame, group_col="track", random_state=0)
+    seconds = time.perf_counter() - start
+    assert len(result.assignments) == n
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb,
+                      "sections": int(len(result.sections))}))
+
+
+def bench_speed(sizes: list[int]) -> None:
+    measured = {}
+    for n in sizes:
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_clustering", "--worker", str(n)],
+            cwd=REPO_ROOT, capture_output=True, text=True,
+        )
+        if done.returncode != 0:
+            emit(figure=f"seconds_{n}", dataset="ru_resampled", value=None, unit="s",
+                 error=done.stderr.strip().splitlines()[-1:] or ["failed"])
+            continue
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        measured[n] = figures["seconds"]
+        target = SECONDS_TARGET.get(n, SECONDS_TARGET[10000] * (n / 10000) ** GROWTH_TARGET)
+        emit(figure=f"seconds_{n}", dataset="ru_resampled", value=figures["seconds"],
+             baseline=target, unit="s (target)", sections=figures["sections"])
+        emit(figure=f"peak_memory_mb_{n}", dataset="ru_resampled", value=figures["peak_mb"],
+             baseline=MEMORY_TARGET_MB, unit="MB (target)")
+    ordered = sorted(measured)
+    for small, large in zip(ordered, ordered[1:]):
+        slope = math.log(measured[large] / measured[small]) / math.log(large / small)
+        emit(figure=f"growth_exponent_{small}_{large}", dataset="ru_resampled", value=slope,
+             baseline=GROWTH_TARGET, unit="log-log slope of seconds")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=None)
+    parser.add_argument("--quick", action="store_true", help="speed at 1k and 10k only")
+    parser.add_argument("--no-quality", action="store_true")
+    parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(REPO_ROOT))
+    if not data_dir().is_dir():
+        emit(figure="all", status="skipped", reason=f"no shared data at {data_dir()}")
+        return 0
+    if args.worker:
+        speed_worker(args.worker)
+        return 0
+    if not args.no_quality:
+        for name, file in DATASETS.items():
+            path = data_dir() / file
+            if path.exists():
+                bench_quality(name, path)
+            else:
+                emit(figure="quality", dataset=name, status="skipped", reason="file missing")
+    if not args.no_speed:
+        sizes = args.sizes or ([1000, 10000] if args.quick else [1000, 10000, 100000])
+        bench_speed(sizes)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
