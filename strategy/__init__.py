@@ -3,7 +3,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
@@ -92,6 +92,8 @@ def init_extensions(app: Flask) -> None:
 
 def select_locale() -> str:
     """Russian by default; the language switch stores the choice in the session."""
+    if not has_request_context():
+        return "ru"  # CLI and background jobs write Russian
     lang = session.get("lang")
     return lang if lang in ("ru", "en") else "ru"
 
