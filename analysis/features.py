@@ -228,7 +228,27 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
             _, covered = mean_word_vectors(list(sample["tokens"]), self.navec_)
             self.word_vectors_used_ = bool(covered.mean() >= 0.5) if len(covered) else False
         self.n_features_out_ = self.transform(sample.iloc[:1]).shape[1]
+        self._fitted_sparse = (stacked, sample.index) if sample is prepared else None
         return self
+
+    def fit_transform(self, prepared: pd.DataFrame, y=None) -> np.ndarray:
+        """Fit, then vectorise; reuses the fitted TF-IDF matrix instead of rebuilding it.
+
+        Parameters
+        ----------
+        prepared : DataFrame
+            Output of :func:`prepare_texts`.
+        y : ignored
+
+        Returns
+        -------
+        ndarray of shape (n_texts, n_features_out_), float32
+        """
+        self.fit(prepared)
+        cached, self._fitted_sparse = self._fitted_sparse, None
+        if cached is None:
+            return self.transform(prepared)
+        return self._dense_from_sparse(cached[0], prepared)
 
     def sparse_features(self, prepared: pd.DataFrame) -> sp.csr_matrix:
         """Stacked lemma and character TF-IDF (before LSA) for the given texts."""
@@ -265,7 +285,9 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
         return np.vstack(parts)
 
     def _transform_chunk(self, chunk: pd.DataFrame) -> np.ndarray:
-        sparse = self.sparse_features(chunk)
+        return self._dense_from_sparse(self.sparse_features(chunk), chunk)
+
+    def _dense_from_sparse(self, sparse: sp.csr_matrix, chunk: pd.DataFrame) -> np.ndarray:
         if self.svd_ is not None:
             dense = normalize(self.svd_.transform(sparse)).astype(np.float32)
         else:

@@ -222,9 +222,10 @@ def _vectorize(prepared: pd.DataFrame, random_state: int, log: _RunLog) -> np.nd
     if not usable.any():
         return None
     try:
-        vectorizer = ProposalVectorizer(random_state=random_state).fit(prepared[usable])
+        vectorizer = ProposalVectorizer(random_state=random_state)
+        usable_vectors = vectorizer.fit_transform(prepared[usable])
         vectors = np.zeros((len(prepared), vectorizer.n_features_out_), dtype=np.float32)
-        vectors[usable.to_numpy()] = vectorizer.transform(prepared[usable])
+        vectors[usable.to_numpy()] = usable_vectors
         return vectors
     except Exception:  # never let a numerical corner case lose the whole run
         logger.exception("vectorisation failed")
