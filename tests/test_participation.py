@@ -309,3 +309,12 @@ def test_unexpected_error_shows_no_traceback(app, client):
     assert response.status_code == 500
     assert "secret internals" not in page(response) and "Traceback" not in page(response)
     assert "Внутренняя ошибка" in page(response)
+
+
+def test_join_link_from_qr_code_prefills_and_accepts_the_form(client, event):
+    form = page(client.get("/join/TEST26"))
+    assert 'value="TEST26"' in form
+    response = client.post("/join/TEST26", data={
+        "event_code": "TEST26", "display_name": "Пётр Сидоров", "library": "Библиотека Тулуна",
+        "municipality": "Тулун"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/welcome")

@@ -32,7 +32,7 @@ def remember_code(user, code: str) -> None:
 
 
 @bp.route("/join", methods=["GET", "POST"])
-@bp.route("/join/<code>", methods=["GET"])
+@bp.route("/join/<code>", methods=["GET", "POST"])
 @limiter.limit(code_limit, methods=["POST"], deduct_when=failed)
 def join(code: str | None = None):
     """Join the workshop with the event code (typed, or from the QR code's link)."""
