@@ -150,3 +150,16 @@ def csrf_token_from(html: str) -> str:
         r'name="csrf_token" value="([^"]+)"', html)
     assert match, "no CSRF token in page"
     return match.group(1)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests need Debian's Chromium. On a developer machine without it they are skipped
+    with the reason printed; in CI (CI=true) they run and fail loudly instead."""
+    from tests.servers import CHROMIUM
+
+    if os.path.exists(CHROMIUM) or os.environ.get("CI"):
+        return
+    marker = pytest.mark.skip(reason=f"{CHROMIUM} not found: apt-get install chromium")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(marker)

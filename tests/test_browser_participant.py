@@ -8,6 +8,21 @@ from tests.servers import chromium, screenshot, served_app
 pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740}
 
+UNLABELLED_CONTROLS = """() => Array.from(document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea, button'))
+  .filter(el => el.offsetParent !== null || el.closest('details:not([open])'))
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                && !(el.tagName === 'BUTTON' && el.textContent.trim()))
+  .map(el => el.outerHTML.slice(0, 120))"""
+
+WIDER_THAN_SCREEN = """() => document.documentElement.scrollWidth > window.innerWidth"""
+
+
+def assert_accessible_and_fits(page):
+    """Every control has a label and nothing makes a phone scroll sideways."""
+    assert page.evaluate(UNLABELLED_CONTROLS) == []
+    assert not page.evaluate(WIDER_THAN_SCREEN)
+
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
@@ -29,10 +44,14 @@ def test_join_submit_find_support_comment_and_return(base_url):
         code = page.locator("[data-return-code]").inner_text().strip()
         assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code)
         screenshot(page, "participant-welcome-360")
+        assert_accessible_and_fits(page)
 
         page.get_by_role("link", name="К трекам и предложениям").click()
         page.get_by_role("link", name="«Гений места»").click()
         page.get_by_role("link", name="Подать предложение в этот трек").click()
+        assert_accessible_and_fits(page)
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
         page.get_by_label("Проект").check()
         page.get_by_label("Заголовок").fill("Арт-резиденция на берегу Байкала")
         page.get_by_label("Суть предложения").fill(
@@ -40,12 +59,14 @@ def test_join_submit_find_support_comment_and_return(base_url):
         page.get_by_role("button", name="Отправить предложение").click()
         assert page.get_by_text("Предложение опубликовано").is_visible()
         screenshot(page, "participant-proposal-360")
+        assert_accessible_and_fits(page)
 
         page.get_by_role("link", name="«Гений места»").click()
         page.get_by_role("searchbox").fill("резиденция байкал")
         page.get_by_role("button", name="Найти").click()
         assert page.get_by_role("link", name="Арт-резиденция на берегу Байкала").is_visible()
         screenshot(page, "participant-search-360")
+        assert_accessible_and_fits(page)
 
         # Support someone else's proposal without reloading, then withdraw.
         page.get_by_role("searchbox").fill("")

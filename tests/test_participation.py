@@ -318,3 +318,20 @@ def test_join_link_from_qr_code_prefills_and_accepts_the_form(client, event):
         "event_code": "TEST26", "display_name": "Пётр Сидоров", "library": "Библиотека Тулуна",
         "municipality": "Тулун"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/welcome")
+
+
+def test_personal_invitation_link_prefills_and_is_marked_used(client, event):
+    from strategy.auth.models import Invitation
+    from strategy.auth.operations import create_invitation
+
+    invitation, token = create_invitation(event, display_name="Галина Орлова",
+                                          library="Библиотека Киренска", municipality="Киренский район")
+    form = page(client.get(f"/i/{token}"))
+    assert 'value="Галина Орлова"' in form and 'value="Библиотека Киренска"' in form
+    response = client.post(f"/i/{token}", data={
+        "display_name": "Галина Орлова", "library": "Библиотека Киренска",
+        "municipality": "Киренский район", "consent_public_affiliation": "y"})
+    assert response.status_code == 302
+    stored = db.session.get(Invitation, invitation.id)
+    assert stored.used_by_id is not None and stored.used_at is not None
+    assert client.get("/i/not-a-real-token").status_code == 404
