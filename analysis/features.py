@@ -255,9 +255,8 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "word_vectorizer_")
         blocks = [_transform_or_empty(self.word_vectorizer_, prepared["lemmas"])]
         if self.char_vectorizer_ is not None:
-            blocks.append(
-                self.char_weight * _transform_or_empty(self.char_vectorizer_, prepared["normalized"])
-            )
+            char_matrix = _transform_or_empty(self.char_vectorizer_, prepared["normalized"])
+            blocks.append(self.char_weight * char_matrix)
         return sp.hstack(blocks).tocsr()
 
     def transform(self, prepared: pd.DataFrame, chunk_size: int = 10000) -> np.ndarray:
