@@ -98,5 +98,7 @@ def create_user_command(role, display_name, email, password, library, municipali
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db_command, seed_demo_command, create_user_command):
+    from strategy.workspace.cli import COMMANDS as workspace_commands
+
+    for command in (init_db_command, seed_demo_command, create_user_command, *workspace_commands):
         app.cli.add_command(command)

@@ -1,0 +1,349 @@
+"""The bridge between the database and pandas: the only module that knows both the ORM and
+the analysis package. It builds the frames the grouping needs, the previous run as the
+analysis expects it, and the tables and draft structure every download is made from."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Optional
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from strategy.auth.models import Role, User
+from strategy.comments.models import Comment, CommentStatus
+from strategy.core.db import utcnow
+from strategy.core.templating import to_event_time
+from strategy.events.models import Event, Track
+from strategy.extensions import db
+from strategy.proposals.models import LibraryJoin, Proposal, ProposalStatus
+from strategy.supports.models import Support
+from strategy.workspace.models import (FEW_PROPOSALS, FEW_SUPPORTS, DraftSection,
+                                       SectionAssignment, SectionState)
+
+
+# --------------------------------------------------------------------------- grouping input
+
+
+def clustering_frame(track: Track) -> pd.DataFrame:
+    """Published proposals of a track as analysis input: id, text, votes."""
+    rows = db.session.execute(
+        sa.select(Proposal.id, Proposal.title, Proposal.body, Proposal.expected_result,
+                  Proposal.support_count)
+        .where(Proposal.track_id == track.id, Proposal.status == ProposalStatus.published)
+        .order_by(Proposal.id)).all()
+    return pd.DataFrame({
+        "id": [r.id for r in rows],
+        "text": [". ".join(part for part in (r.title, r.body, r.expected_result) if part)
+                 for r in rows],
+        "votes": [r.support_count for r in rows],
+    }, columns=["id", "text", "votes"])
+
+
+def previous_frame(track: Track) -> Optional[pd.DataFrame]:
+    """Current sections of a track in the shape analysis' ``previous`` expects."""
+    rows = db.session.execute(
+        sa.select(SectionAssignment.proposal_id, DraftSection.id, DraftSection.title,
+                  DraftSection.locked, SectionAssignment.pinned)
+        .join(DraftSection, SectionAssignment.section_id == DraftSection.id)
+        .where(DraftSection.track_id == track.id)).all()
+    if not rows:
+        return None
+    return pd.DataFrame(rows, columns=["id", "section", "section_title", "locked", "pinned"])
+
+
+def cluster_track(track: Track, random_state: int = 0):
+    """Run the analysis for one track, keeping what people fixed in the previous run."""
+    from analysis import cluster_proposals
+
+    return cluster_proposals(clustering_frame(track), previous=previous_frame(track),
+                             random_state=random_state)
+
+
+# --------------------------------------------------------------------------- raw tables
+
+
+def local_time(value: Optional[datetime], tz: str) -> str:
+    """Naive UTC from the database as 'YYYY-MM-DD HH:MM' in the event's zone."""
+    return to_event_time(value, tz).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def affiliation(user: Optional[User]) -> tuple[str, str]:
+    """Library and municipality only where the participant agreed to show them."""
+    if user is None or not user.consent_public_affiliation:
+        return "", ""
+    return user.library or "", user.municipality or ""
+
+
+@dataclass
+class ExportData:
+    """Everything a download needs, read once with a fixed number of queries."""
+
+    event: Event
+    tracks: list[Track]
+    proposals: list[Proposal]
+    users: dict[int, User]
+    supporters: dict[int, set[int]]  # proposal id -> user ids
+    support_rows: list[tuple[int, int, int, datetime]]  # proposal, user, track, created_at
+    comments: list[Comment]
+    joins: dict[int, list[LibraryJoin]]
+    sections: list[DraftSection]
+    section_of: dict[int, int]  # proposal id -> section id
+    pinned: set[int]
+    representative: set[int]
+    participants: list[User]
+    generated_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def tz(self) -> str:
+        return self.event.timezone
+
+    def track_supporters(self, track_id: int) -> int:
+        """Participants who gave at least one support in the track (the honest denominator)."""
+        return len({user for _, user, track, _ in self.support_rows if track == track_id})
+
+
+def load_export_data(event: Event, track: Optional[Track] = None) -> ExportData:
+    """Read the event's proposals, supports, comments, joins and sections in bulk."""
+    tracks = [track] if track else list(event.tracks)
+    track_ids = [t.id for t in tracks]
+    proposals = list(db.session.scalars(
+        sa.select(Proposal).where(Proposal.event_id == event.id,
+                                  Proposal.track_id.in_(track_ids))
+        .options(orm.selectinload(Proposal.author)).order_by(Proposal.id)))
+    proposal_ids = {p.id for p in proposals}
+    support_rows = [tuple(r) for r in db.session.execute(
+        sa.select(Support.proposal_id, Support.user_id, Support.track_id, Support.created_at)
+        .where(Support.track_id.in_(track_ids)).order_by(Support.id))]
+    supporters: dict[int, set[int]] = defaultdict(set)
+    for proposal_id, user_id, _, _ in support_rows:
+        supporters[proposal_id].add(user_id)
+    comments = [c for c in db.session.scalars(
+        sa.select(Comment).join(Proposal, Comment.proposal_id == Proposal.id)
+        .where(Proposal.event_id == event.id, Proposal.track_id.in_(track_ids))
+        .order_by(Comment.id))]
+    joins: dict[int, list[LibraryJoin]] = defaultdict(list)
+    for join in db.session.scalars(
+            sa.select(LibraryJoin).join(Proposal, LibraryJoin.proposal_id == Proposal.id)
+            .where(Proposal.event_id == event.id, Proposal.track_id.in_(track_ids))
+            .order_by(LibraryJoin.id)):
+        joins[join.proposal_id].append(join)
+    sections = list(db.session.scalars(
+        sa.select(DraftSection).where(DraftSection.track_id.in_(track_ids))
+        .order_by(DraftSection.is_other, DraftSection.position, DraftSection.id)))
+    assignment_rows = db.session.execute(
+        sa.select(SectionAssignment.proposal_id, SectionAssignment.section_id,
+                  SectionAssignment.pinned, SectionAssignment.representative)
+        .join(DraftSection, SectionAssignment.section_id == DraftSection.id)
+        .where(DraftSection.track_id.in_(track_ids))).all()
+    participants = list(db.session.scalars(
+        sa.select(User).where(User.event_id == event.id, User.role == Role.participant)
+        .order_by(User.id)))
+    users = {u.id: u for u in participants}
+    users.update({p.author.id: p.author for p in proposals if p.author is not None})
+    missing = {c.author_id for c in comments if c.author_id and c.author_id not in users}
+    if missing:
+        users.update({u.id: u for u in db.session.scalars(
+            sa.select(User).where(User.id.in_(missing)))})
+    return ExportData(
+        event=event, tracks=tracks, proposals=proposals, users=users,
+        supporters=supporters, support_rows=support_rows, comments=comments, joins=joins,
+        sections=sections,
+        section_of={r.proposal_id: r.section_id for r in assignment_rows
+                    if r.proposal_id in proposal_ids},
+        pinned={r.proposal_id for r in assignment_rows if r.pinned},
+        representative={r.proposal_id for r in assignment_rows if r.representative},
+        participants=participants)
+
+
+def proposals_table(data: ExportData) -> pd.DataFrame:
+    """Every proposal, also hidden, pending and merged ones, marked by status."""
+    titles = {s.id: s.title for s in data.sections}
+    track_of = {t.id: t for t in data.tracks}
+    records = []
+    for p in data.proposals:
+        library, municipality = affiliation(p.author)
+        in_draft = p.status is ProposalStatus.published
+        section_id = data.section_of.get(p.id) if in_draft else None
+        records.append({
+            "id": p.id, "track": track_of[p.track_id].slug,
+            "track_title": track_of[p.track_id].title, "title": p.title, "body": p.body,
+            "kind": p.kind.value, "expected_result": p.expected_result,
+            "partners": p.partners, "status": p.status.value, "in_draft": in_draft,
+            "merged_into": p.merged_into_id or "", "hidden_reason": p.hidden_reason or "",
+            "section_id": section_id or "", "section_title": titles.get(section_id, ""),
+            "author_id": p.author_id or "",
+            "author_name": p.author.display_name if p.author else "",
+            "author_library": library, "author_municipality": municipality,
+            "support_count": p.support_count, "comment_count": p.comment_count,
+            "join_count": p.join_count,
+            "joined_libraries": "; ".join(j.library for j in data.joins.get(p.id, [])),
+            "source": p.source, "created_at": local_time(p.created_at, data.tz),
+        })
+    return pd.DataFrame.from_records(records, columns=PROPOSAL_COLUMNS)
+
+
+PROPOSAL_COLUMNS = [
+    "id", "track", "track_title", "title", "body", "kind", "expected_result", "partners",
+    "status", "in_draft", "merged_into", "hidden_reason", "section_id", "section_title",
+    "author_id", "author_name", "author_library", "author_municipality", "support_count",
+    "comment_count", "join_count", "joined_libraries", "source", "created_at",
+]
+
+
+def sections_table(data: ExportData) -> pd.DataFrame:
+    """One row per draft section with its honest counts."""
+    records = []
+    track_of = {t.id: t for t in data.tracks}
+    for view in section_views(data):
+        s = view.section
+        records.append({
+            "id": s.id, "track": track_of[s.track_id].slug, "title": s.title,
+            "key_terms": ", ".join(s.key_terms or []), "summary": s.summary,
+            "state": s.state.value, "locked": s.locked, "is_other": s.is_other,
+            "proposals": len(view.items), "supports": view.supports_total,
+            "supporters": view.supporters, "track_supporters": view.track_supporters,
+            "few_data": view.few_data,
+            "state_changed_by": s.state_changed_by.display_name if s.state_changed_by else "",
+            "state_changed_at": local_time(s.state_changed_at, data.tz),
+        })
+    return pd.DataFrame.from_records(records, columns=SECTION_COLUMNS)
+
+
+SECTION_COLUMNS = ["id", "track", "title", "key_terms", "summary", "state", "locked",
+                   "is_other", "proposals", "supports", "supporters", "track_supporters",
+                   "few_data", "state_changed_by", "state_changed_at"]
+
+
+def supports_table(data: ExportData) -> pd.DataFrame:
+    """Each support: who (participant id only) supported what, and when."""
+    track_of = {t.id: t.slug for t in data.tracks}
+    return pd.DataFrame.from_records(
+        [{"proposal_id": p, "participant_id": u, "track": track_of.get(t, ""),
+          "created_at": local_time(c, data.tz)} for p, u, t, c in data.support_rows],
+        columns=["proposal_id", "participant_id", "track", "created_at"])
+
+
+def comments_table(data: ExportData) -> pd.DataFrame:
+    records = []
+    for c in data.comments:
+        author = data.users.get(c.author_id)
+        records.append({
+            "id": c.id, "proposal_id": c.proposal_id, "parent_id": c.parent_id or "",
+            "author_id": c.author_id or "", "author_name": author.display_name if author else "",
+            "body": c.body, "stance": c.stance.value if c.stance else "",
+            "status": c.status.value, "created_at": local_time(c.created_at, data.tz)})
+    return pd.DataFrame.from_records(records, columns=[
+        "id", "proposal_id", "parent_id", "author_id", "author_name", "body", "stance",
+        "status", "created_at"])
+
+
+def participants_table(data: ExportData) -> pd.DataFrame:
+    """Participants with their activity; library and municipality only with consent."""
+    proposals = defaultdict(int)
+    for p in data.proposals:
+        proposals[p.author_id] += 1
+    supports = defaultdict(int)
+    for _, user_id, _, _ in data.support_rows:
+        supports[user_id] += 1
+    comments = defaultdict(int)
+    for c in data.comments:
+        comments[c.author_id] += 1
+    records = []
+    for user in data.participants:
+        library, municipality = affiliation(user)
+        records.append({
+            "id": user.id, "name": user.display_name, "library": library,
+            "municipality": municipality, "consent": user.consent_public_affiliation,
+            "proposals": proposals[user.id], "supports": supports[user.id],
+            "comments": comments[user.id], "joined_at": local_time(user.created_at, data.tz)})
+    return pd.DataFrame.from_records(records, columns=[
+        "id", "name", "library", "municipality", "consent", "proposals", "supports",
+        "comments", "joined_at"])
+
+
+def track_totals_table(data: ExportData) -> pd.DataFrame:
+    """Per track: published proposals, supports, distinct supporters, comments, joins."""
+    records = []
+    for track in data.tracks:
+        published = [p for p in data.proposals
+                     if p.track_id == track.id and p.status is ProposalStatus.published]
+        records.append({
+            "track": track.slug, "track_title": track.title,
+            "proposals": len(published),
+            "proposals_all": sum(1 for p in data.proposals if p.track_id == track.id),
+            "supports": sum(p.support_count for p in published),
+            "supporters": data.track_supporters(track.id),
+            "comments": sum(p.comment_count for p in published),
+            "joins": sum(p.join_count for p in published)})
+    return pd.DataFrame.from_records(records, columns=[
+        "track", "track_title", "proposals", "proposals_all", "supports", "supporters",
+        "comments", "joins"])
+
+
+# --------------------------------------------------------------------------- the draft
+
+
+@dataclass
+class SectionView:
+    """A section as the draft shows it: published members ranked by support."""
+
+    section: Optional[DraftSection]
+    title: str
+    items: list[Proposal]
+    supports_total: int
+    supporters: int
+    track_supporters: int
+
+    @property
+    def few_data(self) -> bool:
+        return len(self.items) < FEW_PROPOSALS or self.supports_total < FEW_SUPPORTS
+
+
+def rank_key(proposal: Proposal):
+    """Ranked by support, then by discussion, then oldest first (stable downloads)."""
+    return (-proposal.support_count, -proposal.comment_count, proposal.id)
+
+
+def section_views(data: ExportData, track: Optional[Track] = None,
+                  agreed_only: bool = False) -> list[SectionView]:
+    """Sections with their published proposals; unplaced proposals get their own block."""
+    published = {p.id: p for p in data.proposals if p.status is ProposalStatus.published
+                 and (track is None or p.track_id == track.id)}
+    members: dict[int, list[Proposal]] = defaultdict(list)
+    placed = set()
+    for proposal_id, section_id in data.section_of.items():
+        if proposal_id in published:
+            members[section_id].append(published[proposal_id])
+            placed.add(proposal_id)
+    views = []
+    for section in data.sections:
+        if track is not None and section.track_id != track.id:
+            continue
+        if agreed_only and section.state is not SectionState.agreed:
+            continue
+        views.append(make_view(data, section, section.title, members[section.id],
+                               section.track_id))
+    if not agreed_only:
+        for t in data.tracks if track is None else [track]:
+            loose = [p for p in published.values() if p.id not in placed and p.track_id == t.id]
+            if loose:
+                views.append(make_view(data, None, unplaced_title(), loose, t.id))
+    return views
+
+
+def unplaced_title() -> str:
+    from flask_babel import gettext as _
+
+    return _("Не распределены по разделам")
+
+
+def make_view(data: ExportData, section, title, items, track_id) -> SectionView:
+    items = sorted(items, key=rank_key)
+    supporters = set().union(*(data.supporters.get(p.id, set()) for p in items)) if items else set()
+    return SectionView(section=section, title=title, items=items,
+                       supports_total=sum(p.support_count for p in items),
+                       supporters=len(supporters),
+                       track_supporters=data.track_supporters(track_id))
