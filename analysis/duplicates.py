@@ -57,7 +57,13 @@ def char_tfidf(normalized: list[str], fit_sample: int = 20000, random_state: int
         vectorizer.fit(sample)
     except ValueError:  # nothing but empty texts
         return None
-    return normalize(vectorizer.transform(normalized)).tocsr()
+    # Transform in chunks: CountVectorizer's intermediate index arrays for 100,000 texts at
+    # once take several GB, the finished float32 matrix a fraction of that.
+    chunks = [
+        normalize(vectorizer.transform(normalized[start:start + 10000]))
+        for start in range(0, len(normalized), 10000)
+    ]
+    return sp.vstack(chunks).tocsr()
 
 
 def _exact_pairs(matrix: sp.csr_matrix, rows: np.ndarray, threshold: float) -> list[tuple]:
@@ -134,7 +140,10 @@ def duplicate_pairs(
     if len(fit_rows) > 20000:
         fit_rows = np.random.default_rng(random_state).choice(non_empty, 20000, replace=False)
     svd.fit(matrix[fit_rows])
-    dense = normalize(svd.transform(matrix)).astype(np.float32)
+    dense = np.vstack([
+        normalize(svd.transform(matrix[start:start + 10000])).astype(np.float32)
+        for start in range(0, matrix.shape[0], 10000)
+    ])
     if blocks is None:
         n_blocks = max(2, len(non_empty) // 2000)
         blocks = np.full(len(normalized), -1)
