@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 PAIR_COLUMNS = ["id_a", "id_b", "similarity"]
 #: Up to this many texts, pairs are computed exactly.
 EXACT_LIMIT = 3000
+#: At most this many partners are kept per text: a text copied 200 times must not produce
+#: 20,000 pairs (and gigabytes of them at 100,000 texts).
+MAX_PARTNERS = 5
 #: Entries of one dense similarity chunk (bounds memory to ~40 MB).
 CHUNK_CELLS = 5_000_000
 
@@ -66,6 +69,20 @@ def char_tfidf(normalized: list[str], fit_sample: int = 20000, random_state: int
     return sp.vstack(chunks).tocsr()
 
 
+def _top_partners(similarity: np.ndarray, start: int, threshold: float):
+    """Row/column positions of each row's best partners (j > i, sim >= threshold)."""
+    rows = np.arange(similarity.shape[0])[:, None] + start
+    columns = np.arange(similarity.shape[1])[None, :]
+    similarity = np.where(columns > rows, similarity, -1.0)
+    if similarity.shape[1] > MAX_PARTNERS:
+        best = np.argpartition(-similarity, MAX_PARTNERS - 1, axis=1)[:, :MAX_PARTNERS]
+    else:
+        best = np.broadcast_to(np.arange(similarity.shape[1]), similarity.shape)
+    values = np.take_along_axis(similarity, best, axis=1)
+    local_i, slot = np.nonzero(values >= threshold)
+    return local_i, best[local_i, slot]
+
+
 def _exact_pairs(matrix: sp.csr_matrix, rows: np.ndarray, threshold: float) -> list[tuple]:
     """All pairs (i < j) inside ``rows`` with cosine >= threshold, computed in chunks."""
     block = matrix[rows]
@@ -74,9 +91,8 @@ def _exact_pairs(matrix: sp.csr_matrix, rows: np.ndarray, threshold: float) -> l
     pairs = []
     for start in range(0, len(rows), chunk):
         similarity = (block[start:start + chunk] @ block_t).toarray()
-        local_i, local_j = np.nonzero(similarity >= threshold)
-        keep = local_j > local_i + start
-        for i, j in zip(local_i[keep], local_j[keep]):
+        local_i, local_j = _top_partners(similarity, start, threshold)
+        for i, j in zip(local_i, local_j):
             pairs.append((rows[i + start], rows[j], float(similarity[i, j])))
     return pairs
 
@@ -88,9 +104,8 @@ def _candidate_pairs(dense: np.ndarray, rows: np.ndarray, threshold: float) -> l
     pairs = []
     for start in range(0, len(rows), chunk):
         similarity = block[start:start + chunk] @ block.T
-        local_i, local_j = np.nonzero(similarity >= threshold)
-        keep = local_j > local_i + start
-        pairs.extend(zip(rows[local_i[keep] + start], rows[local_j[keep]]))
+        local_i, local_j = _top_partners(similarity, start, threshold)
+        pairs.extend(zip(rows[local_i + start], rows[local_j]))
     return pairs
 
 
@@ -124,7 +139,8 @@ def duplicate_pairs(
     Returns
     -------
     list of (int, int, float)
-        ``(i, j, similarity)`` with ``i < j``.
+        ``(i, j, similarity)`` with ``i < j``; each text ``i`` keeps at most ``MAX_PARTNERS``
+        later partners ``j`` (the most similar ones).
     """
     non_empty = np.array([i for i, text in enumerate(normalized) if text.strip()], dtype=int)
     if len(non_empty) < 2:
