@@ -105,16 +105,20 @@ def select_timezone() -> str:
 def register_blueprints(app: Flask) -> None:
     import importlib
 
-    for domain in ("auth", "events", "proposals", "supports", "comments", "workspace"):
+    for domain in ("auth", "events", "proposals", "supports", "comments", "moderation", "live",
+                   "workspace"):
         importlib.import_module(f"strategy.{domain}.routes")  # attaches views to bp
     from strategy.auth import bp as auth_bp
     from strategy.comments import bp as comments_bp
     from strategy.events import bp as events_bp
+    from strategy.live import bp as live_bp
+    from strategy.moderation import bp as moderation_bp
     from strategy.proposals import bp as proposals_bp
     from strategy.supports import bp as supports_bp
     from strategy.workspace import bp as workspace_bp
 
-    for blueprint in (auth_bp, events_bp, proposals_bp, supports_bp, comments_bp, workspace_bp):
+    for blueprint in (auth_bp, events_bp, proposals_bp, supports_bp, comments_bp, moderation_bp,
+                      live_bp, workspace_bp):
         app.register_blueprint(blueprint)
 
 

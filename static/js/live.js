@@ -1,0 +1,235 @@
+// Live updates without reloading, and «Похожие предложения» while typing a proposal.
+//
+// The page is rendered at a cursor (the newest change id); this script polls
+// /events/<id>/feed?since=<cursor> every 1.5 s (slower in a hidden tab), sends the last ETag so
+// an idle poll costs a 304, and after a dropped connection simply asks again from the same
+// cursor: nothing is lost, the server keeps every change in the database.
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var conf = script ? script.dataset : {};
+  var POLL_MS = 1500, HIDDEN_MS = 10000, MAX_BACKOFF_MS = 15000, REPLAY = 10;
+
+  function $(selector, root) { return (root || document).querySelector(selector); }
+  function $all(selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(selector)); }
+
+  // ---- the feed poller -------------------------------------------------------------------
+  function Poller(url, cursor, onBatch) {
+    this.url = url; this.cursor = cursor; this.onBatch = onBatch;
+    this.etag = null; this.failures = 0; this.timer = null;
+  }
+  Poller.prototype.schedule = function (ms) {
+    var self = this;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(function () { self.poll(); }, ms);
+  };
+  Poller.prototype.poll = function () {
+    var self = this;
+    var sep = this.url.indexOf("?") >= 0 ? "&" : "?";
+    var headers = { "Accept": "application/json" };
+    if (this.etag) headers["If-None-Match"] = this.etag;
+    fetch(this.url + sep + "since=" + this.cursor, { credentials: "same-origin", headers: headers, cache: "no-store" })
+      .then(function (response) {
+        if (response.status === 304) return null;
+        if (!response.ok) throw new Error("feed " + response.status);
+        self.etag = response.headers.get("ETag");
+        return response.json();
+      })
+      .then(function (body) {
+        self.failures = 0;
+        setStatus(true);
+        var more = false;
+        if (body && body.data) {
+          var data = body.data;
+          if (data.reset) { location.reload(); return; }
+          if (data.changes.length) self.onBatch(data.changes, data.proposals || {});
+          self.cursor = data.cursor;
+          more = data.more;
+        }
+        self.schedule(more ? 0 : (document.hidden ? HIDDEN_MS : POLL_MS));
+      })
+      .catch(function () {
+        // Offline or the server restarted: back off, then catch up from the same cursor.
+        self.failures += 1;
+        setStatus(false);
+        self.schedule(Math.min(MAX_BACKOFF_MS, POLL_MS * Math.pow(2, self.failures)));
+      });
+  };
+
+  function setStatus(ok) {
+    $all("[data-live-status]").forEach(function (el) {
+      el.classList.toggle("offline", !ok);
+    });
+  }
+
+  // ---- refreshing a server-rendered region ------------------------------------------------
+  function Region(el, isBusy) {
+    this.el = el; this.url = el.dataset.fragmentUrl; this.isBusy = isBusy || function () { return false; };
+    this.pending = false; this.loading = false; this.timer = null;
+  }
+  Region.prototype.request = function (delay) {
+    var self = this;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(function () { self.refresh(false); }, delay || 250);
+  };
+  Region.prototype.refresh = function (force) {
+    var self = this;
+    if (!force && this.isBusy()) {
+      // Someone is typing a reason: keep their text, offer the update instead.
+      this.pending = true;
+      var notice = $("#live-notice");
+      if (notice) notice.hidden = false;
+      return;
+    }
+    if (this.loading) { this.request(400); return; }
+    this.loading = true;
+    fetch(this.url, { credentials: "same-origin", headers: { "Accept": "text/html" }, cache: "no-store" })
+      .then(function (response) { if (!response.ok) throw new Error(response.status); return response.text(); })
+      .then(function (html) {
+        self.el.innerHTML = html;
+        self.pending = false;
+        var notice = $("#live-notice");
+        if (notice) notice.hidden = true;
+      })
+      .catch(function () { self.request(3000); })
+      .then(function () { self.loading = false; });
+  };
+
+  // ---- the track's proposal list ---------------------------------------------------------
+  function listMode(list) {
+    var trackId = parseInt(list.dataset.liveList, 10);
+    var notice = $("#live-notice");
+    function showNotice(text) {
+      if (!notice) return;
+      var button = $("button", notice);
+      if (text && button) button.textContent = text;
+      notice.hidden = false;
+    }
+    return function (changes, proposals) {
+      changes.forEach(function (change) {
+        if (change.track_id !== null && change.track_id !== trackId) return;
+        if (change.kind === "phase") { showNotice(conf.phaseText); return; }
+        var id = change.proposal_id;
+        if (!id) return;
+        var state = proposals[id];
+        var card = document.getElementById("proposal-" + id);
+        if (!state) return;
+        if (card && state.status !== "published") {
+          card.classList.add("leaving");
+          setTimeout(function () { if (card.parentNode) card.parentNode.removeChild(card); }, 300);
+          return;
+        }
+        if (!card && state.status === "published" && state.track_id === trackId &&
+            (change.kind === "proposal_created" || change.kind === "moderated")) {
+          showNotice();
+          return;
+        }
+        if (card && state.support_count !== null && state.support_count !== undefined) {
+          $all('[data-live-count="' + id + '"]').forEach(function (el) { el.textContent = state.support_count; });
+        }
+      });
+    };
+  }
+
+  // ---- the moderation queue --------------------------------------------------------------
+  var QUEUE_KINDS = ["proposal_created", "proposal_updated", "moderated", "comment_created",
+                     "comment_moderated", "flag", "user_moderated", "phase"];
+
+  function queueMode(regionEl) {
+    function busy() {
+      var active = document.activeElement;
+      if (active && regionEl.contains(active) && /INPUT|TEXTAREA|SELECT/.test(active.tagName)) return true;
+      return $all("input[type=text], input[type=number]", regionEl).some(function (f) { return f.value; });
+    }
+    var region = new Region(regionEl, busy);
+    var apply = $("[data-live-apply]");
+    if (apply) apply.addEventListener("click", function () { region.refresh(true); });
+    regionEl.addEventListener("focusout", function () {
+      setTimeout(function () { if (region.pending && !busy()) region.refresh(false); }, 200);
+    });
+    return function (changes) {
+      if (changes.some(function (c) { return QUEUE_KINDS.indexOf(c.kind) >= 0; })) region.request(250);
+    };
+  }
+
+  // ---- the projector ---------------------------------------------------------------------
+  function screenMode(regionEl) {
+    var region = new Region(regionEl);
+    function tick() {
+      var now = Date.now(), ended = false;
+      $all("[data-ends-at]", regionEl).forEach(function (el) {
+        var left = Math.round((Date.parse(el.dataset.endsAt) - now) / 1000);
+        if (left <= 0) { el.textContent = conf.ended || ""; ended = true; return; }
+        var h = Math.floor(left / 3600), m = Math.floor(left % 3600 / 60), s = left % 60;
+        var text = (h ? h + ":" + (m < 10 ? "0" : "") : "") + m + ":" + (s < 10 ? "0" : "") + s;
+        el.textContent = (conf.left || "") + " " + text;
+      });
+      if (ended) region.request(1500);  // the phase just closed on the server's clock
+    }
+    setInterval(tick, 1000);
+    tick();
+    return function () { region.request(200); };
+  }
+
+  // ---- «Похожие предложения» while typing ------------------------------------------------
+  function similarHints(form) {
+    var url = form.dataset.similarUrl, box = $("#similar", form);
+    if (!url || !box || !window.fetch) return;
+    var title = form.querySelector("[name=title]"), body = form.querySelector("[name=body]");
+    var track = form.querySelector("[name=track]");
+    var timer = null, last = "";
+    function query() {
+      var text = ((title && title.value) || "") + ". " + ((body && body.value) || "");
+      var key = (track ? track.value : "") + "|" + text;
+      if (key === last) return;
+      last = key;
+      if (text.replace(/[\s.]/g, "").length < 8 || !track || !track.value) { box.hidden = true; return; }
+      fetch(url + "?track=" + encodeURIComponent(track.value) + "&q=" + encodeURIComponent(text.slice(0, 2000)),
+            { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (payload) { render(payload && payload.data ? payload.data.items : []); })
+        .catch(function () { /* hints are optional */ });
+    }
+    function render(items) {
+      box.innerHTML = "";
+      if (!items.length) { box.hidden = true; return; }
+      var head = document.createElement("p");
+      head.innerHTML = "<strong></strong><br><span class='hint'></span>";
+      head.firstChild.textContent = box.dataset.title || "Похожие предложения";
+      head.lastChild.textContent = box.dataset.hint || "Возможно, лучше поддержать одно из них?";
+      box.appendChild(head);
+      var ul = document.createElement("ul");
+      items.forEach(function (item) {
+        var li = document.createElement("li"), a = document.createElement("a");
+        a.href = item.url; a.target = "_blank"; a.rel = "noopener"; a.textContent = item.title;
+        li.appendChild(a);
+        var meta = document.createElement("span");
+        meta.className = "meta";
+        meta.textContent = " · " + Math.round(item.similarity * 100) + "%";
+        li.appendChild(meta);
+        ul.appendChild(li);
+      });
+      box.appendChild(ul);
+      box.hidden = false;
+    }
+    function later() { clearTimeout(timer); timer = setTimeout(query, 500); }
+    [title, body, track].forEach(function (f) { if (f) { f.addEventListener("input", later); f.addEventListener("change", later); } });
+    later();
+  }
+
+  $all("form[data-similar-url]").forEach(similarHints);
+
+  // ---- start -----------------------------------------------------------------------------
+  if (!conf.feed || !window.fetch) return;
+  var handler = null, mode = conf.mode;
+  var list = $("[data-live-list]");
+  if (mode === "queue") handler = queueMode($("[data-live-region]"));
+  else if (mode === "screen") handler = screenMode($("[data-live-region]"));
+  else if (list) handler = listMode(list);
+  if (!handler) return;
+  // The page's data was read just before its cursor: replay a few changes so one committed in
+  // between is not missed (handlers are idempotent: they apply current state, not deltas).
+  var poller = new Poller(conf.feed, Math.max(0, parseInt(conf.cursor || "0", 10) - REPLAY), handler);
+  poller.schedule(POLL_MS);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) poller.schedule(0); });
+})();

@@ -1,0 +1,544 @@
+"""Moderation actions, flags, phases and support rules.
+
+Every action checks the actor's right to the track, writes an AuditEntry (who, what, before,
+after) and a Change for live screens in the same transaction, then commits. Nothing here
+deletes a proposal or a comment: hidden and merged items stay recoverable.
+"""
+from datetime import datetime
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from strategy.auth.models import User
+from strategy.comments.models import Comment, CommentStatus
+from strategy.core.db import utcnow
+from strategy.core.errors import OperationError
+from strategy.events.models import Event, ModerationMode, Track
+from strategy.extensions import db
+from strategy.live.operations import record_change
+from strategy.moderation.models import AuditEntry, Flag
+from strategy.proposals.models import LibraryJoin, Proposal, ProposalStatus
+from strategy.proposals.operations import EDITABLE_FIELDS, bump, snapshot, update_proposal
+from strategy.supports.models import Support
+
+REASON_MAX = 500
+BUDGET_MAX = 50
+FLAG_THRESHOLD_MAX = 50
+PHASES = ("submission", "support")
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+def ensure_can_moderate(actor: User, track: Track) -> None:
+    """Facilitators act only in their tracks; organisers everywhere."""
+    if actor is None or not actor.can_moderate(track):
+        raise OperationError(_("Вы не модерируете трек «%(track)s».", track=track.title), 403)
+
+
+def clean_reason(reason: Optional[str], *, required: bool) -> str:
+    reason = " ".join((reason or "").split())
+    if required and not reason:
+        raise OperationError(_("Укажите причину: её увидит автор."), 400)
+    if len(reason) > REASON_MAX:
+        raise OperationError(_("Причина слишком длинная: не больше %(n)d символов.",
+                               n=REASON_MAX), 400)
+    return reason
+
+
+def audit(actor: Optional[User], action: str, *, event_id: int, track_id: Optional[int],
+          target_type: str, target_id: Optional[int], reason: str = "",
+          before: Optional[dict[str, Any]] = None,
+          after: Optional[dict[str, Any]] = None) -> AuditEntry:
+    """Add an audit entry to the current transaction."""
+    entry = AuditEntry(event_id=event_id, track_id=track_id, actor_id=actor.id if actor else None,
+                       action=action, target_type=target_type, target_id=target_id,
+                       reason=reason, before=before, after=after)
+    db.session.add(entry)
+    return entry
+
+
+def lock(obj) -> None:
+    """Re-read the row under a lock (PostgreSQL) so two moderators cannot interleave."""
+    db.session.refresh(obj, with_for_update=True)
+
+
+def proposal_state(proposal: Proposal) -> dict[str, Any]:
+    return {"status": proposal.status.value, "hidden_reason": proposal.hidden_reason,
+            "is_pinned": proposal.is_pinned, "merged_into_id": proposal.merged_into_id,
+            "support_count": proposal.support_count, "comment_count": proposal.comment_count,
+            "join_count": proposal.join_count, "flag_count": proposal.flag_count,
+            "title": proposal.title}
+
+
+def comment_state(comment: Comment) -> dict[str, Any]:
+    return {"status": comment.status.value, "hidden_reason": comment.hidden_reason,
+            "flag_count": comment.flag_count, "body": comment.body[:300]}
+
+
+def finish_proposal(proposal: Proposal, actor: Optional[User], action: str,
+                    before: dict[str, Any], reason: str = "", **extra: Any) -> Proposal:
+    """Audit, publish a change for live screens and commit."""
+    db.session.flush()
+    audit(actor, action, event_id=proposal.event_id, track_id=proposal.track_id,
+          target_type="proposal", target_id=proposal.id, reason=reason, before=before,
+          after=proposal_state(proposal))
+    record_change(proposal.event_id, "moderated", track_id=proposal.track_id,
+                  proposal_id=proposal.id, action=action, status=proposal.status.value, **extra)
+    db.session.commit()
+    return proposal
+
+
+def resolve_flags(target_key: str) -> None:
+    """Mark open flags as looked at; the rows stay, so the same person cannot flag again."""
+    db.session.execute(sa.update(Flag).where(Flag.target_key == target_key,
+                                             Flag.resolved.is_(False)).values(resolved=True))
+
+
+def published_comments(proposal_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Comment.id)).where(
+        Comment.proposal_id == proposal_id, Comment.status == CommentStatus.published)) or 0
+
+
+# --- proposals -----------------------------------------------------------------------------
+
+def approve_proposal(proposal: Proposal, actor: User) -> Proposal:
+    """A pending proposal (new under pre-moderation, or sent back by flags) is published."""
+    ensure_can_moderate(actor, proposal.track)
+    lock(proposal)
+    if proposal.status is not ProposalStatus.pending:
+        raise OperationError(_("Это предложение не ждёт проверки."), 409)
+    before = proposal_state(proposal)
+    proposal.status = ProposalStatus.published
+    proposal.flag_count = 0
+    resolve_flags(f"p{proposal.id}")
+    return finish_proposal(proposal, actor, "approve", before)
+
+
+def hide_proposal(proposal: Proposal, actor: User, reason: str) -> Proposal:
+    """Hide with a reason the author will see; reversible with restore."""
+    ensure_can_moderate(actor, proposal.track)
+    reason = clean_reason(reason, required=True)
+    lock(proposal)
+    if proposal.status is ProposalStatus.merged:
+        raise OperationError(_("Предложение уже объединено с другим."), 409)
+    if proposal.status is ProposalStatus.hidden:
+        raise OperationError(_("Предложение уже скрыто."), 409)
+    before = proposal_state(proposal)
+    proposal.status = ProposalStatus.hidden
+    proposal.hidden_reason = reason
+    proposal.is_pinned = False
+    return finish_proposal(proposal, actor, "hide", before, reason)
+
+
+def restore_proposal(proposal: Proposal, actor: User) -> Proposal:
+    """A hidden proposal is published again, with its supports and comments."""
+    ensure_can_moderate(actor, proposal.track)
+    lock(proposal)
+    if proposal.status is not ProposalStatus.hidden:
+        raise OperationError(_("Восстановить можно только скрытое предложение."), 409)
+    before = proposal_state(proposal)
+    proposal.status = ProposalStatus.published
+    proposal.hidden_reason = ""
+    proposal.flag_count = 0
+    resolve_flags(f"p{proposal.id}")
+    return finish_proposal(proposal, actor, "restore", before)
+
+
+def set_pinned(proposal: Proposal, actor: User, pinned: bool) -> Proposal:
+    """Pinned proposals stay on top of the track's list."""
+    ensure_can_moderate(actor, proposal.track)
+    lock(proposal)
+    if pinned and proposal.status is not ProposalStatus.published:
+        raise OperationError(_("Закрепить можно только опубликованное предложение."), 409)
+    if proposal.is_pinned == pinned:
+        raise OperationError(_("Предложение уже закреплено.") if pinned else
+                             _("Предложение не закреплено."), 409)
+    before = proposal_state(proposal)
+    proposal.is_pinned = pinned
+    return finish_proposal(proposal, actor, "pin" if pinned else "unpin", before)
+
+
+def edit_proposal(proposal: Proposal, actor: User, data: dict[str, Any],
+                  reason: str = "") -> Proposal:
+    """Fix a proposal; the previous text is kept as a revision and in the audit log."""
+    ensure_can_moderate(actor, proposal.track)
+    reason = clean_reason(reason, required=False)
+    if proposal.status is ProposalStatus.merged:
+        raise OperationError(_("Предложение объединено с другим; редактируйте итоговое."), 409)
+    before = snapshot(proposal)
+    after = dict(before)
+    for field in EDITABLE_FIELDS:
+        if isinstance(data.get(field), str):
+            after[field] = data[field].strip()
+    if after == before:
+        raise OperationError(_("Изменений нет: текст остался прежним."), 400)
+    audit(actor, "edit", event_id=proposal.event_id, track_id=proposal.track_id,
+          target_type="proposal", target_id=proposal.id, reason=reason,
+          before={k: v for k, v in before.items() if after[k] != v},
+          after={k: v for k, v in after.items() if before[k] != v})
+    record_change(proposal.event_id, "moderated", track_id=proposal.track_id,
+                  proposal_id=proposal.id, action="edit", status=proposal.status.value)
+    return update_proposal(proposal, actor, after, as_moderator=True)  # commits all of it
+
+
+def merge_proposals(source: Proposal, target: Proposal, actor: User) -> Proposal:
+    """Merge source into target: supports count once per person, comments and joins move over.
+
+    Supports of people who already support the target are removed (they would count twice);
+    the target's counters are recomputed from rows in the same transaction.
+    """
+    if source.id == target.id:
+        raise OperationError(_("Нельзя объединить предложение с самим собой."), 400)
+    if source.event_id != target.event_id:
+        raise OperationError(_("Объединять можно только предложения одного мероприятия."), 400)
+    ensure_can_moderate(actor, source.track)
+    ensure_can_moderate(actor, target.track)
+    lock(source)
+    lock(target)
+    if source.status is ProposalStatus.merged:
+        raise OperationError(_("Это предложение уже объединено с другим."), 409)
+    if target.status is not ProposalStatus.published:
+        raise OperationError(_("Объединять можно только в опубликованное предложение; "
+                               "«%(title)s» сейчас: %(status)s.", title=target.title,
+                               status=target.status.label.lower()), 409)
+    before_source, before_target = proposal_state(source), proposal_state(target)
+    moved = move_supports(source, target)
+    move_comments(source, target)
+    move_joins(source, target)
+    # Earlier merges into the source now lead straight to the target: one redirect, not a chain.
+    db.session.execute(sa.update(Proposal).where(Proposal.merged_into_id == source.id)
+                       .values(merged_into_id=target.id))
+    source.status = ProposalStatus.merged
+    source.merged_into_id = target.id
+    source.is_pinned = False
+    recount(source)
+    recount(target)
+    db.session.flush()
+    after_target = proposal_state(target)
+    audit(actor, "merge", event_id=source.event_id, track_id=source.track_id,
+          target_type="proposal", target_id=source.id,
+          before={"source": before_source, "target": before_target},
+          after={"source": proposal_state(source), "target": after_target,
+                 "supports_moved": moved["moved"], "supports_dropped": moved["dropped"]})
+    record_change(source.event_id, "moderated", track_id=source.track_id, proposal_id=source.id,
+                  action="merge", status="merged", into=target.id)
+    record_change(target.event_id, "support", track_id=target.track_id, proposal_id=target.id)
+    db.session.commit()
+    return target
+
+
+def move_supports(source: Proposal, target: Proposal) -> dict[str, int]:
+    """Move supports to the target unless the person already supports it; drop the rest."""
+    already = sa.select(Support.user_id).where(Support.proposal_id == target.id)
+    dropped = db.session.execute(sa.delete(Support).where(
+        Support.proposal_id == source.id, Support.user_id.in_(already))
+        .execution_options(synchronize_session=False)).rowcount
+    moved = db.session.execute(sa.update(Support).where(Support.proposal_id == source.id)
+                               .values(proposal_id=target.id, track_id=target.track_id)
+                               .execution_options(synchronize_session=False)).rowcount
+    return {"moved": moved, "dropped": dropped}
+
+
+def move_comments(source: Proposal, target: Proposal) -> None:
+    db.session.execute(sa.update(Comment).where(Comment.proposal_id == source.id)
+                       .values(proposal_id=target.id)
+                       .execution_options(synchronize_session=False))
+
+
+def move_joins(source: Proposal, target: Proposal) -> None:
+    """A library joins once per proposal: joins of people already in the target are dropped."""
+    already = sa.select(LibraryJoin.user_id).where(LibraryJoin.proposal_id == target.id)
+    db.session.execute(sa.delete(LibraryJoin).where(
+        LibraryJoin.proposal_id == source.id, LibraryJoin.user_id.in_(already))
+        .execution_options(synchronize_session=False))
+    db.session.execute(sa.update(LibraryJoin).where(LibraryJoin.proposal_id == source.id)
+                       .values(proposal_id=target.id)
+                       .execution_options(synchronize_session=False))
+
+
+def recount(proposal: Proposal) -> None:
+    """Counters from the rows themselves, inside the merge's transaction."""
+    supports = sa.select(sa.func.count(Support.id)).where(Support.proposal_id == proposal.id)
+    comments = sa.select(sa.func.count(Comment.id)).where(
+        Comment.proposal_id == proposal.id, Comment.status == CommentStatus.published)
+    joins = sa.select(sa.func.count(LibraryJoin.id)).where(LibraryJoin.proposal_id == proposal.id)
+    db.session.execute(sa.update(Proposal).where(Proposal.id == proposal.id).values(
+        support_count=supports.scalar_subquery(), comment_count=comments.scalar_subquery(),
+        join_count=joins.scalar_subquery()).execution_options(synchronize_session=False))
+    db.session.expire(proposal, ["support_count", "comment_count", "join_count", "joins"])
+
+
+# --- comments ------------------------------------------------------------------------------
+
+def finish_comment(comment: Comment, actor: Optional[User], action: str,
+                   before: dict[str, Any], reason: str = "") -> Comment:
+    proposal = comment.proposal
+    db.session.flush()
+    audit(actor, action, event_id=proposal.event_id, track_id=proposal.track_id,
+          target_type="comment", target_id=comment.id, reason=reason, before=before,
+          after=comment_state(comment))
+    record_change(proposal.event_id, "comment_moderated", track_id=proposal.track_id,
+                  proposal_id=proposal.id, comment_id=comment.id, action=action,
+                  status=comment.status.value)
+    db.session.commit()
+    return comment
+
+
+def set_comment_status(comment: Comment, status: CommentStatus) -> None:
+    """Change the status and keep the proposal's published-comment counter exact."""
+    was_published = comment.status is CommentStatus.published
+    comment.status = status
+    delta = int(status is CommentStatus.published) - int(was_published)
+    if delta:
+        bump(comment.proposal_id, Proposal.comment_count, delta)
+
+
+def approve_comment(comment: Comment, actor: User) -> Comment:
+    ensure_can_moderate(actor, comment.proposal.track)
+    lock(comment)
+    if comment.status is not CommentStatus.pending:
+        raise OperationError(_("Этот комментарий не ждёт проверки."), 409)
+    before = comment_state(comment)
+    set_comment_status(comment, CommentStatus.published)
+    comment.flag_count = 0
+    resolve_flags(f"c{comment.id}")
+    return finish_comment(comment, actor, "comment_approve", before)
+
+
+def hide_comment(comment: Comment, actor: User, reason: str) -> Comment:
+    ensure_can_moderate(actor, comment.proposal.track)
+    reason = clean_reason(reason, required=True)
+    lock(comment)
+    if comment.status is CommentStatus.hidden:
+        raise OperationError(_("Комментарий уже скрыт."), 409)
+    before = comment_state(comment)
+    set_comment_status(comment, CommentStatus.hidden)
+    comment.hidden_reason = reason
+    return finish_comment(comment, actor, "comment_hide", before, reason)
+
+
+def restore_comment(comment: Comment, actor: User) -> Comment:
+    ensure_can_moderate(actor, comment.proposal.track)
+    lock(comment)
+    if comment.status is not CommentStatus.hidden:
+        raise OperationError(_("Восстановить можно только скрытый комментарий."), 409)
+    before = comment_state(comment)
+    set_comment_status(comment, CommentStatus.published)
+    comment.hidden_reason = ""
+    comment.flag_count = 0
+    resolve_flags(f"c{comment.id}")
+    return finish_comment(comment, actor, "comment_restore", before)
+
+
+# --- participants --------------------------------------------------------------------------
+
+def set_muted(user: User, actor: User, event: Event, muted: bool) -> User:
+    """A muted participant can read and support but not post proposals or comments."""
+    if actor is None or not actor.is_staff:
+        raise OperationError(_("У вас нет прав на это действие."), 403)
+    if user.is_staff:
+        raise OperationError(_("Модератора или организатора ограничить нельзя."), 400)
+    if user.event_id != event.id:
+        raise OperationError(_("Этот участник не из этого мероприятия."), 404)
+    if user.is_muted == muted:
+        raise OperationError(_("Участник уже ограничен.") if muted else
+                             _("Участник и так может публиковать."), 409)
+    before = {"is_muted": user.is_muted, "display_name": user.display_name}
+    user.is_muted = muted
+    audit(actor, "mute" if muted else "unmute", event_id=event.id, track_id=None,
+          target_type="user", target_id=user.id, before=before,
+          after={"is_muted": muted, "display_name": user.display_name})
+    record_change(event.id, "user_moderated", user_id=user.id, muted=muted)
+    db.session.commit()
+    return user
+
+
+# --- flags ---------------------------------------------------------------------------------
+
+def flag(user: User, proposal: Proposal, comment: Optional[Comment] = None,
+         reason: str = "") -> Flag:
+    """A complaint; one per person per target. Enough of them send the target back to the queue."""
+    reason = clean_reason(reason, required=False)
+    target = comment or proposal
+    published = (comment.status is CommentStatus.published if comment
+                 else proposal.status is ProposalStatus.published)
+    if not published:
+        raise OperationError(_("Жалобу можно подать только на опубликованное; это уже "
+                               "у модератора."), 409)
+    key = f"c{comment.id}" if comment else f"p{proposal.id}"
+    db.session.add(Flag(user_id=user.id, proposal_id=proposal.id,
+                        comment_id=comment.id if comment else None, target_key=key,
+                        reason=reason))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # A flood from one person counts once: the unique constraint decides.
+        db.session.rollback()
+        raise OperationError(_("Вы уже пожаловались на это. Модератор посмотрит."), 409)
+    model = Comment if comment else Proposal
+    db.session.execute(sa.update(model).where(model.id == target.id)
+                       .values(flag_count=model.flag_count + 1)
+                       .execution_options(synchronize_session=False))
+    count = db.session.scalar(sa.select(model.flag_count).where(model.id == target.id))
+    if count >= proposal.event.flag_threshold:
+        send_back_to_queue(proposal, comment, count)
+    # Changes are recorded last: on PostgreSQL their insert takes the event's ordering lock,
+    # which must not be held while waiting for row locks.
+    record_change(proposal.event_id, "flag", track_id=proposal.track_id, proposal_id=proposal.id,
+                  comment_id=comment.id if comment else None)
+    db.session.commit()
+    return db.session.scalar(sa.select(Flag).where(Flag.user_id == user.id,
+                                                   Flag.target_key == key))
+
+
+def send_back_to_queue(proposal: Proposal, comment: Optional[Comment], count: int) -> None:
+    """Too many flags: the item waits for a facilitator again (conditional update, once)."""
+    model = Comment if comment else Proposal
+    target = comment or proposal
+    published = CommentStatus.published if comment else ProposalStatus.published
+    pending = CommentStatus.pending if comment else ProposalStatus.pending
+    changed = db.session.execute(sa.update(model).where(model.id == target.id,
+                                                        model.status == published)
+                                 .values(status=pending)
+                                 .execution_options(synchronize_session=False)).rowcount
+    if not changed:
+        return
+    if comment:
+        bump(proposal.id, Proposal.comment_count, -1)
+    db.session.expire(target)
+    audit(None, "auto_queue", event_id=proposal.event_id, track_id=proposal.track_id,
+          target_type="comment" if comment else "proposal", target_id=target.id,
+          reason=_("Жалоб: %(n)d", n=count), before={"status": "published"},
+          after={"status": "pending", "flag_count": count})
+    kind = "comment_moderated" if comment else "moderated"
+    record_change(proposal.event_id, kind, track_id=proposal.track_id, proposal_id=proposal.id,
+                  comment_id=comment.id if comment else None, action="auto_queue",
+                  status="pending")
+
+
+def dismiss_flags(proposal: Proposal, actor: User, comment: Optional[Comment] = None) -> None:
+    """The facilitator looked at the flags and leaves the item as it is."""
+    ensure_can_moderate(actor, proposal.track)
+    target = comment or proposal
+    if not target.flag_count:
+        raise OperationError(_("Открытых жалоб нет."), 409)
+    key = f"c{comment.id}" if comment else f"p{proposal.id}"
+    before = {"flag_count": target.flag_count}
+    target.flag_count = 0
+    resolve_flags(key)
+    audit(actor, "flags_dismiss", event_id=proposal.event_id, track_id=proposal.track_id,
+          target_type="comment" if comment else "proposal", target_id=target.id,
+          before=before, after={"flag_count": 0})
+    record_change(proposal.event_id, "flag", track_id=proposal.track_id, proposal_id=proposal.id)
+    db.session.commit()
+
+
+# --- phases, support rules, event settings ------------------------------------------------
+
+def phase_is_open(track: Track, phase: str, now: Optional[datetime] = None) -> bool:
+    return track.accepts_proposals(now) if phase == "submission" else track.accepts_supports(now)
+
+
+def phase_state(track: Track) -> dict[str, Any]:
+    def iso(value):
+        return value.isoformat() if value else None
+
+    return {"submission_open": track.submission_open,
+            "submission_ends_at": iso(track.submission_ends_at),
+            "support_open": track.support_open, "support_ends_at": iso(track.support_ends_at)}
+
+
+def check_phase_name(phase: str) -> None:
+    if phase not in PHASES:
+        raise OperationError(_("Неизвестный этап."), 404)
+
+
+def open_phase(track: Track, actor: User, phase: str,
+               ends_at: Optional[datetime] = None) -> Track:
+    """Open submission or support, optionally until ends_at (UTC); also moves the end time."""
+    check_phase_name(phase)
+    ensure_can_moderate(actor, track)
+    now = utcnow()
+    if ends_at is not None and ends_at <= now:
+        raise OperationError(_("Время окончания уже прошло. Укажите время в будущем."), 400)
+    lock(track)
+    if phase_is_open(track, phase, now) and getattr(track, f"{phase}_ends_at") == ends_at:
+        raise OperationError(_("Приём предложений уже открыт.") if phase == "submission" else
+                             _("Поддержка уже открыта."), 409)
+    before = phase_state(track)
+    setattr(track, f"{phase}_open", True)
+    setattr(track, f"{phase}_ends_at", ends_at)
+    return finish_track(track, actor, f"{phase}_open", before)
+
+
+def close_phase(track: Track, actor: User, phase: str) -> Track:
+    """Close submission or support now; closing a closed phase is refused."""
+    check_phase_name(phase)
+    ensure_can_moderate(actor, track)
+    lock(track)
+    if not phase_is_open(track, phase):
+        raise OperationError(_("Приём предложений уже закрыт.") if phase == "submission" else
+                             _("Поддержка уже закрыта."), 409)
+    before = phase_state(track)
+    setattr(track, f"{phase}_open", False)
+    setattr(track, f"{phase}_ends_at", None)
+    return finish_track(track, actor, f"{phase}_close", before)
+
+
+def finish_track(track: Track, actor: User, action: str, before: dict[str, Any]) -> Track:
+    after = phase_state(track) | rules_state(track)
+    audit(actor, action, event_id=track.event_id, track_id=track.id, target_type="track",
+          target_id=track.id, before=before, after={k: after[k] for k in before})
+    record_change(track.event_id, "phase", track_id=track.id, action=action)
+    db.session.commit()
+    return track
+
+
+def rules_state(track: Track) -> dict[str, Any]:
+    return {"support_budget": track.support_budget, "hide_counts": track.hide_counts,
+            "projector_shows_counts": track.projector_shows_counts}
+
+
+def set_support_rules(track: Track, actor: User, *, budget: Optional[int], hide_counts: bool,
+                      projector_shows_counts: bool) -> bool:
+    """Unlimited or N supports per person (dot voting), hidden counts; False if nothing changed."""
+    ensure_can_moderate(actor, track)
+    if budget is not None and not 1 <= budget <= BUDGET_MAX:
+        raise OperationError(_("Число голосов на человека — от 1 до %(n)d, или без ограничения.",
+                               n=BUDGET_MAX), 400)
+    lock(track)
+    before = rules_state(track)
+    track.support_budget = budget
+    track.hide_counts = hide_counts
+    track.projector_shows_counts = projector_shows_counts
+    if rules_state(track) == before:
+        return False
+    finish_track(track, actor, "support_rules", before)
+    return True
+
+
+def set_event_settings(event: Event, actor: User, *, moderation_mode: str,
+                       flag_threshold: int) -> bool:
+    """Organisers choose pre- or post-moderation and how many flags send an item back."""
+    if actor is None or not actor.is_organiser:
+        raise OperationError(_("Настройки мероприятия меняет методическая группа."), 403)
+    try:
+        mode = ModerationMode(moderation_mode)
+    except ValueError:
+        raise OperationError(_("Выберите режим модерации из списка."), 400)
+    if not 1 <= flag_threshold <= FLAG_THRESHOLD_MAX:
+        raise OperationError(_("Число жалоб — от 1 до %(n)d.", n=FLAG_THRESHOLD_MAX), 400)
+    before = {"moderation_mode": event.moderation_mode.value,
+              "flag_threshold": event.flag_threshold}
+    event.moderation_mode = mode
+    event.flag_threshold = flag_threshold
+    after = {"moderation_mode": mode.value, "flag_threshold": flag_threshold}
+    if after == before:
+        return False
+    audit(actor, "event_settings", event_id=event.id, track_id=None, target_type="event",
+          target_id=event.id, before=before, after=after)
+    record_change(event.id, "phase", action="event_settings")
+    db.session.commit()
+    return True

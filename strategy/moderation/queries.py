@@ -1,0 +1,172 @@
+"""Read helpers for the moderation queue, duplicate suggestions and the audit log."""
+from dataclasses import dataclass
+from typing import Optional
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from strategy.auth.models import User
+from strategy.comments.models import Comment, CommentStatus
+from strategy.events.models import Event, Track
+from strategy.extensions import db
+from strategy.moderation.models import AuditEntry, Flag
+from strategy.proposals.models import Proposal, ProposalStatus
+
+ACTION_LABELS = {
+    "approve": _l("Одобрено"),
+    "hide": _l("Скрыто"),
+    "restore": _l("Восстановлено"),
+    "edit": _l("Исправлено"),
+    "pin": _l("Закреплено"),
+    "unpin": _l("Откреплено"),
+    "merge": _l("Объединено"),
+    "mute": _l("Участник ограничен"),
+    "unmute": _l("Ограничение снято"),
+    "comment_approve": _l("Комментарий одобрен"),
+    "comment_hide": _l("Комментарий скрыт"),
+    "comment_restore": _l("Комментарий восстановлен"),
+    "auto_queue": _l("Возвращено в очередь по жалобам"),
+    "flags_dismiss": _l("Жалобы отклонены"),
+    "submission_open": _l("Приём предложений открыт"),
+    "submission_close": _l("Приём предложений закрыт"),
+    "support_open": _l("Поддержка открыта"),
+    "support_close": _l("Поддержка закрыта"),
+    "support_rules": _l("Правила поддержки изменены"),
+    "event_settings": _l("Настройки мероприятия изменены"),
+}
+TARGET_LABELS = {"proposal": _l("предложение"), "comment": _l("комментарий"),
+                 "user": _l("участник"), "track": _l("трек"), "event": _l("мероприятие")}
+NEW_LIMIT = 15
+SIMILAR_LIMIT = 3
+SIMILAR_MIN = 0.3
+AUDIT_PER_PAGE = 50
+
+
+def moderated_tracks(event: Event, user: User) -> list[Track]:
+    return [track for track in event.tracks if user.can_moderate(track)]
+
+
+def proposals_with_status(track_ids: list[int], *statuses: ProposalStatus,
+                          limit: Optional[int] = None) -> list[Proposal]:
+    if not track_ids:
+        return []
+    stmt = (sa.select(Proposal).where(Proposal.track_id.in_(track_ids),
+                                      Proposal.status.in_(statuses))
+            .order_by(Proposal.id.desc()))
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def flagged_proposals(track_ids: list[int]) -> list[Proposal]:
+    if not track_ids:
+        return []
+    return list(db.session.scalars(sa.select(Proposal).where(
+        Proposal.track_id.in_(track_ids), Proposal.flag_count > 0,
+        Proposal.status == ProposalStatus.published).order_by(Proposal.flag_count.desc())))
+
+
+def queued_comments(track_ids: list[int]) -> list[Comment]:
+    """Comments waiting for a look: pending ones and published ones with open flags."""
+    if not track_ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(Comment).join(Proposal, Comment.proposal_id == Proposal.id)
+        .where(Proposal.track_id.in_(track_ids),
+               sa.or_(Comment.status == CommentStatus.pending,
+                      sa.and_(Comment.status == CommentStatus.published, Comment.flag_count > 0)))
+        .order_by(Comment.id.desc()).limit(50)))
+
+
+def flag_reasons(keys: list[str]) -> dict[str, list[str]]:
+    """Open flags' reasons per target key, for the queue."""
+    if not keys:
+        return {}
+    reasons: dict[str, list[str]] = {}
+    for key, reason in db.session.execute(sa.select(Flag.target_key, Flag.reason).where(
+            Flag.target_key.in_(keys), Flag.resolved.is_(False)).order_by(Flag.id)):
+        reasons.setdefault(key, [])
+        if reason:
+            reasons[key].append(reason)
+    return reasons
+
+
+def proposal_text(proposal: Proposal) -> str:
+    return f"{proposal.title}. {proposal.body}"
+
+
+def published_frame(track_id: int, exclude: tuple[int, ...] = ()):
+    """The published proposals of a track as the DataFrame the analysis package expects."""
+    import pandas as pd
+
+    rows = db.session.execute(sa.select(Proposal.id, Proposal.title, Proposal.body).where(
+        Proposal.track_id == track_id, Proposal.status == ProposalStatus.published))
+    records = [{"id": pid, "text": f"{title}. {body}"} for pid, title, body in rows
+               if pid not in exclude]
+    return pd.DataFrame(records, columns=["id", "text"])
+
+
+def similar_to(text: str, track_id: int, *, exclude: tuple[int, ...] = (),
+               top_n: int = 5, min_similarity: float = 0.25) -> list[tuple[Proposal, float]]:
+    """Published proposals of the track most similar to the text, with their similarity."""
+    from analysis import most_similar
+
+    frame = published_frame(track_id, exclude)
+    if frame.empty or len(text.strip()) < 4:
+        return []
+    found = most_similar(text, frame, top_n=top_n, min_similarity=min_similarity)
+    ids = [int(i) for i in found["id"]]
+    by_id = {p.id: p for p in db.session.scalars(sa.select(Proposal).where(Proposal.id.in_(ids)))}
+    return [(by_id[i], float(s)) for i, s in zip(ids, found["similarity"]) if i in by_id]
+
+
+def suggestions_for(proposals: list[Proposal]) -> dict[int, list[tuple[Proposal, float]]]:
+    """For each queued proposal: the most similar published ones in its track."""
+    return {p.id: similar_to(proposal_text(p), p.track_id, exclude=(p.id,), top_n=SIMILAR_LIMIT,
+                             min_similarity=SIMILAR_MIN) for p in proposals}
+
+
+@dataclass
+class AuditFilters:
+    """Filters of the audit log page; unknown values are ignored."""
+
+    track: Optional[int] = None
+    actor: Optional[int] = None
+    action: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "AuditFilters":
+        def as_int(name):
+            try:
+                return int(args.get(name, ""))
+            except ValueError:
+                return None
+
+        action = args.get("action", "")
+        page = as_int("page") or 1
+        return cls(track=as_int("track"), actor=as_int("actor"),
+                   action=action if action in ACTION_LABELS else "",
+                   page=max(1, min(page, 100_000)))
+
+    def as_args(self) -> dict:
+        return {k: v for k, v in (("track", self.track), ("actor", self.actor),
+                                  ("action", self.action)) if v}
+
+
+def audit_query(event: Event, filters: AuditFilters):
+    stmt = sa.select(AuditEntry).where(AuditEntry.event_id == event.id)
+    if filters.track:
+        stmt = stmt.where(AuditEntry.track_id == filters.track)
+    if filters.actor:
+        stmt = stmt.where(AuditEntry.actor_id == filters.actor)
+    if filters.action:
+        stmt = stmt.where(AuditEntry.action == filters.action)
+    return stmt.order_by(AuditEntry.id.desc())
+
+
+def audit_actors(event: Event) -> list[User]:
+    """People who appear in the event's audit log, for the filter."""
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(
+        sa.select(AuditEntry.actor_id).where(AuditEntry.event_id == event.id).distinct()))
+        .order_by(User.display_name)))

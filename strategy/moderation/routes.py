@@ -1,0 +1,565 @@
+"""Moderation queue and actions, flags, phases and support rules, the audit log.
+
+URL rules (all staff pages under /events/<id>/manage/):
+  GET       /events/<id>/manage                                   overview        staff
+  POST      /events/<id>/manage/settings                          settings        organiser
+  GET       /events/<id>/manage/queue                             queue           staff
+  GET       /events/<id>/manage/tracks/<slug>                     track           staff (track)
+  POST      /events/<id>/manage/tracks/<slug>/<phase>/open|close  open/close_phase staff (track)
+  POST      /events/<id>/manage/tracks/<slug>/rules               support_rules   staff (track)
+  POST      /events/<id>/manage/proposals/<pid>/<action>          approve, hide, restore, pin,
+                                                                  unpin, merge, dismiss_flags
+  GET, POST /events/<id>/manage/proposals/<pid>/edit              edit_proposal   staff (track)
+  POST      /events/<id>/manage/comments/<cid>/<action>           approve, hide, restore,
+                                                                  dismiss_flags (comment_*)
+  POST      /events/<id>/manage/users/<uid>/mute|unmute           mute, unmute    staff
+  GET       /events/<id>/manage/audit[.csv]                       audit, audit_csv organiser
+  POST      /events/<id>/proposals/<pid>/flag                     flag_proposal   signed in
+  POST      /events/<id>/comments/<cid>/flag                      flag_comment    signed in
+  GET       /events/<id>/proposals/similar?track=&q=              similar         public
+"""
+import csv
+import io
+import json
+
+from flask import (Response, abort, flash, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from strategy.auth.models import User
+from strategy.comments.models import Comment
+from strategy.core.errors import OperationError, wants_json
+from strategy.core.permissions import organiser_required, staff_required
+from strategy.core.templating import register_nav, to_event_time
+from strategy.events.models import Track
+from strategy.events.routes import load_event, load_track
+from strategy.extensions import db
+from strategy.moderation import bp, operations as ops
+from strategy.moderation.forms import (EventSettingsForm, FlagForm, MergeForm, PhaseForm,
+                                       ReasonForm, SupportRulesForm, to_local_input)
+from strategy.moderation.queries import (ACTION_LABELS, AUDIT_PER_PAGE, NEW_LIMIT,
+                                         TARGET_LABELS, AuditFilters, audit_actors, audit_query,
+                                         flag_reasons, flagged_proposals, moderated_tracks,
+                                         proposals_with_status, queued_comments, similar_to,
+                                         suggestions_for)
+from strategy.proposals.forms import ProposalForm
+from strategy.proposals.models import Proposal, ProposalStatus
+from strategy.proposals.routes import load_proposal
+
+SIMILAR_QUERY_MAX = 2000
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+def safe_next(default: str) -> str:
+    """Only local paths: an action never redirects to another site."""
+    target = request.form.get("next") or request.args.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def done(event, message: str, default: str | None = None, **data):
+    """JSON for fetch() calls, else flash and go back to where the button was."""
+    if wants_json():
+        return jsonify({"success": True, "data": data, "message": message})
+    flash(message, "success")
+    return redirect(safe_next(default or url_for("moderation.queue", event_id=event.id)))
+
+
+def load_comment(event, comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.proposal.event_id != event.id:
+        abort(404)
+    return comment
+
+
+def load_user_of(event, user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.event_id != event.id:
+        abort(404)
+    return user
+
+
+def require_form(form_class=None, **kwargs):
+    """Validate a POST-only form (CSRF, fields); the first error becomes a 400 message."""
+    from strategy.proposals.forms import EmptyForm
+
+    form = (form_class or EmptyForm)(**kwargs)
+    if not form.validate_on_submit():
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        raise OperationError(str(errors[0]) if errors else _("Запрос не удалось обработать."),
+                             400)
+    return form
+
+
+def nav_items(event, user):
+    """Staff menu entries (register_nav provider)."""
+    if event is None or not getattr(user, "is_staff", False):
+        return []
+    items = [{"url": url_for("moderation.queue", event_id=event.id), "label": _("Модерация")},
+             {"url": url_for("moderation.overview", event_id=event.id),
+              "label": _("Этапы и правила треков")},
+             {"url": url_for("live.event_screen", event_id=event.id), "label": _("Экран зала")}]
+    if user.is_organiser:
+        items.append({"url": url_for("moderation.audit", event_id=event.id),
+                      "label": _("Журнал действий")})
+    return items
+
+
+bp.record_once(lambda state: register_nav(state.app, nav_items))
+
+
+# --- overview, settings, track phases -----------------------------------------------------
+
+@bp.route("/events/<int:event_id>/manage")
+@staff_required
+def overview(event_id: int):
+    """All tracks with their phases and links; event settings for organisers."""
+    event = load_event(event_id)
+    form = EventSettingsForm(data={"moderation_mode": event.moderation_mode.value,
+                                   "flag_threshold": event.flag_threshold})
+    return render_template("moderation/overview.html", event=event, settings_form=form,
+                           tracks=moderated_tracks(event, current_user))
+
+
+@bp.route("/events/<int:event_id>/manage/settings", methods=["POST"])
+@organiser_required
+def settings(event_id: int):
+    event = load_event(event_id)
+    form = EventSettingsForm()
+    if not form.validate_on_submit():
+        return render_template("moderation/overview.html", event=event, settings_form=form,
+                               tracks=moderated_tracks(event, current_user)), 400
+    changed = ops.set_event_settings(event, current_user,
+                                     moderation_mode=form.moderation_mode.data,
+                                     flag_threshold=form.flag_threshold.data)
+    message = _("Настройки сохранены.") if changed else _("Изменений нет.")
+    return done(event, message, url_for("moderation.overview", event_id=event.id))
+
+
+def moderated_track(event, slug: str) -> Track:
+    track = load_track(event, slug)
+    ops.ensure_can_moderate(current_user, track)
+    return track
+
+
+def render_track(event, track, phase_forms=None, rules_form=None, status=200):
+    phase_forms = phase_forms or {}
+    for phase in ops.PHASES:
+        if phase not in phase_forms:
+            value = to_local_input(getattr(track, f"{phase}_ends_at"), event.timezone)
+            phase_forms[phase] = PhaseForm(tz_name=event.timezone, prefix=phase,
+                                           data={"ends_at": value})
+    rules_form = rules_form or SupportRulesForm(data={
+        "budget": track.support_budget, "hide_counts": track.hide_counts,
+        "projector_shows_counts": track.projector_shows_counts})
+    return render_template("moderation/track.html", event=event, track=track,
+                           phase_forms=phase_forms, rules_form=rules_form), status
+
+
+@bp.route("/events/<int:event_id>/manage/tracks/<slug>")
+@staff_required
+def track(event_id: int, slug: str):
+    """Phases (submission, support) with end times, and the support rules of one track."""
+    event = load_event(event_id)
+    return render_track(event, moderated_track(event, slug))
+
+
+@bp.route("/events/<int:event_id>/manage/tracks/<slug>/<phase>/open", methods=["POST"])
+@staff_required
+def open_phase(event_id: int, slug: str, phase: str):
+    event = load_event(event_id)
+    track = moderated_track(event, slug)
+    ops.check_phase_name(phase)
+    form = PhaseForm(tz_name=event.timezone, prefix=phase)
+    if not form.validate_on_submit():
+        return render_track(event, track, phase_forms={phase: form}, status=400)
+    try:
+        ops.open_phase(track, current_user, phase, form.ends_at_utc)
+    except OperationError as error:
+        db.session.rollback()
+        if error.status != 400 or wants_json():
+            raise
+        form.ends_at.errors = [error.message]
+        return render_track(event, track, phase_forms={phase: form}, status=400)
+    message = _("Приём предложений открыт.") if phase == "submission" else _("Поддержка открыта.")
+    return done(event, message, url_for("moderation.track", event_id=event.id, slug=slug))
+
+
+@bp.route("/events/<int:event_id>/manage/tracks/<slug>/<phase>/close", methods=["POST"])
+@staff_required
+def close_phase(event_id: int, slug: str, phase: str):
+    event = load_event(event_id)
+    track = moderated_track(event, slug)
+    require_form()
+    ops.close_phase(track, current_user, phase)
+    message = _("Приём предложений закрыт.") if phase == "submission" else _("Поддержка закрыта.")
+    return done(event, message, url_for("moderation.track", event_id=event.id, slug=slug))
+
+
+@bp.route("/events/<int:event_id>/manage/tracks/<slug>/rules", methods=["POST"])
+@staff_required
+def support_rules(event_id: int, slug: str):
+    event = load_event(event_id)
+    track = moderated_track(event, slug)
+    form = SupportRulesForm()
+    if not form.validate_on_submit():
+        return render_track(event, track, rules_form=form, status=400)
+    changed = ops.set_support_rules(track, current_user, budget=form.budget.data,
+                                    hide_counts=form.hide_counts.data,
+                                    projector_shows_counts=form.projector_shows_counts.data)
+    message = _("Правила поддержки сохранены.") if changed else _("Изменений нет.")
+    return done(event, message, url_for("moderation.track", event_id=event.id, slug=slug))
+
+
+# --- the queue -----------------------------------------------------------------------------
+
+def queue_context(event):
+    """Everything the queue shows for the tracks this person moderates (or one track)."""
+    tracks = moderated_tracks(event, current_user)
+    slug = request.args.get("track", "")
+    if slug:
+        tracks = [moderated_track(event, slug)]
+    ids = [t.id for t in tracks]
+    pending = proposals_with_status(ids, ProposalStatus.pending)
+    new = proposals_with_status(ids, ProposalStatus.published, limit=NEW_LIMIT)
+    flagged = flagged_proposals(ids)
+    comments = queued_comments(ids)
+    keys = [f"p{p.id}" for p in pending + flagged] + [f"c{c.id}" for c in comments]
+    return {"event": event, "tracks": tracks, "track_filter": slug, "pending": pending,
+            "new": new, "flagged": flagged, "comments": comments,
+            "hidden": proposals_with_status(ids, ProposalStatus.hidden, limit=20),
+            "suggestions": suggestions_for(pending + new), "reasons": flag_reasons(keys),
+            "all_tracks": moderated_tracks(event, current_user)}
+
+
+@bp.route("/events/<int:event_id>/manage/queue")
+@staff_required
+def queue(event_id: int):
+    """New proposals with similar ones, flags, pending comments; refreshed live by live.js."""
+    event = load_event(event_id)
+    context = queue_context(event)
+    if request.args.get("fragment"):
+        return render_template("moderation/_queue.html", **context)
+    return render_template("moderation/queue.html", **context)
+
+
+# --- proposal actions ----------------------------------------------------------------------
+
+def back_to(proposal) -> str:
+    return url_for("proposals.detail", event_id=proposal.event_id, proposal_id=proposal.id)
+
+
+@bp.route("/events/<int:event_id>/manage/proposals/<int:proposal_id>/approve", methods=["POST"])
+@staff_required
+def approve_proposal(event_id: int, proposal_id: int):
+    event = load_event(event_id)
+    proposal = load_proposal(event, proposal_id)
+    require_form()
+    ops.approve_proposal(proposal, current_user)
+    return done(event, _("Предложение опубликовано."), status=proposal.status.value)
+
+
+@bp.route("/events/<int:event_id>/manage/proposals/<int:proposal_id>/hide", methods=["POST"])
+@staff_required
+def hide_proposal(event_id: int, proposal_id: int):
+    event = load_event(event_id)
+    proposal = load_proposal(event, proposal_id)
+    ops.ensure_can_moderate(current_user, proposal.track)
+    form = require_form(ReasonForm)
+    ops.hide_proposal(proposal, current_user, form.reason.data)
+    return done(event, _("Предложение скрыто. Автор видит причину."), back_to(proposal),
+                status=proposal.status.value)
+
+
+@bp.route("/events/<int:event_id>/manage/proposals/<int:proposal_id>/restore", methods=["POST"])
+@staff_required
+def restore_proposal(event_id: int, proposal_id: int):
+    event = load_event(event_id)
+    proposal = load_proposal(event, proposal_id)
+    require_form()
+    ops.restore_proposal(proposal, current_user)
+    return done(event, _("Предложение восстановлено."), back_to(proposal),
+                status=proposal.status.value)
+
+
+@bp.route("/events/<int:event_id>/manage/proposals/<int:proposal_id>/pin", methods=["POST"])
+@staff_required
+def pin_proposal(event_id: int, proposal_id: int):
+    event = load_event(event_id)
+    proposal = load_proposal(event, proposal_id)
+    require_form()
+    ops.set_pinned(proposal, current_user, True)
+    return done(event, _("Предложение закреплено вверху списка."), back_to(proposal))
+
+
+@bp.route("/events/<int:event_id>/manage/proposals/<int:proposal_id>/unpin", methods=["POST"])
+@staff_required
+def unpin_proposal(event_id: int, proposal_id: int):
+    event = load_event(event_id)
+    proposal = load_proposal(event, proposal_id)
+    require_form()
+    ops.set_pinned(proposal, current_user, False)
+    return done(event, _("Предложение откреплено."), back_to(proposal))
+
+
+@bp.route("/events/<int:event_id>/manage/proposals/<int:proposal_id>/merge", methods=["POST"])
+@staff_required
+def merge_proposal(event_id: int, proposal_id: int):
+    """Merge this proposal into the one whose number is given."""
+    event = load_event(event_id)
+    source = load_proposal(event, proposal_id)
+    ops.ensure_can_moderate(current_user, source.track)
+    form = require_form(MergeForm)
+    target = db.session.get(Proposal, form.target.data)
+    if target is None:
+        raise OperationError(_("Предложения №%(n)d нет.", n=form.target.data), 404)
+    ops.merge_proposals(source, target, current_user)
+    return done(event, _("Предложения объединены: поддержки учтены по одному разу на человека, "
+                         "комментарии перенесены."), back_to(target), into=target.id)
+
+
+@bp.route("/events/<int:event_id>/manage/proposals/<int:proposal_id>/dismiss-flags",
+          methods=["POST"])
+@staff_required
+def dismiss_flags(event_id: int, proposal_id: int):
+    event = load_event(event_id)
+    proposal = load_proposal(event, proposal_id)
+    require_form()
+    ops.dismiss_flags(proposal, current_user)
+    return done(event, _("Жалобы отклонены, предложение остаётся опубликованным."))
+
+
+@bp.route("/events/<int:event_id>/manage/proposals/<int:proposal_id>/edit",
+          methods=["GET", "POST"])
+@staff_required
+def edit_proposal(event_id: int, proposal_id: int):
+    """A facilitator fixes a proposal; the previous text stays in its history."""
+    event = load_event(event_id)
+    proposal = load_proposal(event, proposal_id)
+    ops.ensure_can_moderate(current_user, proposal.track)
+    if proposal.status is ProposalStatus.merged:
+        raise OperationError(_("Предложение объединено с другим; редактируйте итоговое."), 409)
+    form = ProposalForm(event=event, tracks=[proposal.track],
+                        obj=proposal if request.method == "GET" else None)
+    if request.method == "GET":
+        form.track.data = proposal.track.slug
+        form.kind.data = proposal.kind.value
+    if form.validate_on_submit():
+        try:
+            ops.edit_proposal(proposal, current_user, form.data)
+        except OperationError as error:
+            db.session.rollback()
+            form.title.errors = [error.message]
+            return render_edit(event, form, proposal), error.status
+        flash(_("Исправление сохранено; прежний текст есть в истории."), "success")
+        return redirect(back_to(proposal))
+    form.pre_validate_messages()
+    return render_edit(event, form, proposal), 400 if request.method == "POST" else 200
+
+
+def render_edit(event, form, proposal):
+    return render_template("proposals/form.html", event=event, form=form,
+                           open_tracks=[proposal.track], proposal=proposal, similar_url="")
+
+
+# --- comment actions -----------------------------------------------------------------------
+
+@bp.route("/events/<int:event_id>/manage/comments/<int:comment_id>/approve", methods=["POST"])
+@staff_required
+def approve_comment(event_id: int, comment_id: int):
+    event = load_event(event_id)
+    comment = load_comment(event, comment_id)
+    require_form()
+    ops.approve_comment(comment, current_user)
+    return done(event, _("Комментарий опубликован."))
+
+
+@bp.route("/events/<int:event_id>/manage/comments/<int:comment_id>/hide", methods=["POST"])
+@staff_required
+def hide_comment(event_id: int, comment_id: int):
+    event = load_event(event_id)
+    comment = load_comment(event, comment_id)
+    ops.ensure_can_moderate(current_user, comment.proposal.track)
+    form = require_form(ReasonForm)
+    ops.hide_comment(comment, current_user, form.reason.data)
+    return done(event, _("Комментарий скрыт."), back_to(comment.proposal))
+
+
+@bp.route("/events/<int:event_id>/manage/comments/<int:comment_id>/restore", methods=["POST"])
+@staff_required
+def restore_comment(event_id: int, comment_id: int):
+    event = load_event(event_id)
+    comment = load_comment(event, comment_id)
+    require_form()
+    ops.restore_comment(comment, current_user)
+    return done(event, _("Комментарий восстановлен."), back_to(comment.proposal))
+
+
+@bp.route("/events/<int:event_id>/manage/comments/<int:comment_id>/dismiss-flags",
+          methods=["POST"])
+@staff_required
+def dismiss_comment_flags(event_id: int, comment_id: int):
+    event = load_event(event_id)
+    comment = load_comment(event, comment_id)
+    require_form()
+    ops.dismiss_flags(comment.proposal, current_user, comment)
+    return done(event, _("Жалобы отклонены, комментарий остаётся опубликованным."))
+
+
+# --- participants --------------------------------------------------------------------------
+
+@bp.route("/events/<int:event_id>/manage/users/<int:user_id>/mute", methods=["POST"])
+@staff_required
+def mute(event_id: int, user_id: int):
+    event = load_event(event_id)
+    user = load_user_of(event, user_id)
+    require_form()
+    ops.set_muted(user, current_user, event, True)
+    return done(event, _("%(name)s больше не может публиковать предложения и комментарии.",
+                         name=user.display_name))
+
+
+@bp.route("/events/<int:event_id>/manage/users/<int:user_id>/unmute", methods=["POST"])
+@staff_required
+def unmute(event_id: int, user_id: int):
+    event = load_event(event_id)
+    user = load_user_of(event, user_id)
+    require_form()
+    ops.set_muted(user, current_user, event, False)
+    return done(event, _("%(name)s снова может публиковать.", name=user.display_name))
+
+
+# --- flags (participants) ------------------------------------------------------------------
+
+@bp.route("/events/<int:event_id>/proposals/<int:proposal_id>/flag", methods=["POST"])
+@login_required
+def flag_proposal(event_id: int, proposal_id: int):
+    """Complain about a proposal (жалоба); one per person."""
+    event = load_event(event_id)
+    proposal = load_proposal(event, proposal_id)
+    form = require_form(FlagForm)
+    ops.flag(current_user, proposal, reason=form.reason.data or "")
+    return done(event, _("Спасибо, жалоба передана модератору."), back_to(proposal))
+
+
+@bp.route("/events/<int:event_id>/comments/<int:comment_id>/flag", methods=["POST"])
+@login_required
+def flag_comment(event_id: int, comment_id: int):
+    event = load_event(event_id)
+    comment = load_comment(event, comment_id)
+    form = require_form(FlagForm)
+    ops.flag(current_user, comment.proposal, comment, reason=form.reason.data or "")
+    return done(event, _("Спасибо, жалоба передана модератору."), back_to(comment.proposal))
+
+
+# --- duplicate hints -----------------------------------------------------------------------
+
+@bp.route("/events/<int:event_id>/proposals/similar")
+def similar(event_id: int):
+    """Published proposals of the track most similar to what is being typed (JSON)."""
+    event = load_event(event_id)
+    track = load_track(event, request.args.get("track", ""))
+    query = request.args.get("q", "")[:SIMILAR_QUERY_MAX]
+    found = similar_to(query, track.id) if len(query.strip()) >= 8 else []
+    show = track.counts_visible_to(current_user if current_user.is_authenticated else None)
+    items = [{"id": p.id, "title": p.title, "similarity": round(score, 2),
+              "support_count": p.support_count if show else None,
+              "url": url_for("proposals.detail", event_id=event.id, proposal_id=p.id)}
+             for p, score in found]
+    return jsonify({"success": True, "data": {"items": items, "track": track.slug}})
+
+
+# --- audit log -----------------------------------------------------------------------------
+
+@bp.route("/events/<int:event_id>/manage/audit")
+@organiser_required
+def audit(event_id: int):
+    """Every moderation action: who, when, what, before and after; filterable."""
+    event = load_event(event_id)
+    filters = AuditFilters.from_args(request.args)
+    page = db.paginate(audit_query(event, filters), page=filters.page, per_page=AUDIT_PER_PAGE,
+                       error_out=False)
+    return render_template("moderation/audit.html", event=event, page=page, filters=filters,
+                           actors=audit_actors(event), action_labels=ACTION_LABELS,
+                           target_labels=TARGET_LABELS,
+                           tracks={t.id: t for t in event.tracks})
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas: prefix them with a quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+@bp.route("/events/<int:event_id>/manage/audit.csv")
+@organiser_required
+def audit_csv(event_id: int):
+    """The filtered audit log as CSV (UTF-8 with BOM, so Excel reads Cyrillic)."""
+    event = load_event(event_id)
+    filters = AuditFilters.from_args(request.args)
+    tracks = {t.id: t.title for t in event.tracks}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Время"), _("Трек"), _("Кто"), _("Действие"), _("Объект"), _("Номер"),
+                     _("Причина"), _("Было"), _("Стало")])
+    for entry in db.session.scalars(audit_query(event, filters)):
+        writer.writerow([neutralise(cell) for cell in (
+            to_event_time(entry.created_at, event.timezone).strftime("%Y-%m-%d %H:%M:%S"),
+            tracks.get(entry.track_id, ""),
+            entry.actor.display_name if entry.actor else _("система"),
+            str(ACTION_LABELS.get(entry.action, entry.action)),
+            str(TARGET_LABELS.get(entry.target_type, entry.target_type)), entry.target_id,
+            entry.reason, dump(entry.before), dump(entry.after))])
+    body = "\ufeff" + out.getvalue()
+    filename = f"audit-{event.slug}.csv"
+    return Response(body.encode("utf-8"), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def dump(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
+
+
+def recent_revisions(proposal):
+    """The detail page's history for staff (oldest first)."""
+    return list(proposal.revisions)
+
+
+def staff_context(proposal):
+    """Data the detail page's staff tools need; empty for everyone else."""
+    if not current_user.is_authenticated or not current_user.can_moderate(proposal.track):
+        return {}
+    suggestions = []
+    if proposal.status is not ProposalStatus.merged:
+        text = f"{proposal.title}. {proposal.body}"
+        suggestions = similar_to(text, proposal.track_id, exclude=(proposal.id,), top_n=3,
+                                 min_similarity=0.3)
+    return {"suggestions": suggestions, "revisions": recent_revisions(proposal)}
+
+
+@bp.app_template_global()
+def moderation_tools(proposal):
+    """Called by the detail page: staff data for this proposal (templates never query)."""
+    return staff_context(proposal)
+
+
+@bp.app_template_global()
+def flag_form():
+    return FlagForm()
+
+
+@bp.app_template_global()
+def reason_form():
+    return ReasonForm()
+
+
+@bp.app_template_global()
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
