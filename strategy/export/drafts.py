@@ -199,9 +199,11 @@ def sections_table(data: ExportData) -> pd.DataFrame:
     track_of = {t.id: t for t in data.tracks}
     for view in section_views(data):
         s = view.section
+        if s is None:
+            continue
         records.append({
             "id": s.id, "track": track_of[s.track_id].slug, "title": s.title,
-            "key_terms": ", ".join(s.key_terms or []), "summary": s.summary,
+            "key_terms": ", ".join(s.key_terms or []), "summary": view.summary,
             "state": s.state.value, "locked": s.locked, "is_other": s.is_other,
             "proposals": len(view.items), "supports": view.supports_total,
             "supporters": view.supporters, "track_supporters": view.track_supporters,
@@ -297,9 +299,25 @@ class SectionView:
     supporters: int
     track_supporters: int
 
+    representative: set[int] = field(default_factory=set)
+
     @property
     def few_data(self) -> bool:
         return len(self.items) < FEW_PROPOSALS or self.supports_total < FEW_SUPPORTS
+
+    @property
+    def summary(self) -> str:
+        """A person's summary as written; a generated one follows the current members, so a
+        proposal hidden after the grouping never shows up in it."""
+        if self.section is None:
+            return ""
+        if self.section.summary_edited:
+            return self.section.summary
+        from strategy.workspace.operations import compose_summary
+
+        ordered = sorted(self.items, key=lambda p: (p.id not in self.representative,
+                                                    rank_key(p)))
+        return compose_summary(self.section.key_terms or [], ordered)
 
 
 def rank_key(proposal: Proposal):
@@ -346,4 +364,67 @@ def make_view(data: ExportData, section, title, items, track_id) -> SectionView:
     return SectionView(section=section, title=title, items=items,
                        supports_total=sum(p.support_count for p in items),
                        supporters=len(supporters),
-                       track_supporters=data.track_supporters(track_id))
+                       track_supporters=data.track_supporters(track_id),
+                       representative=data.representative)
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def activity_table(data: ExportData) -> pd.DataFrame:
+    """Proposals, supports and comments per hour in the event's time zone."""
+    stamps = ([("proposals", p.created_at) for p in data.proposals
+               if p.status is ProposalStatus.published]
+              + [("supports", created) for _, _, _, created in data.support_rows]
+              + [("comments", c.created_at) for c in data.comments
+                 if c.status is CommentStatus.published])
+    if not stamps:
+        return pd.DataFrame(columns=["day", "hour", "proposals", "supports", "comments"])
+    local = [(kind, to_event_time(value, data.tz)) for kind, value in stamps if value]
+    frame = pd.DataFrame({"kind": [k for k, _ in local],
+                          "day": [v.date() for _, v in local],
+                          "hour": [v.hour for _, v in local]})
+    table = frame.pivot_table(index=["day", "hour"], columns="kind", aggfunc="size",
+                              fill_value=0)
+    table = table.reindex(columns=["proposals", "supports", "comments"], fill_value=0)
+    return table.reset_index()
+
+
+def municipality_counts(data: ExportData) -> pd.Series:
+    """Participants per municipality; those who did not agree are counted apart, unnamed."""
+    names = [affiliation(u)[1] or HIDDEN_KEY for u in data.participants]
+    return pd.Series(names, dtype=object).value_counts() if names else pd.Series(dtype=int)
+
+
+HIDDEN_KEY = "—"
+
+
+def library_join_counts(data: ExportData) -> pd.Series:
+    """How many projects each library joined (a library declares this publicly)."""
+    published = {p.id for p in data.proposals if p.status is ProposalStatus.published}
+    libraries = [j.library for pid, joins in data.joins.items() if pid in published
+                 for j in joins]
+    return pd.Series(libraries, dtype=object).value_counts() if libraries \
+        else pd.Series(dtype=int)
+
+
+def statistics(data: ExportData) -> dict:
+    """The headline numbers, each with what it counts."""
+    published = [p for p in data.proposals if p.status is ProposalStatus.published]
+    return {
+        "participants": len(data.participants),
+        "participants_with_proposals": len({p.author_id for p in published
+                                            if p.author_id in {u.id for u in data.participants}}),
+        "supporters": len({user for _, user, _, _ in data.support_rows}),
+        "proposals_published": len(published),
+        "proposals_total": len(data.proposals),
+        "proposals_hidden": sum(p.status is ProposalStatus.hidden for p in data.proposals),
+        "proposals_merged": sum(p.status is ProposalStatus.merged for p in data.proposals),
+        "proposals_pending": sum(p.status is ProposalStatus.pending for p in data.proposals),
+        "supports": sum(p.support_count for p in published),
+        "comments": sum(p.comment_count for p in published),
+        "library_joins": sum(p.join_count for p in published),
+        "libraries_joined": int(library_join_counts(data).shape[0]),
+        "sections": sum(1 for s in data.sections),
+        "sections_agreed": sum(s.state is SectionState.agreed for s in data.sections),
+    }

@@ -235,18 +235,24 @@ def make_summary(section: DraftSection) -> str:
     """A short summary from the most representative proposals of the section."""
     members = [a for a in section.assignments
                if a.proposal.status is ProposalStatus.published]
-    if not members:
-        return ""
     chosen = sorted(members, key=lambda a: (not a.representative, -a.score, a.proposal_id))
-    titles = [a.proposal.title.strip().rstrip(".") for a in chosen[:N_SUMMARY_TITLES]]
+    return compose_summary(section.key_terms or [], [a.proposal for a in chosen])
+
+
+def compose_summary(key_terms: list[str], proposals: list[Proposal]) -> str:
+    """Count, key terms, the most characteristic titles and the first sentence of the first."""
+    if not proposals:
+        return ""
+    titles = [p.title.strip().rstrip(".") for p in proposals[:N_SUMMARY_TITLES]]
     quoted = ", ".join(f"«{t}»" for t in titles)
-    terms = ", ".join((section.key_terms or [])[:5])
-    text = _("В разделе %(count)s.", count=count_word(len(members), "предложение", "предложения",
-                                                       "предложений", "proposal", "proposals"))
+    terms = ", ".join(key_terms[:5])
+    text = _("В разделе %(count)s.", count=count_word(len(proposals), "предложение",
+                                                       "предложения", "предложений",
+                                                       "proposal", "proposals"))
     if terms:
         text += " " + _("Ключевые слова: %(terms)s.", terms=terms)
     text += " " + _("Наиболее характерные: %(titles)s.", titles=quoted)
-    first = first_sentence(chosen[0].proposal.body)
+    first = first_sentence(proposals[0].body)
     return f"{text} {first}" if first else text
 
 

@@ -41,6 +41,8 @@ def nav_items(event, user):
     return [
         {"url": url_for("workspace.index", event_id=event.id),
          "label": _("Разделы проекта стратегии")},
+        {"url": url_for("export.stats", event_id=event.id), "label": _("Статистика")},
+        {"url": url_for("export.index", event_id=event.id), "label": _("Выгрузки")},
     ]
 
 

@@ -1,0 +1,349 @@
+"""Downloads: every file is opened with its own library and checked against the database."""
+import csv
+import io
+import json
+import re
+import zipfile
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+from docx import Document
+
+from strategy.auth.models import Role
+from strategy.comments.operations import add_comment
+from strategy.extensions import db
+from strategy.proposals.models import Proposal, ProposalStatus
+from strategy.proposals.operations import join_project
+from strategy.supports.models import Support
+from strategy.supports.operations import add_support
+from strategy.workspace import operations as ops
+from strategy.workspace.models import DraftSection, SectionAssignment
+
+TEXTS = [
+    ("Краеведческий музей в сельской библиотеке", "Собрать предметы быта старожилов села и "
+     "открыть музейную комнату краеведения."),
+    ("Краеведческие экскурсии по селу", "Экскурсии по истории села для школьников - с "
+     "рассказами \"старожилов\" и краеведов."),
+    ("Клуб юных краеведов", "Школьники изучают историю села, встречаются со старожилами."),
+    ("Курсы компьютерной грамотности для пенсионеров", "Учим пенсионеров пользоваться "
+     "Госуслугами, смартфоном и интернетом."),
+    ("Цифровая грамотность старшего поколения", "Занятия для пенсионеров: смартфон, интернет, "
+     "Госуслуги, защита от мошенников."),
+    ("Волонтёры цифровой помощи", "Школьники-волонтёры помогают пенсионерам освоить смартфон."),
+]
+INJECTION = "=HYPERLINK(\"http://evil.example\",\"нажми\")"
+
+
+@pytest.fixture
+def organiser(create_staff):
+    return create_staff(role=Role.organiser, email="metod@example.org")
+
+
+@pytest.fixture
+def world(event, create_participant, create_proposal, organiser):
+    """Two tracks; proposals with supports, comments and a join; one hidden, one merged, one
+    added after the grouping; one author without consent; a formula-looking title."""
+    people = [create_participant(event, name=f"Участник {i}", library=f"Библиотека №{i}",
+                                 municipality=f"Район {i}", consent=(i != 1)) for i in range(5)]
+    track, other = event.tracks
+    proposals = [create_proposal(track, people[i % 5], title=t, body=b)
+                 for i, (t, b) in enumerate(TEXTS)]
+    tricky = create_proposal(other, people[2], title=INJECTION, body="+7 (3952) 20-00-00",
+                             partners="@библиотека", expected_result="-5% очередей")
+    for proposal, supporters in zip(proposals + [tricky], ([1, 2, 3], [0, 2], [], [0, 1, 2, 4],
+                                                          [3], [3], [0, 1])):
+        for person in supporters:
+            add_support(proposal, people[person])
+    add_comment(proposals[0], people[3], "Поддерживаю, у нас есть фонд.")
+    add_comment(tricky, people[0], "-2+3 это формула?")
+    join_project(proposals[3], people[4], library="Центральная библиотека Тулуна",
+                 municipality="Тулун")
+    hidden = create_proposal(track, people[0], title="Скрытое предложение про рекламу",
+                             body="Реклама чего-то постороннего, не по теме.")
+    merged = create_proposal(track, people[3], title="Дубль курсов для пенсионеров",
+                             body="Курсы компьютерной грамотности для пенсионеров в библиотеке.")
+    run = ops.start_run(event, None, organiser)
+    assert ops.execute_run(run.id).status.value == "done"
+    hidden.status = ProposalStatus.hidden
+    hidden.hidden_reason = "Не по теме"
+    merged.status = ProposalStatus.merged
+    merged.merged_into_id = proposals[3].id
+    db.session.commit()
+    late = create_proposal(track, people[4], title="Новое после группировки",
+                           body="Библиотечный кинозал для молодёжи по выходным.")
+    return {"people": people, "proposals": proposals, "tricky": tricky, "hidden": hidden,
+            "merged": merged, "late": late}
+
+
+def published():
+    return list(db.session.scalars(sa.select(Proposal).where(
+        Proposal.status == ProposalStatus.published).order_by(Proposal.id)))
+
+
+def section_title_of(proposal) -> str:
+    assignment = db.session.scalar(sa.select(SectionAssignment).where(
+        SectionAssignment.proposal_id == proposal.id))
+    return assignment.section.title if assignment else "Не распределены по разделам"
+
+
+def supporters_in_track(track_id) -> int:
+    return db.session.scalar(sa.select(sa.func.count(sa.distinct(Support.user_id))).where(
+        Support.track_id == track_id))
+
+
+def fetch(client, auth, organiser, url):
+    auth.as_staff(organiser)
+    response = client.get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response
+
+
+# --------------------------------------------------------------------------- DOCX
+
+
+def docx_outline(content: bytes):
+    """(style, text) of every paragraph of the document."""
+    document = Document(io.BytesIO(content))
+    return document, [(p.style.name, p.text) for p in document.paragraphs]
+
+
+def test_docx_structure_and_numbers_match_the_database(client, auth, event, organiser, world):
+    response = fetch(client, auth, organiser, f"/events/{event.id}/manage/export/strategy.docx")
+    assert response.mimetype.endswith("wordprocessingml.document")
+    assert "attachment" in response.headers["Content-Disposition"]
+    document, outline = docx_outline(response.data)
+    texts = [t for _, t in outline]
+    assert "Проект стратегии развития библиотек Иркутской области" in texts[:12]
+    assert any("27" in t or "Черновик" in t for t in texts[:20])
+    xml = document.element.xml
+    assert 'TOC \\o "1-2"' in xml and 'w:fldCharType="begin"' in xml
+    assert document.settings.element.find(
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}updateFields") is not None
+    headings1 = [t for s, t in outline if s == "Heading 1"]
+    assert headings1[:2] == ["1. Гений места", "2. Библиотека\u00a0— социальный хаб"]
+    assert headings1[-1].startswith("Приложение")
+    # every published proposal exactly once, as Heading 3, under its section's Heading 2
+    section, found = None, {}
+    for index, (style, text) in enumerate(outline):
+        if style == "Heading 2":
+            section = re.sub(r"^\d+\.\d+\. ", "", text)
+        elif style == "Heading 3":
+            title = re.sub(r"^\d+\.\d+\.\d+\. ", "", text)
+            meta = next(t for s, t in outline[index + 1:] if t.startswith("Автор:"))
+            found.setdefault(title, []).append((section, meta))
+    from strategy.export.docx import typograph
+    for proposal in published():
+        title = typograph(proposal.title)
+        assert len(found.get(title, [])) == 1, (title, found.get(title))
+        placed_in, meta = found[title][0]
+        assert placed_in == typograph(section_title_of(proposal))
+        assert (f"Поддержали {proposal.support_count} из "
+                f"{supporters_in_track(proposal.track_id)} участник") in meta
+        assert f"Комментариев: {proposal.comment_count}." in meta
+    for gone in (world["hidden"], world["merged"]):
+        assert gone.title not in "\n".join(texts)
+    # joins and consent
+    joined = typograph(world["proposals"][3].title)
+    assert "Центральная библиотека Тулуна" in found[joined][0][1]
+    no_consent = world["people"][1]
+    assert no_consent.library not in response.data.decode("latin-1", "ignore")
+    assert all(no_consent.library not in t for t in texts)
+    assert any("Библиотека №0" in t for t in texts)
+    # Russian typography in the body text
+    body = next(t for t in texts if t.startswith("Экскурсии по истории села"))
+    assert "\u00a0— с рассказами «старожилов»" in body
+    # the appendix has the charts and the method
+    assert len(document.inline_shapes) == 4
+    assert "Как сформированы разделы" in [t for s, t in outline if s == "Heading 2"]
+    assert any("Мало" in t or "предварительные" in t for t in texts)
+
+
+def test_docx_agreed_only(client, auth, event, organiser, world):
+    sections = list(db.session.scalars(sa.select(DraftSection).order_by(DraftSection.id)))
+    agreed = sections[0]
+    ops.set_state(agreed, organiser, "agreed")
+    response = fetch(client, auth, organiser,
+                     f"/events/{event.id}/manage/export/strategy.docx?agreed=1")
+    _, outline = docx_outline(response.data)
+    headings2 = [re.sub(r"^\d+\.\d+\. ", "", t) for s, t in outline if s == "Heading 2"]
+    assert agreed.title in " ".join(headings2)
+    for other in sections[1:]:
+        assert other.title not in headings2
+    assert "Не распределены по разделам" not in headings2
+    assert any("только согласованные" in t.lower() for _, t in outline)
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+def test_xlsx_sheets_and_numbers(client, auth, event, organiser, world):
+    response = fetch(client, auth, organiser, f"/events/{event.id}/manage/export/data.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["Предложения", "Разделы", "Поддержки по трекам", "Комментарии",
+                               "Участники", "Поддержки", "Статистика"]
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2"
+        assert sheet["A1"].font.bold
+        assert sheet.column_dimensions["A"].width >= 4
+    rows = list(book["Предложения"].iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    column = {name: header.index(name) for name in header}
+    all_proposals = list(db.session.scalars(sa.select(Proposal)))
+    assert sorted(r[column["id"]] for r in body) == sorted(p.id for p in all_proposals)
+    by_id = {r[column["id"]]: r for r in body}
+    for proposal in all_proposals:
+        row = by_id[proposal.id]
+        assert row[column["поддержек"]] == proposal.support_count
+        assert row[column["статус"]] == proposal.status.value
+        assert row[column["в проекте"]] == int(proposal.status is ProposalStatus.published)
+    assert by_id[world["merged"].id][column["объединено с"]] == world["proposals"][3].id
+    assert by_id[world["hidden"].id][column["причина скрытия"]] == "Не по теме"
+    no_consent = world["people"][1]
+    assert all(no_consent.library not in str(v) for r in body for v in r)
+    tracks = list(book["Поддержки по трекам"].iter_rows(values_only=True))[1:]
+    for row in tracks:
+        track = next(t for t in event.tracks if t.slug == row[0])
+        assert row[4] == sum(p.support_count for p in published() if p.track_id == track.id)
+        assert row[5] == supporters_in_track(track.id)
+    supports = list(book["Поддержки"].iter_rows(values_only=True))[1:]
+    assert len(supports) == db.session.scalar(sa.select(sa.func.count(Support.id)))
+    stats = dict(list(book["Статистика"].iter_rows(values_only=True))[1:])
+    assert stats["Опубликованных предложений (входят в проект)"] == len(published())
+
+
+def test_formula_injection_is_neutralised(client, auth, event, organiser, world):
+    auth.as_staff(organiser)
+    base = f"/events/{event.id}/manage/export"
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"{base}/data.xlsx").data))
+    dangerous = ("=", "+", "-", "@", "\t", "\r")
+    checked = 0
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    assert cell.data_type != "f"
+                    assert not cell.value.startswith(dangerous), (sheet.title, cell.value)
+                    checked += cell.value.startswith("'")
+    assert checked >= 4  # title, body, partners, expected result, comment
+    for name in ("proposals", "comments", "participants", "sections", "supports"):
+        text = client.get(f"{base}/{name}.csv").data.decode("utf-8-sig")
+        for row in csv.reader(io.StringIO(text), delimiter=";"):
+            for value in row:
+                assert not value.startswith(dangerous), (name, value)
+    proposals_csv = client.get(f"{base}/proposals.csv").data.decode("utf-8-sig")
+    assert "'" + INJECTION.replace('"', '""') in proposals_csv
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"{base}/polis.zip").data))
+    comments = list(csv.DictReader(io.StringIO(archive.read("comments.csv").decode())))
+    assert all(not c["comment-body"].startswith(dangerous) for c in comments)
+
+
+# --------------------------------------------------------------------------- CSV, JSON, Pol.is
+
+
+def test_csv_is_utf8_with_bom_and_marks_statuses(client, auth, event, organiser, world):
+    response = fetch(client, auth, organiser, f"/events/{event.id}/manage/export/proposals.csv")
+    assert response.data.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == db.session.scalar(sa.select(sa.func.count(Proposal.id)))
+    status = {int(r["id"]): r["статус"] for r in rows}
+    assert status[world["hidden"].id] == "hidden"
+    assert status[world["merged"].id] == "merged"
+    late = next(r for r in rows if int(r["id"]) == world["late"].id)
+    assert late["id раздела"] == "" and late["в проекте"] == "1"
+
+
+def test_json_shape_and_consent(client, auth, event, organiser, world):
+    response = fetch(client, auth, organiser, f"/events/{event.id}/manage/export/data.json")
+    data = json.loads(response.data)
+    assert data["format"] == "strategy-workshop-export" and data["version"] == 1
+    assert {t["slug"] for t in data["tracks"]} == {"genius-loci", "social-hub"}
+    proposals = {p["id"]: p for p in data["proposals"]}
+    assert proposals[world["hidden"].id]["in_draft"] is False
+    assert proposals[world["merged"].id]["merged_into"] == world["proposals"][3].id
+    for p in published():
+        assert proposals[p.id]["support_count"] == p.support_count
+    in_sections = [pid for t in data["tracks"] for s in t["sections"] for pid in s["proposal_ids"]]
+    assert len(in_sections) == len(set(in_sections))
+    assert set(in_sections) == {p.id for p in published()} - {world["late"].id}
+    hidden_author = world["people"][1]
+    for p in data["proposals"]:
+        if p["author"]["id"] == hidden_author.id:
+            assert p["author"]["library"] == "" and p["author"]["name"] == hidden_author.display_name
+    participants = {u["id"]: u for u in data["participants"]}
+    assert participants[hidden_author.id]["library"] == ""
+    assert participants[world["people"][0].id]["library"] == "Библиотека №0"
+    assert len(data["supports"]) == db.session.scalar(sa.select(sa.func.count(Support.id)))
+    assert data["statistics"]["proposals_published"] == len(published())
+
+
+def test_polis_zip_has_the_polis_shape(client, auth, event, organiser, world):
+    response = fetch(client, auth, organiser, f"/events/{event.id}/manage/export/polis.zip")
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert set(archive.namelist()) == {"summary.csv", "comments.csv", "votes.csv",
+                                       "participants-votes.csv"}
+    comments = list(csv.DictReader(io.StringIO(archive.read("comments.csv").decode())))
+    assert list(comments[0]) == ["timestamp", "datetime", "comment-id", "author-id", "agrees",
+                                 "disagrees", "moderated", "comment-body"]
+    by_id = {int(c["comment-id"]): c for c in comments}
+    assert by_id[world["hidden"].id]["moderated"] == "-1"
+    assert by_id[world["proposals"][0].id]["agrees"] == "3"
+    votes = list(csv.DictReader(io.StringIO(archive.read("votes.csv").decode())))
+    assert len(votes) == db.session.scalar(sa.select(sa.func.count(Support.id)))
+    assert {v["vote"] for v in votes} == {"1"}
+    summary = dict(csv.reader(io.StringIO(archive.read("summary.csv").decode())))
+    assert summary["comments"] == str(len(comments))
+
+
+# --------------------------------------------------------------------------- stats, access, CLI
+
+
+def test_stats_page_and_charts(client, auth, event, organiser, world):
+    page = fetch(client, auth, organiser, f"/events/{event.id}/manage/stats")
+    html = page.get_data(as_text=True)
+    assert "Статистика сессии" in html and "Не указан или скрыт участником" in html
+    assert "Центральная библиотека Тулуна: 1" in html
+    for name in ("tracks", "activity", "municipalities", "libraries"):
+        svg = client.get(f"/events/{event.id}/manage/stats/{name}.svg")
+        assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+        assert b"<svg" in svg.data
+    tracks_svg = client.get(f"/events/{event.id}/manage/stats/tracks.svg").data.decode()
+    assert "Гений места" in tracks_svg
+    assert client.get(f"/events/{event.id}/manage/stats/nope.svg").status_code == 404
+
+
+DOWNLOADS = ["/export", "/export/strategy.docx", "/export/data.xlsx", "/export/proposals.csv",
+             "/export/data.json", "/export/polis.zip", "/stats", "/stats/tracks.svg"]
+
+
+@pytest.mark.parametrize("path", DOWNLOADS)
+def test_downloads_are_for_organisers_only(client, auth, event, create_participant,
+                                           create_staff, path):
+    url = f"/events/{event.id}/manage{path}"
+    assert client.get(url).status_code == 302
+    auth.as_participant(create_participant(event))
+    assert client.get(url).status_code == 403
+    auth.logout()
+    auth.as_staff(create_staff(role=Role.facilitator))
+    assert client.get(url).status_code == 403
+
+
+def test_empty_event_exports_cleanly(client, auth, event, organiser):
+    auth.as_staff(organiser)
+    for path in DOWNLOADS + ["/stats/activity.svg", "/export/strategy.docx?agreed=1"]:
+        assert client.get(f"/events/{event.id}/manage{path}").status_code == 200, path
+
+
+def test_cli_export_writes_every_format(runner, event, world, tmp_path):
+    for fmt in ("docx", "xlsx", "csv", "json", "polis"):
+        out = tmp_path / f"out.{fmt}"
+        result = runner.invoke(args=["export", "--format", fmt, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.stat().st_size > 0
+    Document(str(tmp_path / "out.docx"))
+    openpyxl.load_workbook(tmp_path / "out.xlsx")
+    json.loads((tmp_path / "out.json").read_text())
+    zipfile.ZipFile(tmp_path / "out.polis")
+    result = runner.invoke(args=["export", "--format", "docx", "--out", str(tmp_path / "x"),
+                                 "--track", "nope"])
+    assert result.exit_code != 0 and "Нет трека" in result.output
