@@ -106,7 +106,7 @@ def register_blueprints(app: Flask) -> None:
     import importlib
 
     for domain in ("auth", "events", "proposals", "supports", "comments", "moderation", "live",
-                   "workspace", "export"):
+                   "workspace", "export", "imports"):
         importlib.import_module(f"strategy.{domain}.routes")  # attaches views to bp
     from strategy.auth import bp as auth_bp
     from strategy.comments import bp as comments_bp
@@ -117,9 +117,10 @@ def register_blueprints(app: Flask) -> None:
     from strategy.supports import bp as supports_bp
     from strategy.workspace import bp as workspace_bp
     from strategy.export import bp as export_bp
+    from strategy.imports import bp as imports_bp
 
     for blueprint in (auth_bp, events_bp, proposals_bp, supports_bp, comments_bp, moderation_bp,
-                      live_bp, workspace_bp, export_bp):
+                      live_bp, workspace_bp, export_bp, imports_bp):
         app.register_blueprint(blueprint)
 
 

@@ -43,6 +43,7 @@ def nav_items(event, user):
          "label": _("Разделы проекта стратегии")},
         {"url": url_for("export.stats", event_id=event.id), "label": _("Статистика")},
         {"url": url_for("export.index", event_id=event.id), "label": _("Выгрузки")},
+        {"url": url_for("imports.upload", event_id=event.id), "label": _("Импорт")},
     ]
 
 
