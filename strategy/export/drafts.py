@@ -317,7 +317,7 @@ class SectionView:
 
         ordered = sorted(self.items, key=lambda p: (p.id not in self.representative,
                                                     rank_key(p)))
-        return compose_summary(self.section.key_terms or [], ordered)
+        return compose_summary(ordered)
 
 
 def rank_key(proposal: Proposal):

@@ -236,22 +236,19 @@ def make_summary(section: DraftSection) -> str:
     members = [a for a in section.assignments
                if a.proposal.status is ProposalStatus.published]
     chosen = sorted(members, key=lambda a: (not a.representative, -a.score, a.proposal_id))
-    return compose_summary(section.key_terms or [], [a.proposal for a in chosen])
+    return compose_summary([a.proposal for a in chosen])
 
 
-def compose_summary(key_terms: list[str], proposals: list[Proposal]) -> str:
-    """Count, key terms, the most characteristic titles and the first sentence of the first."""
+def compose_summary(proposals: list[Proposal]) -> str:
+    """Count, the most characteristic titles and the first sentence of the first of them
+    (key terms are shown beside the summary, so they are not repeated in it)."""
     if not proposals:
         return ""
     titles = [p.title.strip().rstrip(".") for p in proposals[:N_SUMMARY_TITLES]]
     quoted = ", ".join(f"«{t}»" for t in titles)
-    terms = ", ".join(key_terms[:5])
-    text = _("В разделе %(count)s.", count=count_word(len(proposals), "предложение",
-                                                       "предложения", "предложений",
-                                                       "proposal", "proposals"))
-    if terms:
-        text += " " + _("Ключевые слова: %(terms)s.", terms=terms)
-    text += " " + _("Наиболее характерные: %(titles)s.", titles=quoted)
+    text = _("В разделе %(count)s. Наиболее характерные: %(titles)s.",
+             count=count_word(len(proposals), "предложение", "предложения", "предложений",
+                              "proposal", "proposals"), titles=quoted)
     first = first_sentence(proposals[0].body)
     return f"{text} {first}" if first else text
 
