@@ -269,7 +269,8 @@ def test_json_shape_and_consent(client, auth, event, organiser, world):
     hidden_author = world["people"][1]
     for p in data["proposals"]:
         if p["author"]["id"] == hidden_author.id:
-            assert p["author"]["library"] == "" and p["author"]["name"] == hidden_author.display_name
+            assert p["author"]["library"] == ""
+            assert p["author"]["name"] == hidden_author.display_name
     participants = {u["id"]: u for u in data["participants"]}
     assert participants[hidden_author.id]["library"] == ""
     assert participants[world["people"][0].id]["library"] == "Библиотека №0"

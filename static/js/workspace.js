@@ -35,7 +35,7 @@
       badge.className = "badge run-" + run.status;
     }
     button.disabled = run.active;
-    var done = part(".run-done");
+    var done = part(".run-finished");
     if (done) done.hidden = run.status !== "done";
   }
 
