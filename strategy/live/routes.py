@@ -24,9 +24,9 @@ from strategy.extensions import db
 from strategy.live import bp, broker
 from strategy.proposals.models import Proposal, ProposalStatus
 
-TOP_LIMIT = 6
-EVENT_TOP_LIMIT = 8
-NEWEST_LIMIT = 4
+TOP_LIMIT = 5
+EVENT_TOP_LIMIT = 4
+NEWEST_LIMIT = 3
 _streams = {"open": 0}
 _streams_lock = threading.Lock()
 

@@ -36,7 +36,7 @@ ACTION_LABELS = {
 }
 TARGET_LABELS = {"proposal": _l("предложение"), "comment": _l("комментарий"),
                  "user": _l("участник"), "track": _l("трек"), "event": _l("мероприятие")}
-NEW_LIMIT = 15
+NEW_LIMIT = 10
 SIMILAR_LIMIT = 3
 SIMILAR_MIN = 0.3
 AUDIT_PER_PAGE = 50

@@ -21,9 +21,10 @@ URL rules (all staff pages under /events/<id>/manage/):
 import csv
 import io
 import json
+import threading
 
-from flask import (Response, abort, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import (Response, abort, current_app, flash, jsonify, redirect, render_template,
+                   request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -48,6 +49,8 @@ from strategy.proposals.models import Proposal, ProposalStatus
 from strategy.proposals.routes import load_proposal
 
 SIMILAR_QUERY_MAX = 2000
+# A hint while typing may be loose; merge suggestions in the queue are stricter (queries.py).
+SIMILAR_HINT_MIN = 0.18
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -109,6 +112,27 @@ def nav_items(event, user):
 
 
 bp.record_once(lambda state: register_nav(state.app, nav_items))
+
+_warm = {"started": False}
+
+
+@bp.before_app_request
+def warm_up_similarity():
+    """Load the text models once per process in the background, at its first request: the
+    first «Похожие предложения» hint would otherwise take a second and slow the requests
+    running beside it."""
+    if _warm["started"] or current_app.config.get("TESTING"):
+        return
+    _warm["started"] = True
+
+    def load():
+        import pandas as pd
+
+        from analysis import most_similar
+
+        most_similar("клуб", pd.DataFrame({"id": [1], "text": ["клуб настольных игр"]}))
+
+    threading.Thread(target=load, name="warm-similarity", daemon=True).start()
 
 
 # --- overview, settings, track phases -----------------------------------------------------
@@ -463,7 +487,8 @@ def similar(event_id: int):
     event = load_event(event_id)
     track = load_track(event, request.args.get("track", ""))
     query = request.args.get("q", "")[:SIMILAR_QUERY_MAX]
-    found = similar_to(query, track.id) if len(query.strip()) >= 8 else []
+    found = similar_to(query, track.id, min_similarity=SIMILAR_HINT_MIN) \
+        if len(query.strip()) >= 8 else []
     show = track.counts_visible_to(current_user if current_user.is_authenticated else None)
     items = [{"id": p.id, "title": p.title, "similarity": round(score, 2),
               "support_count": p.support_count if show else None,
