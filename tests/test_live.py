@@ -318,3 +318,32 @@ def test_feed_sees_every_change_across_two_gunicorn_workers(tmp_path):
         for _ in range(4):  # an idle poll is a 304 on either worker
             status = poller.get(f"/events/1/feed?since={last}", {"If-None-Match": etag})[0]
             assert status == 304
+
+
+def test_change_ids_become_visible_in_order_on_postgresql(app, event):
+    """A later change id must not be committed while an earlier one is still open, or a
+    client could read past it (PostgreSQL; SQLite has one writer anyway)."""
+    from strategy.live.operations import record_change
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("ordering lock applies to PostgreSQL (set TEST_DATABASE_URL)")
+    event_id = event.id
+    first = record_change(event_id, "probe")
+    db.session.flush()  # takes the event's ordering lock, transaction still open
+    result = {}
+
+    def second_writer():
+        with app.app_context():
+            started = time.monotonic()
+            change = record_change(event_id, "probe")
+            db.session.commit()
+            result.update(id=change.id, waited=time.monotonic() - started)
+            db.session.remove()
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    time.sleep(0.5)
+    assert not result, "the second change committed while the first was open"
+    db.session.commit()
+    thread.join(timeout=10)
+    assert result["id"] > first.id and result["waited"] >= 0.4

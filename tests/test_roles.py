@@ -154,3 +154,14 @@ def test_refusals_change_nothing(app, world):
     db.session.expire_all()
     statuses = db.session.execute(sa.select(Proposal.status, Proposal.is_pinned)).all()
     assert all(status.value == "published" and not pinned for status, pinned in statuses)
+
+
+def test_staff_menu_items_follow_the_role(app, world):
+    people, ids = world
+    home = f"/events/{ids['e']}"
+    menus = {role: sign_in(app, role, people).get(home).get_data(as_text=True)
+             for role in ("participant", "facilitator", "organiser")}
+    assert "/manage/queue" not in menus["participant"]
+    assert "/manage/queue" in menus["facilitator"] and "/screen" in menus["facilitator"]
+    assert "/manage/audit" not in menus["facilitator"]
+    assert "/manage/audit" in menus["organiser"] and "Журнал действий" in menus["organiser"]

@@ -1,4 +1,5 @@
 """Read helpers for the moderation queue, duplicate suggestions and the audit log."""
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Optional
 
@@ -120,10 +121,37 @@ def similar_to(text: str, track_id: int, *, exclude: tuple[int, ...] = (),
     return [(by_id[i], float(s)) for i, s in zip(ids, found["similarity"]) if i in by_id]
 
 
+# The queue is re-rendered on every change; suggestions only change when a proposal or the
+# published set of its track changes, so they are kept per process under that signature.
+_suggestion_cache: "OrderedDict[tuple, list[tuple[int, float]]]" = OrderedDict()
+SUGGESTION_CACHE_SIZE = 2000
+
+
+def track_signature(track_id: int) -> tuple:
+    """Changes whenever a proposal of the track is published, hidden, merged or edited."""
+    count, newest, edited = db.session.execute(sa.select(
+        sa.func.count(Proposal.id), sa.func.max(Proposal.id), sa.func.max(Proposal.updated_at))
+        .where(Proposal.track_id == track_id, Proposal.status == ProposalStatus.published)).one()
+    return count, newest, edited
+
+
 def suggestions_for(proposals: list[Proposal]) -> dict[int, list[tuple[Proposal, float]]]:
     """For each queued proposal: the most similar published ones in its track."""
-    return {p.id: similar_to(proposal_text(p), p.track_id, exclude=(p.id,), top_n=SIMILAR_LIMIT,
-                             min_similarity=SIMILAR_MIN) for p in proposals}
+    signatures = {tid: track_signature(tid) for tid in {p.track_id for p in proposals}}
+    result = {}
+    for p in proposals:
+        key = (p.id, p.updated_at, signatures[p.track_id])
+        if key not in _suggestion_cache:
+            found = similar_to(proposal_text(p), p.track_id, exclude=(p.id,),
+                               top_n=SIMILAR_LIMIT, min_similarity=SIMILAR_MIN)
+            _suggestion_cache[key] = [(other.id, score) for other, score in found]
+            while len(_suggestion_cache) > SUGGESTION_CACHE_SIZE:
+                _suggestion_cache.popitem(last=False)
+        result[p.id] = _suggestion_cache[key]
+    ids = {i for pairs in result.values() for i, _ in pairs}
+    by_id = {o.id: o for o in db.session.scalars(sa.select(Proposal).where(Proposal.id.in_(ids)))}
+    return {pid: [(by_id[i], score) for i, score in pairs if i in by_id]
+            for pid, pairs in result.items()}
 
 
 @dataclass
