@@ -4,6 +4,7 @@ import io
 
 import pytest
 from docx import Document
+from playwright.sync_api import expect
 
 from tests.servers import DEMO_PASSWORD, chromium, screenshot, served_app
 
@@ -33,13 +34,14 @@ def sign_in(page, base_url):
 
 
 def run_grouping(page, scope="Трек «Гений места»"):
-    """Start a run from the page and wait for the progress to finish without reloading."""
+    """Start a run from the page, follow its progress without reloading, then show it."""
     page.get_by_label("Что сгруппировать").select_option(label=scope)
     page.get_by_role("button", name="Сгруппировать").click()
     done = page.get_by_role("link", name="Показать новые разделы")
     done.wait_for(state="visible", timeout=90_000)
     assert "Готово" in page.locator("[data-run-message]").inner_text()
-    return done
+    with page.expect_navigation():
+        done.click()
 
 
 def test_group_edit_rerun_and_download(base_url, tmp_path):
@@ -49,9 +51,9 @@ def test_group_edit_rerun_and_download(base_url, tmp_path):
         sign_in(page, base_url)
         page.locator("summary", has_text="Меню").click()
         page.get_by_role("link", name="Разделы проекта стратегии").click()
-        assert page.get_by_text("Группировка ещё не запускалась.").is_visible()
+        expect(page.get_by_text("Группировка ещё не запускалась.")).to_be_visible()
 
-        run_grouping(page).click()
+        run_grouping(page)
         sections = page.locator("article.section-card")
         assert sections.count() >= 2
         assert page.evaluate(UNLABELLED_CONTROLS) == []
@@ -63,9 +65,9 @@ def test_group_edit_rerun_and_download(base_url, tmp_path):
         first.locator("summary", has_text="Переименовать").click()
         first.get_by_label("Название раздела").fill("Язык и память места")
         first.get_by_role("button", name="Сохранить название").click()
-        assert page.get_by_text("Раздел переименован: «Язык и память места».").is_visible()
+        expect(page.get_by_text("Раздел переименован: «Язык и память места».")).to_be_visible()
         first = page.locator(f'article[data-section="{first_id}"]')
-        assert first.locator("h2").inner_text() == "Язык и память места"
+        expect(first.locator("h2")).to_have_text("Язык и память места")
 
         # move a proposal of the second section into the renamed one
         second = page.locator("article.section-card").nth(1)
@@ -73,23 +75,23 @@ def test_group_edit_rerun_and_download(base_url, tmp_path):
         moved_id = item.get_attribute("data-proposal")
         item.locator("select").select_option(label="Язык и память места")
         item.get_by_role("button", name="Перенести").click()
-        assert page.get_by_text("перенесено в раздел «Язык и память места»").is_visible()
+        expect(page.get_by_text("перенесено в раздел «Язык и память места»")).to_be_visible()
         first = page.locator(f'article[data-section="{first_id}"]')
-        assert first.locator(f'li[data-proposal="{moved_id}"]').count() == 1
+        expect(first.locator(f'li[data-proposal="{moved_id}"]')).to_have_count(1)
 
         # lock it, then run the grouping again: name, lock and members stay
         first.get_by_role("button", name="Закрепить раздел").click()
         first = page.locator(f'article[data-section="{first_id}"]')
-        assert first.locator("[data-section-locked]").is_visible()
+        expect(first.locator("[data-section-locked]")).to_be_visible()
         members = sorted(first.locator("li.section-item").evaluate_all(
             "items => items.map(i => i.dataset.proposal)"))
-        run_grouping(page).click()
+        run_grouping(page)
         first = page.locator(f'article[data-section="{first_id}"]')
-        assert first.locator("h2").inner_text() == "Язык и память места"
-        assert first.locator("[data-section-locked]").is_visible()
+        expect(first.locator("h2")).to_have_text("Язык и память места")
+        expect(first.locator("[data-section-locked]")).to_be_visible()
         assert sorted(first.locator("li.section-item").evaluate_all(
             "items => items.map(i => i.dataset.proposal)")) == members
-        assert page.get_by_text("закрепил(а) раздел «Язык и память места»").is_visible()
+        expect(page.get_by_text("закрепил(а) раздел «Язык и память места»")).to_be_visible()
         first.get_by_label("Состояние").select_option(label="Согласовано")
         first.get_by_role("button", name="Сохранить").click()
         screenshot(page, "workspace-edited-1920")
@@ -132,7 +134,7 @@ def test_workspace_on_a_phone(base_url):
         page.locator("summary", has_text="Меню").click()
         page.get_by_role("link", name="Разделы проекта стратегии").click()
         if page.locator("article.section-card").count() == 0:
-            run_grouping(page).click()
+            run_grouping(page)
         page.locator("article.section-card").first.locator(
             "summary", has_text="Переименовать").click()
         assert not page.evaluate(WIDER_THAN_SCREEN)
