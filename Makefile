@@ -35,7 +35,7 @@ bench: install
 	$(BIN)/python -m benchmarks
 
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations
 	$(BIN)/pybabel compile -d translations
 

@@ -47,6 +47,17 @@ def app_config(tmp_path):
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+
+    @app.before_request
+    def forget_signed_in_user():
+        # The fixture keeps one app context open, so flask.g outlives a request; without this
+        # the user signed in by one test client would leak into another client's request.
+        from flask import g
+        from flask_babel import refresh
+
+        g.pop("_login_user", None)
+        refresh()  # likewise the locale Flask-Babel caches per context
+
     with app.app_context():
         reset_schema()
         yield app

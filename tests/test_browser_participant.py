@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.servers import chromium, screenshot, served_app
 
@@ -57,14 +58,14 @@ def test_join_submit_find_support_comment_and_return(base_url):
         page.get_by_label("Суть предложения").fill(
             "Летняя резиденция для художников и писателей в сельской библиотеке Листвянки.")
         page.get_by_role("button", name="Отправить предложение").click()
-        assert page.get_by_text("Предложение опубликовано").is_visible()
+        expect(page.get_by_text("Предложение опубликовано")).to_be_visible()
         screenshot(page, "participant-proposal-360")
         assert_accessible_and_fits(page)
 
         page.get_by_role("link", name="«Гений места»").click()
         page.get_by_role("searchbox").fill("резиденция байкал")
         page.get_by_role("button", name="Найти").click()
-        assert page.get_by_role("link", name="Арт-резиденция на берегу Байкала").is_visible()
+        expect(page.get_by_role("link", name="Арт-резиденция на берегу Байкала")).to_be_visible()
         screenshot(page, "participant-search-360")
         assert_accessible_and_fits(page)
 
@@ -88,7 +89,7 @@ def test_join_submit_find_support_comment_and_return(base_url):
         page.get_by_label("Комментарий").fill("Готовы поделиться опытом, пишите!")
         page.get_by_role("radio", name="За", exact=True).check()
         page.get_by_role("button", name="Отправить комментарий").click()
-        assert page.get_by_text("Готовы поделиться опытом, пишите!").is_visible()
+        expect(page.get_by_text("Готовы поделиться опытом, пишите!")).to_be_visible()
         screenshot(page, "participant-comment-360")
         phone.close()
 
@@ -98,8 +99,8 @@ def test_join_submit_find_support_comment_and_return(base_url):
         page.goto(base_url + "/return")
         page.get_by_label("Персональный код").fill(code.lower())
         page.get_by_role("button", name="Войти").click()
-        assert page.get_by_text("С возвращением, Вера Браузерная").is_visible()
+        expect(page.get_by_text("С возвращением, Вера Браузерная")).to_be_visible()
         page.goto(base_url + "/events/1/my/proposals")
-        assert page.get_by_role("link", name="Арт-резиденция на берегу Байкала").is_visible()
+        expect(page.get_by_role("link", name="Арт-резиденция на берегу Байкала")).to_be_visible()
         screenshot(page, "participant-return-1280")
         laptop.close()
