@@ -2,12 +2,15 @@
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
 from strategy import demo_content as content
 from strategy.auth.models import Role
 from strategy.auth.operations import create_user, join_event
 from strategy.comments.operations import add_comment
 from strategy.events.models import Event, ScheduleItem, Track
 from strategy.extensions import db
+from strategy.supports.models import Support
 from strategy.proposals.operations import create_proposal, join_project
 from strategy.supports.operations import add_support
 
@@ -69,15 +72,26 @@ def seed_demo(password: str = "demo-strategy-2026") -> Event:
     for index, person, note in content.JOINS:
         join_project(proposals[index], people[person], library=people[person].library,
                      municipality=people[person].municipality, note=note)
-    spread_over_workshop_days(event, proposals)
+    spread_over_workshop_days(event, proposals, comments)
     return event
 
 
-def spread_over_workshop_days(event: Event, proposals) -> None:
-    """Give demo proposals times across the three days, so activity charts look real."""
+def spread_over_workshop_days(event: Event, proposals, comments) -> None:
+    """Give demo proposals, comments and supports times across the three workshop days, so the
+    screens and the activity charts look like the real thing."""
     start = local_to_utc(event.starts_on, "10:00", event.timezone)
     for index, proposal in enumerate(proposals):
         day = index % 3
         proposal.created_at = start + timedelta(days=day, minutes=17 * index % 420)
         proposal.updated_at = proposal.created_at
+    for index, comment in enumerate(comments):
+        if comment.parent is not None:  # a reply comes after what it answers
+            comment.created_at = comment.parent.created_at + timedelta(minutes=6 + index % 50)
+        else:
+            comment.created_at = comment.proposal.created_at + timedelta(
+                minutes=25 + 11 * index % 240)
+        comment.updated_at = comment.created_at
+    supports = db.session.scalars(sa.select(Support).order_by(Support.id))
+    for index, support in enumerate(supports):
+        support.created_at = support.proposal.created_at + timedelta(minutes=5 + 7 * index % 600)
     db.session.commit()
