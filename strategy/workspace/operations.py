@@ -249,8 +249,10 @@ def compose_summary(proposals: list[Proposal]) -> str:
     text = _("В разделе %(count)s. Наиболее характерные: %(titles)s.",
              count=count_word(len(proposals), "предложение", "предложения", "предложений",
                               "proposal", "proposals"), titles=quoted)
+    from strategy.export.docx import nest_quotes  # titles quoted inside «…» get „…“
+
     first = first_sentence(proposals[0].body)
-    return f"{text} {first}" if first else text
+    return nest_quotes(f"{text} {first}" if first else text)
 
 
 def first_sentence(text: str, limit: int = 240) -> str:
