@@ -335,3 +335,44 @@ def test_personal_invitation_link_prefills_and_is_marked_used(client, event):
     stored = db.session.get(Invitation, invitation.id)
     assert stored.used_by_id is not None and stored.used_at is not None
     assert client.get("/i/not-a-real-token").status_code == 404
+
+
+def test_author_sees_why_a_comment_was_hidden_others_do_not(app, client, auth, event,
+                                                            create_participant, create_proposal,
+                                                            create_staff):
+    from strategy.auth.models import Role
+    from strategy.comments.operations import add_comment
+    from strategy.moderation.operations import hide_comment
+
+    proposal = create_proposal(event.tracks[0], create_participant(event, name="Автор"))
+    commenter = create_participant(event, name="Комментатор")
+    comment = add_comment(proposal, commenter, "Резкий комментарий не по теме")
+    hide_comment(comment, create_staff(Role.facilitator), "Не по теме предложения")
+    url = f"/events/{event.id}/proposals/{proposal.id}"
+    auth.as_participant(commenter)
+    own_view = page(client.get(url))
+    assert "Резкий комментарий не по теме" in own_view and "Не по теме предложения" in own_view
+    stranger = app.test_client()
+    stranger.get(f"/r/{create_participant(event, name='Другой').plain_code}")
+    assert "Резкий комментарий" not in page(stranger.get(url))
+
+
+def test_support_is_refused_once_the_proposal_is_no_longer_published(event, create_participant,
+                                                                    create_proposal):
+    """A merge or hide committed after the page was read must not strand a support."""
+    import pytest
+
+    from strategy.core.errors import OperationError
+    from strategy.proposals.models import ProposalStatus
+    from strategy.supports.operations import add_support
+
+    proposal = create_proposal(event.tracks[0], create_participant(event, name="Автор"))
+    reader = create_participant(event, name="Читатель")
+    stale = db.session.get(Proposal, proposal.id)
+    assert stale.status is ProposalStatus.published  # what the request read before the hide
+    with db.engine.begin() as other_request:
+        other_request.execute(sa.update(Proposal).where(Proposal.id == proposal.id)
+                              .values(status=ProposalStatus.hidden.name))
+    with pytest.raises(OperationError):
+        add_support(stale, reader)
+    assert db.session.scalar(sa.select(sa.func.count(Support.id))) == 0

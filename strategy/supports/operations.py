@@ -48,7 +48,16 @@ def add_support(proposal: Proposal, user: User) -> Proposal:
     except IntegrityError:
         db.session.rollback()
         raise OperationError(_("Вы уже поддержали это предложение."), 409)
-    bump(proposal.id, Proposal.support_count, +1)
+    # Count only while the proposal is still published: a merge or hide that committed since we
+    # read it makes this update touch no row, and the support is refused instead of stranded.
+    counted = db.session.execute(
+        sa.update(Proposal).where(Proposal.id == proposal.id,
+                                  Proposal.status == ProposalStatus.published)
+        .values(support_count=Proposal.support_count + 1)
+        .execution_options(synchronize_session=False))
+    if counted.rowcount != 1:
+        db.session.rollback()
+        raise OperationError(_("Поддержать можно только опубликованное предложение."), 409)
     record_change(proposal.event_id, "support", track_id=proposal.track_id,
                   proposal_id=proposal.id)
     db.session.commit()
