@@ -224,11 +224,11 @@ def track_intro(document, data: ExportData, track: Track, views: list[SectionVie
     para(document, _("В треке опубликовано %(proposals)s; поддержки отдали %(people)s "
                      "(всего %(supports)s). Разделов в документе: %(sections)d.",
                      proposals=count_word(int(row["proposals"]), "предложение", "предложения",
-                                          "предложений"),
+                                          "предложений", "proposal", "proposals"),
                      people=count_word(int(row["supporters"]), "участник", "участника",
-                                       "участников"),
+                                       "участников", "participant", "participants"),
                      supports=count_word(int(row["supports"]), "поддержка", "поддержки",
-                                         "поддержек"),
+                                         "поддержек", "support", "supports"),
                      sections=len(views)))
     if track.description:
         para(document, track.description, italic=True, muted=True)
@@ -243,12 +243,12 @@ def section_block(document, data: ExportData, view: SectionView, number: str) ->
     para(document, _("%(proposals)s; поддержали %(n)d из %(m)s трека (всего %(supports)s). "
                      "Состояние: %(state)s.",
                      proposals=count_word(len(view.items), "предложение", "предложения",
-                                          "предложений"),
+                                          "предложений", "proposal", "proposals"),
                      n=view.supporters,
                      m=count_word(view.track_supporters, "участника", "участников",
-                                  "участников"),
+                                  "участников", "participant", "participants"),
                      supports=count_word(view.supports_total, "поддержка", "поддержки",
-                                         "поддержек"),
+                                         "поддержек", "support", "supports"),
                      state=state.lower()), muted=True)
     if view.few_data:
         para(document, _("Раздел сформирован по малому числу предложений (меньше %(p)d) или "
@@ -275,7 +275,8 @@ def proposal_block(document, data: ExportData, proposal, number: str, track_peop
         who = ", ".join(part for part in (author.display_name, *affiliation(author)) if part)
     facts = [_("Автор: %(who)s.", who=who) if who else "",
              _("Поддержали %(n)d из %(m)s трека.", n=proposal.support_count,
-               m=count_word(track_people, "участника", "участников", "участников")),
+               m=count_word(track_people, "участника", "участников", "участников",
+                                        "participant", "participants")),
              _("Комментариев: %(n)d.", n=proposal.comment_count)]
     joins = data.joins.get(proposal.id, [])
     if joins:
