@@ -102,26 +102,17 @@ def select_timezone() -> str:
     return getattr(g, "event_tz", None) or "Asia/Irkutsk"
 
 
+DOMAINS = ("auth", "events", "proposals", "supports", "comments", "moderation", "live",
+           "workspace", "export", "imports")
+
+
 def register_blueprints(app: Flask) -> None:
+    """Import each domain's routes (which attach views to its bp), then register the bp."""
     import importlib
 
-    for domain in ("auth", "events", "proposals", "supports", "comments", "moderation", "live",
-                   "workspace", "export", "imports"):
-        importlib.import_module(f"strategy.{domain}.routes")  # attaches views to bp
-    from strategy.auth import bp as auth_bp
-    from strategy.comments import bp as comments_bp
-    from strategy.events import bp as events_bp
-    from strategy.live import bp as live_bp
-    from strategy.moderation import bp as moderation_bp
-    from strategy.proposals import bp as proposals_bp
-    from strategy.supports import bp as supports_bp
-    from strategy.workspace import bp as workspace_bp
-    from strategy.export import bp as export_bp
-    from strategy.imports import bp as imports_bp
-
-    for blueprint in (auth_bp, events_bp, proposals_bp, supports_bp, comments_bp, moderation_bp,
-                      live_bp, workspace_bp, export_bp, imports_bp):
-        app.register_blueprint(blueprint)
+    for domain in DOMAINS:
+        importlib.import_module(f"strategy.{domain}.routes")
+        app.register_blueprint(importlib.import_module(f"strategy.{domain}").bp)
 
 
 def register_request_hooks(app: Flask) -> None:
