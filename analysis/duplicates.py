@@ -119,9 +119,24 @@ def _verified(matrix: sp.csr_matrix, candidates: list[tuple], threshold: float) 
     return list(zip(first[keep], second[keep], similarity[keep].astype(float)))
 
 
+def _lsa_projection(matrix: sp.csr_matrix, non_empty: np.ndarray, random_state: int):
+    """128-dimensional unit-length LSA rows of ``matrix`` (fitted on at most 20,000 rows)."""
+    n_components = min(128, matrix.shape[1] - 1, len(non_empty) - 1)
+    svd = TruncatedSVD(n_components=n_components, random_state=random_state)
+    fit_rows = non_empty
+    if len(fit_rows) > 20000:
+        fit_rows = np.random.default_rng(random_state).choice(non_empty, 20000, replace=False)
+    svd.fit(matrix[fit_rows])
+    return np.vstack([
+        normalize(svd.transform(matrix[start:start + 10000])).astype(np.float32)
+        for start in range(0, matrix.shape[0], 10000)
+    ])
+
+
 def duplicate_pairs(
     normalized: list[str], threshold: float = 0.8, blocks: np.ndarray | None = None,
-    random_state: int = 0,
+    random_state: int = 0, matrix: sp.csr_matrix | None = None,
+    projection: np.ndarray | None = None,
 ) -> list[tuple[int, int, float]]:
     """Positions of near-duplicate pairs.
 
@@ -135,6 +150,12 @@ def duplicate_pairs(
         Only texts in the same block are compared (e.g. clusters). Above ``EXACT_LIMIT``
         texts without blocks, blocks come from a coarse MiniBatchKMeans (approximate).
     random_state : int, default=0
+    matrix : scipy.sparse.csr_matrix, optional
+        L2-normalised character TF-IDF of the texts, when the caller already has it (the
+        grouping does); otherwise it is fitted here.
+    projection : ndarray of shape (n, d), optional
+        Unit-length low-dimensional rows of the same texts (e.g. the LSA of ``matrix``) used
+        to find candidate pairs in large inputs; otherwise a 128-dimensional LSA is fitted.
 
     Returns
     -------
@@ -145,21 +166,16 @@ def duplicate_pairs(
     non_empty = np.array([i for i, text in enumerate(normalized) if text.strip()], dtype=int)
     if len(non_empty) < 2:
         return []
-    matrix = char_tfidf(normalized, random_state=random_state)
+    if matrix is None:
+        matrix = char_tfidf(normalized, random_state=random_state)
     if matrix is None:
         return []
     if len(non_empty) <= EXACT_LIMIT and blocks is None:
         return _exact_pairs(matrix, non_empty, threshold)
-    n_components = min(128, matrix.shape[1] - 1, len(non_empty) - 1)
-    svd = TruncatedSVD(n_components=n_components, random_state=random_state)
-    fit_rows = non_empty
-    if len(fit_rows) > 20000:
-        fit_rows = np.random.default_rng(random_state).choice(non_empty, 20000, replace=False)
-    svd.fit(matrix[fit_rows])
-    dense = np.vstack([
-        normalize(svd.transform(matrix[start:start + 10000])).astype(np.float32)
-        for start in range(0, matrix.shape[0], 10000)
-    ])
+    if projection is not None:
+        dense = np.asarray(projection, dtype=np.float32)
+    else:
+        dense = _lsa_projection(matrix, non_empty, random_state)
     if blocks is None:
         n_blocks = max(2, len(non_empty) // 2000)
         blocks = np.full(len(normalized), -1)

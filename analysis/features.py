@@ -142,6 +142,8 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
     fit_sample_size : int, default=20000
         Vectorisers and LSA are fitted on at most this many texts (a seeded sample), then all
         texts are transformed in chunks: memory stays flat at 100,000 texts.
+    svd_sample_size : int, default=5000
+        Each LSA is fitted on at most this many of those texts.
     random_state : int, default=0
         Seed for LSA and the fitting sample.
 
@@ -151,7 +153,9 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
         Fitted lemma TF-IDF (also used for key terms).
     char_vectorizer_ : TfidfVectorizer or None
     svd_ : TruncatedSVD or None
-        ``None`` when the vocabulary was too small for LSA.
+        LSA of the lemma TF-IDF; ``None`` when the vocabulary was too small for LSA.
+    char_svd_ : TruncatedSVD or None
+        LSA of the character TF-IDF.
     word_vectors_used_ : bool
     n_features_out_ : int
     """
@@ -165,6 +169,7 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
         use_word_vectors=True,
         word_vector_weight=0.75,
         fit_sample_size=20000,
+        svd_sample_size=5000,
         random_state=0,
     ):
         self.word_ngram_range = word_ngram_range
@@ -174,6 +179,7 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
         self.use_word_vectors = use_word_vectors
         self.word_vector_weight = word_vector_weight
         self.fit_sample_size = fit_sample_size
+        self.svd_sample_size = svd_sample_size
         self.random_state = random_state
 
     def _document_frequency_bounds(self, n_docs: int) -> tuple[int, float]:
@@ -195,6 +201,12 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
         -------
         self
         """
+        self._fit(prepared)
+        self._fitted = None
+        return self
+
+    def _fit(self, prepared: pd.DataFrame):
+        """Fit; keep the sparse matrices of the fitted texts when they are all the texts."""
         sample = prepared
         if len(prepared) > self.fit_sample_size:
             sample = prepared.sample(self.fit_sample_size, random_state=self.random_state)
@@ -205,34 +217,46 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
         )
         word_matrix = _fit_or_empty(self.word_vectorizer_, sample["lemmas"])
         self.char_vectorizer_ = None
-        blocks = [word_matrix]
+        char_matrix = None
         if self.char_ngram_range:
             self.char_vectorizer_ = TfidfVectorizer(
                 analyzer="char_wb", ngram_range=tuple(self.char_ngram_range), min_df=min_df,
                 max_df=max_df, sublinear_tf=True, dtype=np.float32,
             )
             char_matrix = _fit_or_empty(self.char_vectorizer_, sample["normalized"])
-            blocks.append(self.char_weight * char_matrix)
-        stacked = sp.hstack(blocks).tocsr()
-        n_components = min(self.n_components, stacked.shape[1] - 1, len(sample) - 1)
-        self.svd_ = None
-        if n_components >= 2:
-            self.svd_ = TruncatedSVD(n_components=n_components, random_state=self.random_state)
-            with warnings.catch_warnings():
-                # identical texts: zero variance makes explained_variance_ratio_ divide by 0
-                warnings.simplefilter("ignore", RuntimeWarning)
-                self.svd_.fit(stacked)
+        # One LSA per view: the lemma and character views are also clustered separately
+        # (consensus of views), and their concatenation is the document vector.
+        self.svd_ = self._fit_svd(word_matrix)
+        self.char_svd_ = self._fit_svd(char_matrix) if char_matrix is not None else None
         self.navec_ = load_navec() if self.use_word_vectors else None
         self.word_vectors_used_ = False
         if self.navec_ is not None:
             _, covered = mean_word_vectors(list(sample["tokens"]), self.navec_)
             self.word_vectors_used_ = bool(covered.mean() >= 0.5) if len(covered) else False
         self.n_features_out_ = self.transform(sample.iloc[:1]).shape[1]
-        self._fitted_sparse = (stacked, sample.index) if sample is prepared else None
+        if sample is prepared:
+            self._fitted = (word_matrix, char_matrix)
+        else:
+            self._fitted = None
         return self
 
+    def _fit_svd(self, matrix: sp.csr_matrix) -> TruncatedSVD | None:
+        n_components = min(self.n_components, matrix.shape[1] - 1, matrix.shape[0] - 1)
+        if n_components < 2:
+            return None
+        svd = TruncatedSVD(n_components=n_components, random_state=self.random_state)
+        rows = matrix
+        if matrix.shape[0] > self.svd_sample_size:  # LSA axes from a sample are as good
+            rng = np.random.default_rng(self.random_state)
+            rows = matrix[np.sort(rng.choice(matrix.shape[0], self.svd_sample_size, False))]
+        with warnings.catch_warnings():
+            # identical texts: zero variance makes explained_variance_ratio_ divide by 0
+            warnings.simplefilter("ignore", RuntimeWarning)
+            svd.fit(rows)
+        return svd
+
     def fit_transform(self, prepared: pd.DataFrame, y=None) -> np.ndarray:
-        """Fit, then vectorise; reuses the fitted TF-IDF matrix instead of rebuilding it.
+        """Fit, then vectorise; reuses the fitted TF-IDF matrices instead of rebuilding them.
 
         Parameters
         ----------
@@ -244,19 +268,49 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
         -------
         ndarray of shape (n_texts, n_features_out_), float32
         """
-        self.fit(prepared)
-        cached, self._fitted_sparse = self._fitted_sparse, None
-        if cached is None:
-            return self.transform(prepared)
-        return self._dense_from_sparse(cached[0], prepared)
+        return self.fit_transform_views(prepared)[0]
+
+    def fit_transform_views(self, prepared: pd.DataFrame):
+        """Fit, then return the document vectors, the separate views and the char matrix.
+
+        Returns
+        -------
+        vectors : ndarray of shape (n_texts, n_features_out_), float32
+        views : dict of str to ndarray
+            Unit-length rows of each view: ``lemma`` (lemma LSA), ``char`` (character LSA,
+            if enabled) and ``navec`` (if used); the consensus clustering runs on each.
+        char_matrix : scipy.sparse.csr_matrix or None
+            L2-normalised character TF-IDF of the texts (reused by the duplicate search).
+        """
+        self._fit(prepared)
+        cached, self._fitted = self._fitted, None
+        parts = []
+        for start in range(0, len(prepared), 10000):
+            chunk = prepared.iloc[start:start + 10000]
+            if cached is not None:
+                word = cached[0][start:start + 10000]
+                char = cached[1][start:start + 10000] if cached[1] is not None else None
+            else:
+                word, char = self._sparse_blocks(chunk)
+            parts.append(self._views_from_sparse(word, char, chunk))
+        views = {name: np.vstack([p[name] for p in parts]) for name in parts[0]}
+        chars = [p.pop("_char") for p in parts]
+        views.pop("_char")
+        char_matrix = sp.vstack(chars).tocsr() if chars[0] is not None else None
+        return self._combine(views), views, char_matrix
+
+    def _sparse_blocks(self, prepared: pd.DataFrame):
+        word = _transform_or_empty(self.word_vectorizer_, prepared["lemmas"])
+        char = None
+        if self.char_vectorizer_ is not None:
+            char = _transform_or_empty(self.char_vectorizer_, prepared["normalized"])
+        return word, char
 
     def sparse_features(self, prepared: pd.DataFrame) -> sp.csr_matrix:
         """Stacked lemma and character TF-IDF (before LSA) for the given texts."""
         check_is_fitted(self, "word_vectorizer_")
-        blocks = [_transform_or_empty(self.word_vectorizer_, prepared["lemmas"])]
-        if self.char_vectorizer_ is not None:
-            char_matrix = _transform_or_empty(self.char_vectorizer_, prepared["normalized"])
-            blocks.append(self.char_weight * char_matrix)
+        word, char = self._sparse_blocks(prepared)
+        blocks = [word] + ([self.char_weight * char] if char is not None else [])
         return sp.hstack(blocks).tocsr()
 
     def transform(self, prepared: pd.DataFrame, chunk_size: int = 10000) -> np.ndarray:
@@ -275,26 +329,40 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
             L2-normalised rows; texts without any known feature are all-zero rows.
         """
         check_is_fitted(self, "word_vectorizer_")
-        parts = [
-            self._transform_chunk(prepared.iloc[start:start + chunk_size])
-            for start in range(0, len(prepared), chunk_size)
-        ]
+        parts = []
+        for start in range(0, len(prepared), chunk_size):
+            chunk = prepared.iloc[start:start + chunk_size]
+            views = self._views_from_sparse(*self._sparse_blocks(chunk), chunk)
+            views.pop("_char")
+            parts.append(self._combine(views))
         if not parts:
             return np.zeros((0, getattr(self, "n_features_out_", 1)), dtype=np.float32)
         return np.vstack(parts)
 
-    def _transform_chunk(self, chunk: pd.DataFrame) -> np.ndarray:
-        return self._dense_from_sparse(self.sparse_features(chunk), chunk)
+    @staticmethod
+    def _reduce(svd, matrix):
+        if matrix is None:
+            return None
+        if svd is not None:
+            return normalize(svd.transform(matrix)).astype(np.float32)
+        return normalize(matrix).toarray().astype(np.float32)
 
-    def _dense_from_sparse(self, sparse: sp.csr_matrix, chunk: pd.DataFrame) -> np.ndarray:
-        if self.svd_ is not None:
-            dense = normalize(self.svd_.transform(sparse)).astype(np.float32)
-        else:
-            dense = normalize(sparse).toarray().astype(np.float32)
+    def _views_from_sparse(self, word, char, chunk: pd.DataFrame) -> dict:
+        views = {"lemma": self._reduce(self.svd_, word)}
+        if char is not None:
+            views["char"] = self._reduce(self.char_svd_, char)
         if self.word_vectors_used_:
-            vectors, _ = mean_word_vectors(list(chunk["tokens"]), self.navec_)
-            dense = np.hstack([dense, self.word_vector_weight * vectors])
-        return normalize(dense).astype(np.float32)
+            views["navec"], _ = mean_word_vectors(list(chunk["tokens"]), self.navec_)
+        views["_char"] = normalize(char).astype(np.float32) if char is not None else None
+        return views
+
+    def _combine(self, views: dict) -> np.ndarray:
+        blocks = [views["lemma"]]
+        if "char" in views:
+            blocks.append(self.char_weight * views["char"])
+        if "navec" in views:
+            blocks.append(self.word_vector_weight * views["navec"])
+        return normalize(np.hstack(blocks)).astype(np.float32)
 
 
 def _fit_or_empty(vectorizer: TfidfVectorizer, docs: pd.Series) -> sp.csr_matrix:

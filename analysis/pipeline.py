@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
+from sklearn.preprocessing import normalize
 
 from .clustering import ProposalClusterer, choose_n_clusters
 from .duplicates import PAIR_COLUMNS, duplicate_pairs, pairs_frame
@@ -16,7 +18,7 @@ from .representation import (
     OTHER_TITLE,
     centroid_similarity,
     class_tfidf_terms,
-    make_section_title,
+    section_title_candidates,
     make_titles_unique,
 )
 from .text import MAX_TEXT_CHARS
@@ -190,10 +192,10 @@ def cluster_proposals(
     if long_texts:
         log.note(f"Текстов длиннее {MAX_TEXT_CHARS} символов: {long_texts}; учтено их начало.")
     prepared = prepare_texts(work["text"])
-    vectors = _vectorize(prepared, random_state, log)
+    features = _vectorize(prepared, random_state, log)
     prev = _read_previous(previous, id_col, log)
-    state = _assign_sections(work, prepared, vectors, k, prev, random_state, log)
-    return _build_result(work, prepared, vectors, state, prev, duplicate_threshold,
+    state = _assign_sections(work, prepared, features, k, prev, random_state, log)
+    return _build_result(work, prepared, features, state, prev, duplicate_threshold,
                          random_state, log)
 
 
@@ -217,20 +219,44 @@ def _working_frame(frame, text_col, id_col, votes_col, group_col) -> pd.DataFram
     return work
 
 
-def _vectorize(prepared: pd.DataFrame, random_state: int, log: _RunLog) -> np.ndarray | None:
+@dataclass
+class _Features:
+    """Document vectors, per-view vectors and the character TF-IDF of all rows."""
+
+    vectors: np.ndarray | None  # (n, d), zero rows for texts without features
+    views: dict  # name -> (n, d_view)
+    char_matrix: object = None  # sparse (n, n_char) L2-normalised rows, or None
+
+
+def _vectorize(prepared: pd.DataFrame, random_state: int, log: _RunLog) -> _Features:
     usable = prepared["n_lemmas"] > 0
     if not usable.any():
-        return None
+        return _Features(None, {})
     try:
         vectorizer = ProposalVectorizer(random_state=random_state)
-        usable_vectors = vectorizer.fit_transform(prepared[usable])
+        usable_vectors, usable_views, char_usable = vectorizer.fit_transform_views(
+            prepared[usable]
+        )
+        mask = usable.to_numpy()
         vectors = np.zeros((len(prepared), vectorizer.n_features_out_), dtype=np.float32)
-        vectors[usable.to_numpy()] = usable_vectors
-        return vectors
+        vectors[mask] = usable_vectors
+        views = {}
+        for name, block in usable_views.items():
+            views[name] = np.zeros((len(prepared), block.shape[1]), dtype=np.float32)
+            views[name][mask] = block
+        char_matrix = None
+        if char_usable is not None:
+            char_matrix = char_usable
+            if not mask.all():  # stop-word-only texts still have characters to compare
+                rest = vectorizer.char_vectorizer_.transform(prepared["normalized"][~mask])
+                order = np.concatenate([np.flatnonzero(mask), np.flatnonzero(~mask)])
+                stacked = sp.vstack([char_usable, normalize(rest).astype(np.float32)]).tocsr()
+                char_matrix = stacked[np.argsort(order, kind="stable")]
+        return _Features(vectors, views, char_matrix)
     except Exception:  # never let a numerical corner case lose the whole run
         logger.exception("vectorisation failed")
         log.note("Не удалось построить признаки текстов: все тексты отнесены к «Прочее».")
-        return None
+        return _Features(None, {})
 
 
 @dataclass
@@ -241,7 +267,8 @@ class _State:
     kept_titles: dict  # section id -> title kept from the previous run
 
 
-def _assign_sections(work, prepared, vectors, k, prev, random_state, log) -> _State:
+def _assign_sections(work, prepared, features, k, prev, random_state, log) -> _State:
+    vectors = features.vectors
     n = len(work)
     section = [None] * n
     reason = [""] * n
@@ -273,8 +300,8 @@ def _assign_sections(work, prepared, vectors, k, prev, random_state, log) -> _St
         if len(rows) == 0:
             continue
         try:
-            labels, centers_from = _cluster_group(vectors, rows, work, k, prev, random_state,
-                                                  group, log)
+            labels, centers_from = _cluster_group(features, rows, work, k, prev,
+                                                  random_state, group, log)
         except Exception:
             logger.exception("clustering failed in group %r", group)
             log.note(f"Группа «{group}»: не удалось разбить тексты, они отнесены к «Прочее».")
@@ -299,9 +326,10 @@ def _first_free_id(prev: _Previous | None) -> int:
     return max(numbers, default=0) + 1
 
 
-def _cluster_group(vectors, rows, work, k, prev, random_state, group, log):
+def _cluster_group(features, rows, work, k, prev, random_state, group, log):
     """Cluster one group's free rows; seed with previous sections' centres if any."""
-    block = vectors[rows]
+    block = features.vectors[rows]
+    views = {name: view[rows] for name, view in features.views.items()}
     label = f"Группа «{group}»: " if group else ""
     previous_sections = []
     if prev is not None:
@@ -320,7 +348,7 @@ def _cluster_group(vectors, rows, work, k, prev, random_state, group, log):
         if n_clusters is None:
             n_clusters = len(previous_sections)
             if new_share >= NEW_TEXT_SHARE_FOR_NEW_SECTIONS:
-                auto_k, _ = choose_n_clusters(block, random_state=random_state)
+                auto_k, _ = choose_n_clusters(block, views=views, random_state=random_state)
                 n_clusters = max(n_clusters, auto_k)
             log.note(f"{label}число разделов {n_clusters}: как в прошлом разбиении "
                      f"(новых текстов {new_share:.0%}).")
@@ -330,10 +358,11 @@ def _cluster_group(vectors, rows, work, k, prev, random_state, group, log):
     if k is None and len(rows) < 3:
         log.note(f"{label}текстов меньше трёх ({len(rows)}): один раздел.")
         return np.zeros(len(rows), dtype=int), []
-    model = ProposalClusterer(n_clusters=k, random_state=random_state).fit(block)
+    model = ProposalClusterer(n_clusters=k, random_state=random_state).fit(block, views=views)
     if k is None:
         log.note(f"{label}число разделов выбрано автоматически: {model.n_clusters_} "
-                 "(лучшая сумма силуэта и устойчивости среди k от 2 до 15).")
+                 "(наименьшее k с наилучшей согласованностью разбиений по разным признакам, "
+                 "k от 2 до 15).")
     elif model.n_clusters_ < k:
         log.note(f"{label}задано k={k}, но различных текстов меньше: разделов "
                  f"{model.n_clusters_}.")
@@ -368,7 +397,8 @@ def _name_clusters(labels, rows, work, prev, previous_sections, next_id):
 # --------------------------------------------------------------------------- result tables
 
 
-def _build_result(work, prepared, vectors, state, prev, threshold, random_state, log):
+def _build_result(work, prepared, features, state, prev, threshold, random_state, log):
+    vectors = features.vectors
     section = list(state.section)
     groups = work["group"].tolist()
     other_ids = {}
@@ -398,7 +428,8 @@ def _build_result(work, prepared, vectors, state, prev, threshold, random_state,
     sections = _describe_sections(work, prepared, vectors, state, prev, set(other_ids.values()))
     assignments = _rank_members(work, vectors, sections)
     sections = sections[SECTION_COLUMNS]
-    duplicates = _safe_duplicates(work, prepared, section, threshold, random_state, log)
+    duplicates = _safe_duplicates(work, prepared, features, section, threshold, random_state,
+                                  log)
     n_sections = int((~sections["is_other"]).sum())
     log.note(f"Разделов: {n_sections}, текстов: {len(work)}, пар похожих текстов: "
              f"{len(duplicates)}.")
@@ -441,7 +472,7 @@ def _describe_sections(work, prepared, vectors, state, prev, other_sections) -> 
 
 def _titles(records, work, prepared, state) -> list[str]:
     """Kept titles stay as they were; new ones are built and made unique against all."""
-    titles, fresh = [], []
+    titles, fresh, options = [], [], {}
     for position, record in enumerate(records):
         section_id = record["section"]
         if record["is_other"]:
@@ -452,11 +483,20 @@ def _titles(records, work, prepared, state) -> list[str]:
             members = record["_members"]
             languages = prepared["language"].iloc[members].value_counts()
             language = languages.index[0] if len(languages) else "ru"
-            title = make_section_title(record["key_terms"], work["text"].iloc[members].tolist(),
-                                       language)
-            titles.append(title if title != OTHER_TITLE else "Раздел")
+            candidates = [c for c in section_title_candidates(
+                record["key_terms"], work["text"].iloc[members].tolist(), language
+            ) if c != OTHER_TITLE] or ["Раздел"]
+            options[position] = candidates
+            titles.append(candidates[0])
             fresh.append(position)
-    # Fresh titles must not repeat each other, kept titles, or «Прочее».
+    # Fresh titles must not repeat each other, kept titles, or «Прочее»: the bigger section
+    # keeps its best phrase, a smaller one takes its next candidate that is still free.
+    taken = {t for i, t in enumerate(titles) if i not in fresh}
+    for position in sorted(fresh, key=lambda i: -len(records[i]["_members"])):
+        free = [c for c in options[position] if c not in taken]
+        if free:
+            titles[position] = free[0]
+            taken.add(free[0])
     fixed = [t for i, t in enumerate(titles) if i not in fresh]
     unique = make_titles_unique(fixed + [titles[i] for i in fresh],
                                 [[]] * len(fixed) + [records[i]["key_terms"] for i in fresh])
@@ -497,12 +537,16 @@ def _rank_members(work, vectors, sections) -> pd.DataFrame:
     return assignments
 
 
-def _safe_duplicates(work, prepared, section, threshold, random_state, log) -> pd.DataFrame:
+def _safe_duplicates(work, prepared, features, section, threshold, random_state,
+                     log) -> pd.DataFrame:
     try:
         blocks = None
         if len(work) > 3000:  # compare only inside sections at scale
             blocks = pd.factorize(pd.Series(section).map(str))[0]
-        pairs = duplicate_pairs(prepared["normalized"].tolist(), threshold, blocks, random_state)
+        # reuse the character TF-IDF and its LSA of the grouping instead of refitting them
+        pairs = duplicate_pairs(prepared["normalized"].tolist(), threshold, blocks, random_state,
+                                matrix=features.char_matrix,
+                                projection=features.views.get("char"))
         return pairs_frame(pairs, work["id"].tolist())
     except Exception:
         logger.exception("duplicate search failed")

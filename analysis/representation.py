@@ -21,7 +21,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
-from .text import _morph, stop_words, surface_clauses
+from .text import _CLAUSE_BREAK_RE, _morph, stop_words, surface_clauses
 
 OTHER_TITLE = "Прочее"
 
@@ -302,14 +302,28 @@ def make_section_title(key_terms: list[str], texts: list[str], language: str) ->
     -------
     str
     """
+    return section_title_candidates(key_terms, texts, language)[0]
+
+
+def section_title_candidates(key_terms: list[str], texts: list[str], language: str) -> list[str]:
+    """Candidate titles of one section, best first (never empty).
+
+    Russian sections prefer noun phrases that occur in their texts
+    (:func:`phrase_title_candidates`); then the phrase built around the top key noun
+    (:func:`russian_title`); then key terms (:func:`fallback_title`). Later candidates let
+    the caller keep titles distinct between sections without suffixes.
+    """
+    candidates = []
     if language == "ru":
         unigrams = [t for t in key_terms if " " not in t]
         bigram_words = [w for t in key_terms if " " in t for w in t.split()]
+        candidates.extend(phrase_title_candidates(unigrams + bigram_words, texts[:200]))
         token_docs = [clause for text in texts[:300] for clause in surface_clauses(text)]
         title = russian_title(unigrams + bigram_words, token_docs)
-        if title:
-            return title
-    return fallback_title(key_terms)
+        if title and title not in candidates:
+            candidates.insert(min(1, len(candidates)), title)
+    candidates.append(fallback_title(key_terms))
+    return candidates
 
 
 def make_titles_unique(titles: list[str], key_terms: list[list[str]]) -> list[str]:
@@ -344,4 +358,160 @@ def make_titles_unique(titles: list[str], key_terms: list[list[str]]) -> list[st
             number += 1
         used.add(candidate)
         result.append(candidate)
+    return result
+
+
+# --------------------------------------------------------------------------- phrase titles
+
+_NUMBER_MARK = "#"
+_TITLE_CLAUSE_RE = None
+
+
+def title_clauses(text: object, max_chars: int = 5000) -> list[list[str]]:
+    """Lower-case word tokens of each clause of a raw text, numbers kept as ``'#'``.
+
+    The number mark lets phrase search drop complements that only name a specific object
+    («автобус маршрута № 5», «дом 12»), which read oddly as section titles.
+    """
+    import re
+
+    global _TITLE_CLAUSE_RE
+    if _TITLE_CLAUSE_RE is None:
+        _TITLE_CLAUSE_RE = re.compile(r"№|\d+(?:[.,:/-]\d+)*|[^\W\d_]+(?:-[^\W\d_]+)*")
+    if text is None or (isinstance(text, float) and text != text):
+        return []
+    clauses = []
+    for part in _CLAUSE_BREAK_RE.split(str(text)[:max_chars].lower().replace("ё", "е")):
+        tokens = [_NUMBER_MARK if t == "№" or t[0].isdigit() else t
+                  for t in _TITLE_CLAUSE_RE.findall(part)]
+        if tokens:
+            clauses.append(tokens)
+    return clauses
+
+
+def _content(parse, stops) -> bool:
+    if parse.normal_form.replace("ё", "е") in stops or not _is_common(parse) \
+            or len(parse.word) < 3:
+        return False
+    if parse.tag.POS == "PRTF":  # «данный» parses as a participle of «дать»
+        masculine = parse.inflect({"nomn", "sing", "masc"})
+        return masculine is None or masculine.word.replace("ё", "е") not in stops
+    return True
+
+
+def _lemma(parse) -> str:
+    return parse.normal_form.replace("ё", "е")
+
+
+def _agrees(adjective, noun) -> bool:
+    a, n = adjective.tag, noun.tag
+    if a.case != n.case or a.number != n.number:
+        return False
+    return a.number == "plur" or a.gender is None or n.gender is None or a.gender == n.gender
+
+
+@lru_cache(maxsize=50_000)
+def _nominative_noun(parse) -> str | None:
+    number = parse.tag.number or "sing"
+    return _inflect(parse, {"nomn", number})
+
+
+def _nominative_adjective(parse, noun) -> str | None:
+    return _nominative_adjective_for(parse, noun.tag.number or "sing", noun.tag.gender)
+
+
+@lru_cache(maxsize=50_000)
+def _nominative_adjective_for(parse, number, gender) -> str | None:
+    if number == "plur":
+        return _inflect(parse, {"nomn", "plur"})
+    return _inflect(parse, {"nomn", "sing", gender or "masc"})
+
+
+def _phrases_at(tokens: list[str], i: int, stops) -> list[tuple[tuple, str]]:
+    """Noun phrases starting at ``tokens[i]``: ``(lemmas, nominative phrase)``."""
+    parses = [_parse(t) if t != _NUMBER_MARK else None for t in tokens[i:i + 4]]
+    parses += [None] * (4 - len(parses))
+    p0, p1, p2, p3 = parses
+    found = []
+    is_adj = lambda p: p is not None and p.tag.POS in {"ADJF", "PRTF"} and _content(p, stops)
+    is_noun = lambda p: p is not None and p.tag.POS == "NOUN" and _content(p, stops)
+    is_gent = lambda p: is_noun(p) and "gent" in p.tag
+    free = lambda p: p is not None  # not followed by a number
+    if is_adj(p0) and is_noun(p1) and _agrees(p0, p1):
+        adjective, noun = _nominative_adjective(p0, p1), _nominative_noun(p1)
+        if adjective and noun:
+            found.append(((_lemma(p0), _lemma(p1)), f"{adjective} {noun}"))
+            if is_gent(p2) and free(p3):
+                found.append(((_lemma(p0), _lemma(p1), _lemma(p2)),
+                              f"{adjective} {noun} {p2.word}"))
+        if is_adj(p1) and is_noun(p2) and _agrees(p0, p2) and _agrees(p1, p2):
+            second, noun = _nominative_adjective(p1, p2), _nominative_noun(p2)
+            adjective = _nominative_adjective(p0, p2)
+            if adjective and second and noun:
+                found.append(((_lemma(p0), _lemma(p1), _lemma(p2)),
+                              f"{adjective} {second} {noun}"))
+    if is_noun(p0) and p0.tag.case in {"nomn", "accs", "gent", "datv", "ablt", "loct"}:
+        head = _nominative_noun(p0)
+        if head and is_gent(p1) and free(p2) and _lemma(p1) != _lemma(p0):
+            found.append(((_lemma(p0), _lemma(p1)), f"{head} {p1.word}"))
+        if head and is_adj(p1) and "gent" in p1.tag and is_gent(p2) and _agrees(p1, p2) \
+                and free(p3):
+            found.append(((_lemma(p0), _lemma(p1), _lemma(p2)),
+                          f"{head} {p1.word} {p2.word}"))
+    return found
+
+
+def phrase_title_candidates(key_lemmas: list[str], texts: list[str], n: int = 5) -> list[str]:
+    """Titles from noun phrases that occur in the section's texts, best first.
+
+    Every two- or three-word noun phrase seen in at least two texts (adjective + noun,
+    noun + genitive, and their three-word forms) is put in the nominative with pymorphy3
+    («в детской библиотеке» → «Детская библиотека») and scored by the number of texts it
+    occurs in times the weight of its words among the section's key lemmas (a key lemma at
+    rank r weighs 1 / (1 + r)); phrases without a key lemma are skipped.
+
+    Parameters
+    ----------
+    key_lemmas : list of str
+        Key lemmas in decreasing importance (c-TF-IDF order).
+    texts : list of str
+        Raw texts of the section (a sample is enough).
+    n : int, default=5
+        Number of candidates to return.
+
+    Returns
+    -------
+    list of str
+        Capitalised phrases, best first (possibly empty).
+    """
+    stops = stop_words("ru")
+    weight = {}
+    for rank, lemma in enumerate(key_lemmas):
+        weight.setdefault(lemma, 1.0 / (1 + rank))
+    documents, forms = Counter(), {}
+    for text in texts:
+        seen = set()
+        for tokens in title_clauses(text):
+            for i in range(len(tokens)):
+                for lemmas, phrase in _phrases_at(tokens, i, stops):
+                    if lemmas not in seen:
+                        seen.add(lemmas)
+                        documents[lemmas] += 1
+                    forms.setdefault(lemmas, Counter())[phrase] += 1
+    scored = []
+    for lemmas, count in documents.items():
+        key_weight = sum(weight.get(lemma, 0.0) for lemma in lemmas)
+        if count < 2 or key_weight == 0 or all(lemma in GENERIC_NOUNS for lemma in lemmas):
+            continue
+        phrase = forms[lemmas].most_common(1)[0][0]
+        score = count * key_weight * (1 + 0.1 * (len(lemmas) - 2))
+        scored.append((-score, phrase))
+    scored.sort()
+    result = []
+    for _, phrase in scored:
+        phrase = phrase[:1].upper() + phrase[1:]
+        if phrase not in result:
+            result.append(phrase)
+        if len(result) >= n:
+            break
     return result

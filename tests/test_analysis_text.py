@@ -112,7 +112,8 @@ def _blobs(seed=0):
 def test_choose_n_clusters_finds_clear_blobs():
     k, scores = choose_n_clusters(_blobs())
     assert k == 4
-    assert set(scores) == set(range(2, 10))  # capped at ceil(sqrt(100 / 2)) + 1
+    # candidates of K_GRID, capped at ceil(sqrt(100 / 2)) + 1
+    assert set(scores) == {2, 3, 4, 5, 6, 7, 8}
 
 
 def test_clusterer_clamps_k_to_distinct_points_and_is_deterministic():
@@ -172,3 +173,21 @@ def test_most_similar_ranks_the_related_text_first():
     assert hits["id"].iloc[0] == "a"
     assert (hits["similarity"] >= 0.2).all()
     assert most_similar("", frame).empty
+
+
+def test_phrase_titles_come_from_real_phrases_in_the_nominative():
+    from analysis.representation import phrase_title_candidates
+
+    texts = ["Открыть в детской библиотеке клуб", "Ремонт детской библиотеки в селе",
+             "Детская библиотека нужна району", "Автобус маршрута 5 ходит редко"]
+    candidates = phrase_title_candidates(["библиотека", "детский", "автобус", "маршрут"], texts)
+    assert candidates[0] == "Детская библиотека"
+    assert "Автобус маршрута" not in candidates  # a complement naming a numbered object
+
+
+def test_duplicate_pairs_can_reuse_a_given_character_matrix():
+    from analysis.duplicates import char_tfidf, duplicate_pairs
+
+    texts = ["ремонт крыши библиотеки", "ремонт крыши библиотеки срочно", "клуб настольных игр"]
+    matrix = char_tfidf(texts)
+    assert duplicate_pairs(texts, 0.7, matrix=matrix) == duplicate_pairs(texts, 0.7)
