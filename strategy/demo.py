@@ -93,5 +93,5 @@ def spread_over_workshop_days(event: Event, proposals, comments) -> None:
         comment.updated_at = comment.created_at
     supports = db.session.scalars(sa.select(Support).order_by(Support.id))
     for index, support in enumerate(supports):
-        support.created_at = support.proposal.created_at + timedelta(minutes=5 + 7 * index % 600)
+        support.created_at = support.proposal.created_at + timedelta(minutes=5 + 7 * index % 300)
     db.session.commit()
