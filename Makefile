@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test test-pg bench serve install clean translations
+.PHONY: run dev test bench serve install clean translations
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,15 +16,26 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 
 install: $(BIN)/activate
 
-## make run: create the database in instance/ if absent, load the demo if empty, serve.
+WORKERS ?= 2
+GUNICORN = $(BIN)/gunicorn --workers $(WORKERS) --threads 8 --timeout 120 --bind $(HOST):$(PORT)
+
+## make run: create the database in instance/ if absent, load the demo if empty, serve with
+## gunicorn (several processes: live updates go through the database, not process memory).
 run: install
 	$(BIN)/flask seed-demo --if-empty
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	@echo "  Откройте http://$(HOST):$(PORT)  (Ctrl+C — остановить)"
+	$(GUNICORN) app:app
 
-## make serve: the same app under gunicorn with several workers (live updates across processes).
+## make dev: Flask's development server with reload, for working on the code.
+dev: install
+	$(BIN)/flask seed-demo --if-empty
+	$(BIN)/flask --debug run --host $(HOST) --port $(PORT)
+
+## make serve: for a hall: more workers, access log on stdout.
+serve: WORKERS = 4
 serve: install
 	$(BIN)/flask seed-demo --if-empty
-	$(BIN)/gunicorn --workers 3 --threads 8 --bind $(HOST):$(PORT) app:app
+	$(GUNICORN) --access-logfile - app:app
 
 ## make test: the whole suite (SQLite; set TEST_DATABASE_URL for PostgreSQL).
 test: install

@@ -1,6 +1,7 @@
 """The strategy workshop platform: application factory."""
 import os
 import secrets
+import time
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request, session
@@ -45,10 +46,20 @@ def ensure_secret_key(app: Flask) -> None:
     if app.config.get("SECRET_KEY"):
         return
     key_file = Path(app.instance_path) / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        os.chmod(key_file, 0o600)
-    app.config["SECRET_KEY"] = key_file.read_text().strip()
+    try:
+        # O_EXCL: when several server processes start at once, exactly one writes the key.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    for _attempt in range(50):  # another process may be between creating and writing it
+        key = key_file.read_text().strip()
+        if key:
+            break
+        time.sleep(0.02)
+    app.config["SECRET_KEY"] = key
 
 
 def configure_sqlite(app: Flask) -> None:
