@@ -50,10 +50,15 @@ Method
 ------
 normalise (case, ё→е, links, numbers) → tokenise → pymorphy3 lemmas (Snowball stems for
 English/German, language detected per text) → stop words (``stop-words`` + domain list) →
-sublinear lemma TF-IDF with bigrams + ``char_wb`` 3–5-gram TF-IDF → LSA (100) → append mean
-navec word vectors when the ``natasha`` wheel is installed → L2 → KMeans (k given, or chosen by
-cosine silhouette + stability across k in 2..min(15, n-1)) → c-TF-IDF key terms → pymorphy3
-nominative titles → representatives closest to the centre.
+views: LSA (100) of sublinear lemma TF-IDF with bigrams, LSA (100) of ``char_wb`` 3–5-gram
+TF-IDF, mean navec word vectors when the ``natasha`` wheel is installed; their weighted
+concatenation (L2) is the document vector → sections are the consensus of single-restart
+KMeans runs over the document vectors and each view with k, 1.5k and 2k clusters (KMeans on
+the one-hot memberships; groups above 2,000 texts run it on a sample and join the nearest
+centre) → k given, or the smallest k of 2..8, 10, 12, 15 (≤ sqrt(n/2)+1) within 0.01 of the
+best consensus stability (mean ARI between the views' partitions and their consensus) →
+c-TF-IDF key terms → titles from noun phrases seen in the texts, put in the nominative with
+pymorphy3 → representatives closest to the centre.
 """
 
 from .duplicates import find_duplicates, most_similar

@@ -29,6 +29,8 @@ EXACT_LIMIT = 3000
 #: At most this many partners are kept per text: a text copied 200 times must not produce
 #: 20,000 pairs (and gigabytes of them at 100,000 texts).
 MAX_PARTNERS = 5
+#: Candidate pairs verified per sparse chunk.
+VERIFY_CHUNK = 20000
 #: Entries of one dense similarity chunk (bounds memory to ~40 MB).
 CHUNK_CELLS = 5_000_000
 
@@ -114,7 +116,14 @@ def _verified(matrix: sp.csr_matrix, candidates: list[tuple], threshold: float) 
         return []
     first = np.array([a for a, _ in candidates])
     second = np.array([b for _, b in candidates])
-    similarity = np.asarray(matrix[first].multiply(matrix[second]).sum(axis=1)).ravel()
+    # in chunks: row-gathering 500,000 candidate pairs at once takes gigabytes
+    similarity = np.concatenate([
+        np.asarray(
+            matrix[first[start:start + VERIFY_CHUNK]]
+            .multiply(matrix[second[start:start + VERIFY_CHUNK]]).sum(axis=1)
+        ).ravel()
+        for start in range(0, len(first), VERIFY_CHUNK)
+    ])
     keep = similarity >= threshold
     return list(zip(first[keep], second[keep], similarity[keep].astype(float)))
 

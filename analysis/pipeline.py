@@ -238,12 +238,14 @@ def _vectorize(prepared: pd.DataFrame, random_state: int, log: _RunLog) -> _Feat
             prepared[usable]
         )
         mask = usable.to_numpy()
-        vectors = np.zeros((len(prepared), vectorizer.n_features_out_), dtype=np.float32)
-        vectors[mask] = usable_vectors
-        views = {}
-        for name, block in usable_views.items():
-            views[name] = np.zeros((len(prepared), block.shape[1]), dtype=np.float32)
-            views[name][mask] = block
+        vectors, views = usable_vectors, usable_views
+        if not mask.all():  # zero rows for texts without features (no copies otherwise)
+            vectors = np.zeros((len(prepared), vectorizer.n_features_out_), dtype=np.float32)
+            vectors[mask] = usable_vectors
+            views = {}
+            for name, block in usable_views.items():
+                views[name] = np.zeros((len(prepared), block.shape[1]), dtype=np.float32)
+                views[name][mask] = block
         char_matrix = None
         if char_usable is not None:
             char_matrix = char_usable
@@ -274,7 +276,7 @@ def _assign_sections(work, prepared, features, k, prev, random_state, log) -> _S
     reason = [""] * n
     has_vector = np.zeros(n, dtype=bool)
     if vectors is not None:
-        has_vector = np.abs(vectors).sum(axis=1) > 0
+        has_vector = (vectors != 0).any(axis=1)
     for row in range(n):
         if not work["text"].iat[row].strip():
             reason[row] = "пустой текст"
