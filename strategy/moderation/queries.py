@@ -198,3 +198,16 @@ def audit_actors(event: Event) -> list[User]:
     return list(db.session.scalars(sa.select(User).where(User.id.in_(
         sa.select(AuditEntry.actor_id).where(AuditEntry.event_id == event.id).distinct()))
         .order_by(User.display_name)))
+
+
+def staff_context(proposal, user) -> dict:
+    """What the detail page's moderation tools show: duplicates and edit history; empty for
+    anyone who may not moderate the proposal's track."""
+    if not getattr(user, "is_authenticated", False) or not user.can_moderate(proposal.track):
+        return {}
+    suggestions = []
+    if proposal.status is not ProposalStatus.merged:
+        text = f"{proposal.title}. {proposal.body}"
+        suggestions = similar_to(text, proposal.track_id, exclude=(proposal.id,), top_n=3,
+                                 min_similarity=0.3)
+    return {"suggestions": suggestions, "revisions": list(proposal.revisions)}

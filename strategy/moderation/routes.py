@@ -551,29 +551,6 @@ def dump(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
 
 
-def recent_revisions(proposal):
-    """The detail page's history for staff (oldest first)."""
-    return list(proposal.revisions)
-
-
-def staff_context(proposal):
-    """Data the detail page's staff tools need; empty for everyone else."""
-    if not current_user.is_authenticated or not current_user.can_moderate(proposal.track):
-        return {}
-    suggestions = []
-    if proposal.status is not ProposalStatus.merged:
-        text = f"{proposal.title}. {proposal.body}"
-        suggestions = similar_to(text, proposal.track_id, exclude=(proposal.id,), top_n=3,
-                                 min_similarity=0.3)
-    return {"suggestions": suggestions, "revisions": recent_revisions(proposal)}
-
-
-@bp.app_template_global()
-def moderation_tools(proposal):
-    """Called by the detail page: staff data for this proposal (templates never query)."""
-    return staff_context(proposal)
-
-
 @bp.app_template_global()
 def flag_form():
     return FlagForm()

@@ -76,6 +76,8 @@ def detail(event_id: int, proposal_id: int):
 
 
 def render_detail(event, proposal, comment_form=None, join_form=None, status=200):
+    from strategy.moderation.queries import staff_context
+
     comments = [c for c in db.session.scalars(
         sa.select(Comment).where(Comment.proposal_id == proposal.id, Comment.parent_id.is_(None))
         .order_by(Comment.id)) if c.can_view(current_user)]
@@ -92,6 +94,7 @@ def render_detail(event, proposal, comment_form=None, join_form=None, status=200
         supported=supported_ids(current_user, [proposal.id]),
         show_counts=proposal.track.counts_visible_to(user),
         budget_left=budget_left(user, proposal.track), visible_status=CommentStatus.published,
+        staff=staff_context(proposal, current_user),
     ), status
 
 
