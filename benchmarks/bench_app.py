@@ -254,70 +254,37 @@ def ms(seconds: float | None) -> float | None:
 # --- the server, with its output drained -----------------------------------------------------
 
 class ServerLog:
-    """Drains the server's stdout (served_app pipes it and never reads: a full pipe would
-    stall every worker that logs an error) and counts the lines that matter."""
+    """Counts the lines that matter in the server's log (served_app writes it to a file)."""
 
     def __init__(self, path: Path):
         self.path = path
         self.counts = Counter()
         self.samples: list[str] = []
-        self.thread = None
 
-    def attach(self, process: subprocess.Popen) -> None:
-        def drain():
-            with open(self.path, "w", encoding="utf-8") as out:
-                for line in process.stdout:
-                    out.write(line)
-                    for key, needle in SERVER_PATTERNS.items():
-                        if needle in line:
-                            self.counts[key] += 1
-                            if len(self.samples) < 20:
-                                self.samples.append(line.strip()[:300])
-        self.thread = threading.Thread(target=drain, name="server-log", daemon=True)
-        self.thread.start()
+    def read(self) -> None:
+        if not self.path.exists():
+            return
+        for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
+            for key, needle in SERVER_PATTERNS.items():
+                if needle in line:
+                    self.counts[key] += 1
+                    if len(self.samples) < 20:
+                        self.samples.append(line.strip()[:300])
 
 
 @contextmanager
 def running_app(tmp_dir: Path, workers: int):
-    """tests/servers.served_app (seed + gunicorn), keeping hold of the gunicorn process so its
-    output is drained and it is killed whatever happens."""
-    log = ServerLog(tmp_dir / "server.log")
+    """tests/servers.served_app (seed + gunicorn), killed whatever happens."""
     started: list[subprocess.Popen] = []
-    real_popen = subprocess.Popen
-
-    def popen(*args, **kwargs):
-        process = real_popen(*args, **kwargs)
-        command = args[0] if args else kwargs.get("args", [])
-        if any("gunicorn" in str(part) for part in command):
-            started.append(process)
-            log.attach(process)
-        return process
-
-    def kill_started():
-        for process in started:
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=10)
-
-    manager = servers.served_app(tmp_dir, workers=workers)
-    subprocess.Popen = popen  # only while served_app seeds and starts the server
-    try:
-        base = manager.__enter__()
-    except BaseException:
-        kill_started()
-        raise
-    finally:
-        subprocess.Popen = real_popen
-    try:
-        CpuMeter.server_pid = started[0].pid if started else None
-        yield base, log
-    finally:
+    log = ServerLog(tmp_dir / "server.log")
+    with servers.served_app(tmp_dir, workers=workers, on_start=started.append) as base:
         try:
-            manager.__exit__(None, None, None)  # served_app's own finally: terminate, wait
+            CpuMeter.server_pid = started[0].pid if started else None
+            yield base, log
         finally:
-            kill_started()
-            if log.thread is not None:
-                log.thread.join(timeout=5)
+            for process in started:
+                if process.poll() is None:
+                    process.terminate()
 
 
 def database_url(tmp_dir: Path) -> str:
@@ -700,6 +667,7 @@ def run(cfg: dict, seed: int) -> int:
                  p50_ms=round(ms(pct(pg["latencies"], 50)) or 0, 1))
 
             reconnects = sum(c.reconnects for c in joined)
+            log.read()
             emit("server_log_problems", sum(log.counts.values()), "lines", 0,
                  "lines in the server's output with Traceback / database is locked / "
                  "Unhandled error / WORKER TIMEOUT", counts=dict(log.counts),

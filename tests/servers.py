@@ -53,7 +53,7 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> N
     deadline = time.time() + timeout
     while time.time() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stdout.read() if process.stdout else ''}")
+            raise RuntimeError(f"server exited with code {process.returncode}; see its log")
         try:
             urllib.request.urlopen(url, timeout=2)
             return
@@ -63,8 +63,9 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> N
 
 
 @contextmanager
-def served_app(tmp_dir: Path, workers: int = 0):
-    """Yield the base URL of the seeded demo app; workers > 0 means gunicorn with that many."""
+def served_app(tmp_dir: Path, workers: int = 0, on_start=None):
+    """Yield the base URL of the seeded demo app; workers > 0 means gunicorn with that many.
+    The server's output goes to tmp_dir/server.log; on_start(process) sees the process."""
     database_url = database_url_for(tmp_dir)
     seed(database_url)
     port = free_port()
@@ -73,9 +74,13 @@ def served_app(tmp_dir: Path, workers: int = 0):
                    "--bind", f"127.0.0.1:{port}", "app:app"]
     else:
         command = [str(BIN / "flask"), "run", "--host", "127.0.0.1", "--port", str(port)]
+    # The server writes to a file, not a pipe nobody reads: a full pipe would block workers.
+    log = open(Path(tmp_dir) / "server.log", "w")
     process = subprocess.Popen(command, cwd=ROOT, env=server_env(database_url),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
+    if on_start is not None:
+        on_start(process)
     try:
         wait_until_up(base + "/", process)
         yield base
@@ -85,6 +90,7 @@ def served_app(tmp_dir: Path, workers: int = 0):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
 
 
 @contextmanager

@@ -81,6 +81,11 @@ def test_idle_poll_is_a_304_until_something_happens(app, client, event, hub, peo
                          headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.json["data"]["proposals"][str(proposal.id)]["support_count"] == 1
+    # Having caught up, the very next poll with the new cursor and tag is already a 304.
+    caught_up = client.get(f"/events/{event.id}/feed",
+                           query_string={"since": changed.json["data"]["cursor"]},
+                           headers={"If-None-Match": changed.headers["ETag"]})
+    assert caught_up.status_code == 304
 
 
 def test_client_catches_up_after_a_dropped_connection_in_pages(app, client, event, hub, people,

@@ -77,8 +77,10 @@ def feed(event_id: int):
     """Changes after ``since`` and the new cursor; 304 when nothing happened since."""
     since = parse_cursor(request.args.get("since"))
     latest = broker.latest_cursor(event_id)
-    etag = f'"{event_id}-{since}-{latest}"'
-    if etag in request.headers.get("If-None-Match", ""):
+    # The tag names the newest change only, so a client that has just caught up (since ==
+    # latest) and sends back the tag of its last answer gets a 304 on its very next poll.
+    etag = f'"{event_id}-{latest}"'
+    if since >= latest and etag in request.headers.get("If-None-Match", ""):
         response = Response(status=304)
         response.headers["ETag"] = etag
         response.headers["Cache-Control"] = "private, no-cache"
