@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from strategy.auth.models import User
 from strategy.events.models import Track
@@ -41,8 +42,9 @@ def search_terms(query: str) -> list[str]:
 
 
 def proposals_query(track: Track, filters: ListFilters):
-    stmt = sa.select(Proposal).where(Proposal.track_id == track.id,
-                                     Proposal.status == ProposalStatus.published)
+    stmt = (sa.select(Proposal)
+            .where(Proposal.track_id == track.id, Proposal.status == ProposalStatus.published)
+            .options(orm.selectinload(Proposal.author)))  # one query for all cards' authors
     if filters.kind:
         stmt = stmt.where(Proposal.kind == ProposalKind(filters.kind))
     if filters.municipality:
