@@ -97,8 +97,29 @@ def create_user_command(role, display_name, email, password, library, municipali
         click.echo(f"Персональный код входа: {code}")
 
 
+@click.command("create-invitation")
+@click.option("--name", "display_name", required=True, help="Who is invited.")
+@click.option("--library", default="")
+@click.option("--municipality", default="")
+@click.option("--email", default=None)
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
+@with_appcontext
+def create_invitation_command(display_name, library, municipality, email, base_url):
+    """Print a personal invitation link to the current event (shown only once)."""
+    from strategy.auth.operations import create_invitation
+    from strategy.events.queries import current_event
+
+    event = current_event()
+    if event is None:
+        raise click.ClickException("Мероприятие не найдено: сначала загрузите демо.")
+    _invite, token = create_invitation(event, display_name=display_name, library=library,
+                                       municipality=municipality, email=email)
+    click.echo(f"Приглашение для {display_name}: {base_url.rstrip('/')}/i/{token}")
+
+
 def init_app(app: Flask) -> None:
     from strategy.workspace.cli import COMMANDS as workspace_commands
 
-    for command in (init_db_command, seed_demo_command, create_user_command, *workspace_commands):
+    for command in (init_db_command, seed_demo_command, create_user_command,
+                    create_invitation_command, *workspace_commands):
         app.cli.add_command(command)

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 REQUIRED = _l("Заполните это поле.")
 
@@ -30,3 +30,14 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("Электронная почта"), validators=[
         DataRequired(REQUIRED), Email(message=_l("Введите адрес почты.")), Length(max=254)])
     password = PasswordField(_l("Пароль"), validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class InvitationForm(FlaskForm):
+    """A personal invitation: everything optional but the name, pre-filled at join."""
+
+    display_name = StringField(_l("Кого приглашаем (имя и фамилия)"), validators=[
+        DataRequired(REQUIRED), Length(min=2, max=80, message=_l("От 2 до 80 символов."))])
+    library = StringField(_l("Библиотека"), validators=[Length(max=200)])
+    municipality = StringField(_l("Муниципальное образование"), validators=[Length(max=120)])
+    email = EmailField(_l("Электронная почта (необязательно)"), validators=[
+        Optional(), Email(message=_l("Введите адрес почты.")), Length(max=254)])

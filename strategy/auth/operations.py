@@ -88,3 +88,8 @@ def create_invitation(event: Event, *, display_name: str = "", library: str = ""
 
 def find_invitation(token: str) -> Optional[Invitation]:
     return db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == hash_code(token)))
+
+
+def invitations_of(event: Event) -> list[Invitation]:
+    return list(db.session.scalars(sa.select(Invitation).where(Invitation.event_id == event.id)
+                                   .order_by(Invitation.id.desc())))

@@ -4,9 +4,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from strategy.auth import bp
-from strategy.auth.forms import JoinForm, LoginForm, ReturnForm
-from strategy.auth.operations import (authenticate, find_event_by_code, find_invitation,
-                                      find_user_by_return_code, join_event, renew_return_code)
+from strategy.auth.forms import InvitationForm, JoinForm, LoginForm, ReturnForm
+from strategy.auth.operations import (authenticate, create_invitation, find_event_by_code,
+                                      find_invitation, find_user_by_return_code,
+                                      invitations_of, join_event, renew_return_code)
+from strategy.core.permissions import organiser_required
+from strategy.events.routes import load_event
 from strategy.extensions import limiter
 from strategy.proposals.forms import EmptyForm
 
@@ -166,3 +169,21 @@ def set_language(lang: str):
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("events.index")
     return redirect(target)
+
+
+@bp.route("/events/<int:event_id>/manage/invitations", methods=["GET", "POST"])
+@organiser_required
+def invitations(event_id: int):
+    """Organisers create personal invitation links; each link is shown once, then only its use."""
+    event = load_event(event_id)
+    form = InvitationForm()
+    new_link = None
+    if form.validate_on_submit():
+        _invite, token = create_invitation(
+            event, display_name=form.display_name.data, library=form.library.data or "",
+            municipality=form.municipality.data or "", email=form.email.data or None)
+        new_link = url_for("auth.invitation", token=token, _external=True)
+        form = InvitationForm(formdata=None)
+    status = 400 if request.method == "POST" and new_link is None else 200
+    return render_template("auth/invitations.html", event=event, form=form, new_link=new_link,
+                           invitations=invitations_of(event)), status
