@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from sklearn.preprocessing import normalize
 
-from .clustering import ProposalClusterer, choose_n_clusters
+from .clustering import ProposalClusterer, choose_n_clusters, readable_min_k
 from .duplicates import PAIR_COLUMNS, duplicate_pairs, pairs_frame
 from .features import ProposalVectorizer, prepare_texts
 from .representation import (
@@ -350,7 +350,8 @@ def _cluster_group(features, rows, work, k, prev, random_state, group, log):
         if n_clusters is None:
             n_clusters = len(previous_sections)
             if new_share >= NEW_TEXT_SHARE_FOR_NEW_SECTIONS:
-                auto_k, _ = choose_n_clusters(block, views=views, random_state=random_state)
+                auto_k, _ = choose_n_clusters(block, views=views, random_state=random_state,
+                                              k_min=readable_min_k(len(rows)))
                 n_clusters = max(n_clusters, auto_k)
             log.note(f"{label}число разделов {n_clusters}: как в прошлом разбиении "
                      f"(новых текстов {new_share:.0%}).")
@@ -360,11 +361,14 @@ def _cluster_group(features, rows, work, k, prev, random_state, group, log):
     if k is None and len(rows) < 3:
         log.note(f"{label}текстов меньше трёх ({len(rows)}): один раздел.")
         return np.zeros(len(rows), dtype=int), []
-    model = ProposalClusterer(n_clusters=k, random_state=random_state).fit(block, views=views)
+    floor = readable_min_k(len(rows))
+    model = ProposalClusterer(n_clusters=k, k_min=floor, random_state=random_state)
+    model.fit(block, views=views)
     if k is None:
         log.note(f"{label}число разделов выбрано автоматически: {model.n_clusters_} "
                  "(наименьшее k с наилучшей согласованностью разбиений по разным признакам, "
-                 "k от 2 до 15).")
+                 f"k от {floor} до 15: не меньше {floor} разделов, чтобы разделы "
+                 "оставались обозримыми).")
     elif model.n_clusters_ < k:
         log.note(f"{label}задано k={k}, но различных текстов меньше: разделов "
                  f"{model.n_clusters_}.")

@@ -5,6 +5,7 @@ Prints one JSON line per figure, each with its baseline and ratio::
     python -m benchmarks.bench_clustering            # quality + speed at 1k, 10k, 100k
     python -m benchmarks.bench_clustering --quick     # quality + speed at 1k, 10k
     python -m benchmarks.bench_clustering --sizes 1000 5000 --no-quality
+    python -m benchmarks.bench_clustering --halves 8   # quality on 8 random stratified halves
 
 Quality: NMI, ARI and V-measure of ``cluster_proposals`` with k given (= number of labels) and
 with k chosen automatically, against the baseline of ``shared/data/README.md`` (lemma TF-IDF +
@@ -12,6 +13,12 @@ LSA100 + KMeans), all computed in this run as means over seeds 0–4. Speed and 
 measured in a fresh subprocess per size (``resource.getrusage`` max RSS) on texts resampled
 from the shared Russian sample with shuffled words and four mixed tracks; the growth exponent
 is the log-log slope between consecutive sizes.
+
+``--halves N`` is the proxy for held-out text: N seeded random stratified halves of the Russian
+sample (half of every label, seed = half index), each scored like the full sample (ours with k
+given and k auto vs the baseline, means over seeds 0–4). It prints one JSON line per half and
+then the mean and standard deviation over halves of the margin (ours − baseline, k given and
+k auto) and of auto − given, with the worst half.
 
 Data are read from ``$SHARED_DATA_DIR`` (default: ``<repo>/../shared/data``) and never copied.
 """
@@ -62,6 +69,11 @@ def emit(**figure) -> None:
 
 def baseline_labels(texts: pd.Series, k: int, seed: int, language: str) -> np.ndarray:
     """The baseline of ``shared/data/README.md``, step by step."""
+    return baseline_runs(texts, k, [seed], language)[0]
+
+
+def baseline_runs(texts: pd.Series, k: int, seeds, language: str) -> list[np.ndarray]:
+    """Baseline labels for several KMeans seeds (the LSA does not depend on the seed)."""
     import pymorphy3
     from sklearn.cluster import KMeans
     from sklearn.decomposition import TruncatedSVD
@@ -85,7 +97,8 @@ def baseline_labels(texts: pd.Series, k: int, seed: int, language: str) -> np.nd
     matrix = TfidfVectorizer(token_pattern=r"(?u)\b\w{2,}\b", min_df=2, max_df=0.5,
                              sublinear_tf=True).fit_transform(docs)
     reduced = normalize(TruncatedSVD(n_components=100, random_state=0).fit_transform(matrix))
-    return KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(reduced)
+    return [KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(reduced)
+            for seed in seeds]
 
 
 def scores(truth, labels) -> dict[str, float]:
@@ -102,15 +115,14 @@ def mean_scores(runs: list[dict]) -> dict[str, float]:
     return {key: float(np.mean([run[key] for run in runs])) for key in runs[0]}
 
 
-def bench_quality(name: str, path: Path) -> None:
+def quality_figures(frame: pd.DataFrame, language: str) -> dict:
+    """Baseline, ours with k given and ours with k auto on ``frame``: means over seeds 0–4."""
     from analysis import cluster_proposals
 
-    frame = pd.read_csv(path)
     truth = frame["label"].to_numpy()
     k = frame["label"].nunique()
-    language = "ru" if name.startswith("ru") else "de"
-    base = mean_scores([scores(truth, baseline_labels(frame["text"], k, s, language))
-                        for s in SEEDS])
+    base = mean_scores([scores(truth, labels)
+                        for labels in baseline_runs(frame["text"], k, SEEDS, language)])
     given, auto, chosen = [], [], []
     for seed in SEEDS:
         result = cluster_proposals(frame[["id", "text"]], k=k, random_state=seed)
@@ -118,15 +130,64 @@ def bench_quality(name: str, path: Path) -> None:
         result = cluster_proposals(frame[["id", "text"]], random_state=seed)
         auto.append(scores(truth, result.assignments["section"].astype(str)))
         chosen.append(int(result.sections["section"].nunique()))
-    given, auto = mean_scores(given), mean_scores(auto)
+    return {"n": len(frame), "k": int(k), "base": base, "given": mean_scores(given), "auto": mean_scores(auto),
+            "chosen": chosen}
+
+
+def bench_quality(name: str, path: Path) -> None:
+    frame = pd.read_csv(path)
+    language = "ru" if name.startswith("ru") else "de"
+    q = quality_figures(frame, language)
+    base, given, auto = q["base"], q["given"], q["auto"]
     for metric in ("nmi", "ari", "vmeasure"):
         emit(figure=f"{metric}_k_given", dataset=name, value=given[metric],
-             baseline=base[metric], unit=metric, k=int(k), seeds="0-4")
+             baseline=base[metric], unit=metric, k=q["k"], seeds="0-4")
     for metric in ("nmi", "ari", "vmeasure"):
         emit(figure=f"{metric}_k_auto", dataset=name, value=auto[metric],
-             baseline=base[metric], unit=metric, k_chosen=chosen, seeds="0-4")
+             baseline=base[metric], unit=metric, k_chosen=q["chosen"], seeds="0-4")
     emit(figure="nmi_auto_minus_given", dataset=name, value=auto["nmi"] - given["nmi"],
          baseline=-0.05, unit="nmi difference (target >= -0.05)")
+
+
+def stratified_half(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Half of every label (rounded down, at least one row), drawn with ``seed``."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _, members in frame.groupby("label", sort=True).indices.items():
+        rows.extend(rng.choice(members, max(1, len(members) // 2), replace=False).tolist())
+    return frame.iloc[np.sort(rows)].reset_index(drop=True)
+
+
+def bench_halves(name: str, path: Path, n_halves: int) -> None:
+    """Quality on ``n_halves`` random stratified halves: the proxy for held-out text."""
+    frame = pd.read_csv(path)
+    language = "ru" if name.startswith("ru") else "de"
+    margin_given, margin_auto, auto_minus_given = [], [], []
+    for half in range(n_halves):
+        q = quality_figures(stratified_half(frame, half), language)
+        margin_given.append(q["given"]["nmi"] - q["base"]["nmi"])
+        margin_auto.append(q["auto"]["nmi"] - q["base"]["nmi"])
+        auto_minus_given.append(q["auto"]["nmi"] - q["given"]["nmi"])
+        print(json.dumps({
+            "figure": "nmi_half", "dataset": name, "half": half, "n": q["n"],
+            "k": q["k"], "baseline": round(q["base"]["nmi"], 4),
+            "k_given": round(q["given"]["nmi"], 4), "k_auto": round(q["auto"]["nmi"], 4),
+            "k_chosen": q["chosen"],
+        }, ensure_ascii=False), flush=True)
+    for figure, values, target in (
+        ("nmi_margin_k_given_halves", margin_given, 0.05),
+        ("nmi_margin_k_auto_halves", margin_auto, None),
+        ("nmi_auto_minus_given_halves", auto_minus_given, -0.05),
+    ):
+        values = np.asarray(values)
+        std = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+        line = {"figure": figure, "dataset": name, "halves": n_halves, "seeds": "0-4",
+                "mean": round(float(values.mean()), 4), "std": round(std, 4),
+                "min": round(float(values.min()), 4),
+                "mean_minus_std": round(float(values.mean()) - std, 4)}
+        if target is not None:
+            line["target"] = target
+        print(json.dumps(line, ensure_ascii=False), flush=True)
 
 
 # --------------------------------------------------------------------------- speed
@@ -195,6 +256,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="speed at 1k and 10k only")
     parser.add_argument("--no-quality", action="store_true")
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--halves", type=int, default=None, metavar="N",
+                        help="quality on N random stratified halves of the Russian sample "
+                             "(only this, unless --datasets adds more)")
+    parser.add_argument("--datasets", nargs="+", choices=sorted(DATASETS), default=None,
+                        help="datasets for quality figures (default: all; with --halves: "
+                             "ru_citizen_appeals)")
     parser.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO_ROOT))
@@ -204,8 +271,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         speed_worker(args.worker)
         return 0
+    if args.halves:
+        for name in args.datasets or ["ru_citizen_appeals"]:
+            path = data_dir() / DATASETS[name]
+            if path.exists():
+                bench_halves(name, path, args.halves)
+            else:
+                emit(figure="halves", dataset=name, status="skipped", reason="file missing")
+        return 0
     if not args.no_quality:
         for name, file in DATASETS.items():
+            if args.datasets and name not in args.datasets:
+                continue
             path = data_dir() / file
             if path.exists():
                 bench_quality(name, path)

@@ -4,7 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.clustering import ProposalClusterer, choose_n_clusters, count_distinct_rows
+from analysis.clustering import (
+    ProposalClusterer,
+    choose_n_clusters,
+    count_distinct_rows,
+    readable_min_k,
+)
 from analysis.duplicates import find_duplicates, most_similar
 from analysis.features import ProposalVectorizer, prepare_texts
 from analysis.representation import (
@@ -114,6 +119,17 @@ def test_choose_n_clusters_finds_clear_blobs():
     assert k == 4
     # candidates of K_GRID, capped at ceil(sqrt(100 / 2)) + 1
     assert set(scores) == {2, 3, 4, 5, 6, 7, 8}
+
+
+def test_readable_floor_of_the_automatic_k():
+    assert [readable_min_k(n) for n in (0, 20, 32, 48, 59, 60, 300, 100000)] == \
+        [2, 2, 2, 4, 4, 5, 5, 5]
+    k, scores = choose_n_clusters(_blobs(), k_min=5)
+    assert k >= 5 and min(scores) == 5
+    # a floor above the sqrt(n / 2) + 1 cap is lowered to the cap, not an error
+    # (12 points: cap ceil(sqrt(6)) + 1 = 4)
+    k, scores = choose_n_clusters(_blobs()[:12], k_min=5)
+    assert k == 4 and set(scores) == {4}
 
 
 def test_clusterer_clamps_k_to_distinct_points_and_is_deterministic():
