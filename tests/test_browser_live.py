@@ -141,3 +141,22 @@ def test_hide_removes_the_card_from_a_participants_list_and_queue_updates(base_u
         expect(phone.locator(f"#proposal-{target}")).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
         print(f"hide → participant list: {time.monotonic() - hidden_at:.2f} s ({title})")
         assert_not_reloaded(phone)
+
+
+def test_a_proposal_page_follows_supports_made_elsewhere(base_url):
+    with chromium() as browser:
+        reader = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
+        join(reader, base_url, "Ольга Читающая")
+        reader.goto(base_url + "/events/1/proposals/2")
+        count = reader.locator('[data-live-count="2"]').first
+        before = int(count.inner_text())
+        mark_no_reload(reader)
+
+        voter = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
+        join(voter, base_url, "Пётр Голосующий")
+        voter.goto(base_url + "/events/1/proposals/2")
+        voter.get_by_role("button", name="Поддержать").click()
+        expect(voter.get_by_role("button", name="Вы поддержали · отозвать")).to_be_visible()
+
+        expect(count).to_have_text(str(before + 1), timeout=LIVE_TIMEOUT_MS)
+        assert_not_reloaded(reader)

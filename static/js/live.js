@@ -131,6 +131,22 @@
     };
   }
 
+  // ---- one proposal's page: counts follow, other changes offer a refresh -------------------
+  function detailMode(article) {
+    var id = parseInt(article.dataset.liveDetail, 10);
+    var notice = $("#live-notice");
+    return function (changes, proposals) {
+      changes.forEach(function (change) {
+        if (change.proposal_id !== id) return;
+        var state = proposals[id];
+        if (state && state.support_count !== null && state.support_count !== undefined) {
+          $all('[data-live-count="' + id + '"]').forEach(function (el) { el.textContent = state.support_count; });
+        }
+        if (notice && change.kind !== "support") notice.hidden = false;
+      });
+    };
+  }
+
   // ---- the moderation queue --------------------------------------------------------------
   var QUEUE_KINDS = ["proposal_created", "proposal_updated", "moderated", "comment_created",
                      "comment_moderated", "flag", "user_moderated", "phase"];
@@ -226,6 +242,7 @@
   if (mode === "queue") handler = queueMode($("[data-live-region]"));
   else if (mode === "screen") handler = screenMode($("[data-live-region]"));
   else if (list) handler = listMode(list);
+  else if ($("[data-live-detail]")) handler = detailMode($("[data-live-detail]"));
   if (!handler) return;
   // The page's data was read just before its cursor: replay a few changes so one committed in
   // between is not missed (handlers are idempotent: they apply current state, not deltas).
