@@ -13,7 +13,6 @@ import urllib.request
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from strategy.auth.models import Role
 from strategy.extensions import db
@@ -22,14 +21,6 @@ from strategy.live.models import Change
 from strategy.moderation import operations as ops
 from strategy.supports.operations import add_support
 from tests.servers import served_app
-
-
-@pytest.fixture(autouse=True)
-def user_per_request(app):
-    """Requests share the test's app context; forget the cached user between clients."""
-    @app.before_request
-    def forget_user():
-        g.pop("_login_user", None)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,15 +22,6 @@ from strategy.proposals.operations import join_project
 from strategy.supports.models import Support
 from strategy.supports.operations import add_support, withdraw_support
 from tests.conftest import Auth
-
-
-@pytest.fixture(autouse=True)
-def user_per_request(app):
-    """The test's app context is shared by all requests, and Flask-Login caches the user in g:
-    forget it before each request so several clients in one test stay separate people."""
-    @app.before_request
-    def forget_user():
-        g.pop("_login_user", None)
 
 
 @pytest.fixture

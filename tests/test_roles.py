@@ -3,7 +3,6 @@ role. Anonymous visitors of protected routes go to sign-in; signed-in people wit
 get 403 with a Russian message; everyone with the right gets through (any other answer)."""
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from strategy.auth.models import Role
 from strategy.comments.operations import add_comment
@@ -64,12 +63,7 @@ FORM = {"moderation.hide_proposal": {"reason": "Проверка прав"},
 
 
 @pytest.fixture(autouse=True)
-def user_per_request(app):
-    """Requests share the test's app context; forget the cached user between clients."""
-    @app.before_request
-    def forget_user():
-        g.pop("_login_user", None)
-
+def streams_on(app):
     # Streams are off by default (threaded workers); on here, and short, to check their access.
     app.config.update(LIVE_SSE_STREAMS=4, LIVE_SSE_SECONDS=0.2)
 
