@@ -10,6 +10,7 @@ spherical/cosine KMeans up to a constant). When ``n_clusters`` is ``None``,
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -101,15 +102,72 @@ def _as_views(vectors, views) -> list[np.ndarray]:
     return [np.asarray(v, dtype=np.float64) for v in chosen]
 
 
-def base_partitions(views, k_values, *, runs=2, random_state=0) -> list[np.ndarray]:
-    """Single-restart KMeans partitions of every view for every k (the ensemble members)."""
+#: Spectral members need at least this many rows (below, the kNN graph is too coarse).
+SPECTRAL_MIN_N = 30
+#: Above this many rows the spectral embedding uses LOBPCG (ARPACK is slow at 2,000 rows).
+SPECTRAL_ARPACK_MAX_N = 1000
+
+
+def spectral_neighbours(n_rows: int) -> int:
+    """Neighbours of the kNN graph for ``n_rows`` rows: ``sqrt(n) / 1.5`` (10 at 211, 14 at
+    426, 18 at 732, 30 at 2,000).
+
+    The neighbourhood must grow with n: a fixed size describes an ever smaller part of each
+    section as the texts multiply, and the graph then splits sections along local detail.
+    """
+    return int(max(5, min(n_rows - 1, round(np.sqrt(n_rows) / 1.5))))
+
+
+def spectral_embedding_of(view: np.ndarray, n_components: int, *, random_state=0):
+    """Spectral embedding (first ``n_components`` eigenvectors, constant one included) of the
+    symmetric kNN graph of the unit-length rows of ``view``; ``None`` if it cannot be built."""
+    from sklearn.manifold import spectral_embedding
+    from sklearn.neighbors import kneighbors_graph
+
+    n = len(view)
+    if n < SPECTRAL_MIN_N or n_components + 1 >= n:
+        return None
+    graph = kneighbors_graph(view, spectral_neighbours(n), include_self=False)
+    graph = graph.maximum(graph.T)
+    solver = "arpack" if n <= SPECTRAL_ARPACK_MAX_N else "lobpcg"
+    try:
+        with warnings.catch_warnings():  # "graph is not fully connected" on odd inputs
+            warnings.simplefilter("ignore")
+            embedding = spectral_embedding(graph, n_components=n_components, drop_first=False,
+                                           eigen_solver=solver, random_state=random_state)
+    except Exception:  # a numerical corner case only loses the spectral members
+        logger.debug("spectral embedding failed", exc_info=True)
+        return None
+    if not np.isfinite(embedding).all():
+        return None
+    return embedding
+
+
+def base_partitions(views, k_values, *, runs=2, random_state=0,
+                    spectral=False) -> list[np.ndarray]:
+    """Single-restart KMeans partitions of every view for every k (the ensemble members).
+
+    With ``spectral``, each view also contributes single-restart KMeans partitions of the
+    spectral embedding of its kNN graph (``k`` leading eigenvectors for ``k`` clusters): the
+    graph follows the shape of the sections, which centroids alone miss, and it gains from
+    more texts (see :func:`spectral_neighbours`).
+    """
     rng = check_random_state(random_state)
     partitions = []
     for view in views:
+        embedding = None
+        if spectral:
+            with threadpool_limits(limits=1):
+                embedding = spectral_embedding_of(view, max(k_values),
+                                                  random_state=int(rng.randint(2 ** 31 - 1)))
         for k in k_values:
             for _ in range(runs):
                 seed = int(rng.randint(np.iinfo(np.int32).max))
                 partitions.append(fit_kmeans(view, k, random_state=seed, n_init=1).labels_)
+                if embedding is not None:
+                    seed = int(rng.randint(np.iinfo(np.int32).max))
+                    partitions.append(fit_kmeans(normalize(embedding[:, :k]), k,
+                                                 random_state=seed, n_init=1).labels_)
     return partitions
 
 
@@ -250,8 +308,11 @@ class ProposalClusterer(ClusterMixin, BaseEstimator):
         views : dict of str to ndarray, optional
             Further views of the same rows (e.g. lemma LSA, character LSA, word vectors).
             Without ``init_centers``, the clusters are the consensus of KMeans runs over
-            ``X`` and every view with k, 1.5k and 2k clusters (evidence accumulation):
-            steadier across seeds and better on held-out halves than one KMeans on ``X``.
+            ``X`` and every view with k, 1.5k and 2k clusters, on the vectors and on the
+            spectral embedding of their kNN graph (evidence accumulation): steadier across
+            seeds and better on held-out halves than one KMeans on ``X``; the graph members
+            keep the result improving with more texts, where centroid members alone
+            plateau (NMI ~0.49 at both 211 and 426 Russian texts).
 
         Returns
         -------
@@ -294,7 +355,7 @@ class ProposalClusterer(ClusterMixin, BaseEstimator):
             rows = np.sort(rng.choice(len(X), ENSEMBLE_SAMPLE, replace=False))
         sample_views = {name: v[rows] for name, v in (views or {}).items()}
         partitions = base_partitions(_as_views(X[rows], sample_views), k_values,
-                                     random_state=self.random_state)
+                                     random_state=self.random_state, spectral=True)
         labels = consensus_labels(partitions, k, random_state=self.random_state,
                                   n_init=min(n_init, 10))
         if len(rows) < len(X):

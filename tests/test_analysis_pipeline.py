@@ -322,3 +322,23 @@ def test_cli_reads_mostly_utf8_with_a_broken_byte_and_says_so(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "не в UTF-8" in done.stderr
     assert len(pd.read_csv(out)) == len(corpus()) + 1
+
+
+def test_spectral_members_are_seeded_and_scale_with_n():
+    import numpy as np
+
+    from analysis.clustering import base_partitions, spectral_embedding_of, spectral_neighbours
+
+    assert spectral_neighbours(211) == 10 and spectral_neighbours(732) == 18
+    assert spectral_neighbours(40) == 5
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 20))
+    view = centres[np.repeat(np.arange(3), 30)] + 0.3 * rng.normal(size=(90, 20))
+    view /= np.linalg.norm(view, axis=1, keepdims=True)
+    first = base_partitions([view], [3, 6], random_state=1, spectral=True)
+    again = base_partitions([view], [3, 6], random_state=1, spectral=True)
+    assert len(first) == 2 * len(base_partitions([view], [3, 6], random_state=1))
+    assert all((a == b).all() for a, b in zip(first, again))
+    truth = np.repeat(np.arange(3), 30)
+    assert adjusted_rand_score(truth, first[1]) > 0.9  # spectral member, k = 3
+    assert spectral_embedding_of(view[:10], 3) is None  # too few rows: centroid members only
