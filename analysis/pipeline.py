@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -464,6 +466,7 @@ def _describe_sections(work, prepared, vectors, state, prev, other_sections) -> 
                 "_members": members,
             }
         )
+    _drop_terms_shared_by_most_sections(records)
     titles = _titles(records, work, prepared, state)
     for record, title in zip(records, titles):
         record["title"] = title
@@ -474,6 +477,26 @@ def _describe_sections(work, prepared, vectors, state, prev, other_sections) -> 
         key=lambda c: c.map(str) if c.name == "section" else c,
     )
     return sections.drop(columns="_order").reset_index(drop=True)
+
+
+def _drop_terms_shared_by_most_sections(records, share: float = 0.6, keep_at_least: int = 3):
+    """Remove key terms that most sections of a group share (in a track of library proposals,
+    «библиотека» tops nearly every section): they tell sections apart from nothing and would
+    otherwise make titles like «Библиотека и банк»."""
+    by_group: dict = {}
+    for record in records:
+        if not record["is_other"]:
+            by_group.setdefault(record["group"], []).append(record)
+    for group_records in by_group.values():
+        if len(group_records) < 2:
+            continue
+        counts = Counter(term for r in group_records for term in set(r["key_terms"]))
+        limit = max(2, int(np.ceil(share * len(group_records))))
+        common = {term for term, n in counts.items() if n >= limit and " " not in term}
+        for record in group_records:
+            kept = [t for t in record["key_terms"] if t not in common]
+            if len(kept) >= keep_at_least:
+                record["key_terms"] = kept
 
 
 def _titles(records, work, prepared, state) -> list[str]:
