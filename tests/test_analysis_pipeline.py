@@ -102,7 +102,7 @@ def test_automatic_k_recovers_the_topics():
 def test_key_terms_and_representatives(result):
     for _, section in result.sections.iterrows():
         assert 5 <= len(section["key_terms"]) <= 8
-        assert 1 <= len(section["representative_ids"]) <= 3
+        assert len(section["representative_ids"]) in (1, 2, 3)
         members = result.assignments[result.assignments["section"] == section["section"]]
         assert set(section["representative_ids"]) <= set(members["id"])
         assert sorted(members["rank_in_section"]) == list(range(1, len(members) + 1))
