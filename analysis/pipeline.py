@@ -20,6 +20,7 @@ from .representation import (
     OTHER_TITLE,
     centroid_similarity,
     class_tfidf_terms,
+    readable_term,
     section_title_candidates,
     make_titles_unique,
 )
@@ -470,6 +471,8 @@ def _describe_sections(work, prepared, vectors, state, prev, other_sections) -> 
     titles = _titles(records, work, prepared, state)
     for record, title in zip(records, titles):
         record["title"] = title
+        # Titles were built from lemmas; people read the terms as phrases.
+        record["key_terms"] = list(dict.fromkeys(readable_term(t) for t in record["key_terms"]))
     sections = pd.DataFrame(records)
     sections["_order"] = sections["is_other"].astype(int)
     sections = sections.sort_values(

@@ -515,3 +515,38 @@ def phrase_title_candidates(key_lemmas: list[str], texts: list[str], n: int = 5)
         if len(result) >= n:
             break
     return result
+
+
+# --------------------------------------------------------------------------- key terms for people
+
+
+def readable_term(term: str) -> str:
+    """A lemma bigram as people write it: «пушкинский карта» → «пушкинская карта»,
+    «участник проект» → «участник проекта». Unigrams and anything not understood stay as they are.
+
+    Parameters
+    ----------
+    term : str
+        A key term from :func:`class_tfidf_terms` (a lemma or two lemmas joined by a space).
+
+    Returns
+    -------
+    str
+    """
+    words = term.split()
+    if len(words) != 2 or not all(w.isalpha() for w in words):
+        return term
+    first, second = words
+    head = _noun_parse(second)
+    if head is not None:
+        number = "plur" if head.tag.number == "plur" else "sing"
+        adjective = _agreeing_adjective(first, head, number)
+        if adjective and _parse(first).tag.POS in {"ADJF", "PRTF"}:
+            return f"{adjective} {second}"
+    if _noun_parse(first) is not None:
+        complement = _noun_parse(second)
+        if complement is not None:
+            genitive = _inflect(complement, {"gent", "sing"})
+            if genitive:
+                return f"{first} {genitive}"
+    return term

@@ -207,3 +207,13 @@ def test_duplicate_pairs_can_reuse_a_given_character_matrix():
     texts = ["ремонт крыши библиотеки", "ремонт крыши библиотеки срочно", "клуб настольных игр"]
     matrix = char_tfidf(texts)
     assert duplicate_pairs(texts, 0.7, matrix=matrix) == duplicate_pairs(texts, 0.7)
+
+
+def test_lemma_bigrams_read_as_phrases():
+    from analysis.representation import readable_term
+
+    assert readable_term("пушкинский карта") == "пушкинская карта"
+    assert readable_term("открытый данные") == "открытые данные"
+    assert readable_term("участник проект") == "участник проекта"
+    assert readable_term("грант") == "грант"
+    assert readable_term("covid 19") == "covid 19"
