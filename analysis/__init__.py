@@ -57,8 +57,8 @@ KMeans runs over the document vectors and each view with k, 1.5k and 2k clusters
 vectors and on the spectral embedding of their kNN graph (sqrt(n)/1.5 neighbours, so the graph
 grows with the data) (KMeans on the one-hot memberships; groups above 2,000 texts run it on a
 sample and join the nearest centre) → k given, or the smallest k of 2..8, 10, 12, 15
-(≤ sqrt(n/2)+1, and at least min(5, n // 12) for readability: 5 sections from 60 texts on) within 0.01 of the best
-consensus stability (mean ARI between the views' partitions and their consensus) →
+(≤ sqrt(n/2)+1, and at least min(5, n // 12) for readability: 5 sections from 60 texts on)
+within 0.01 of the best consensus stability (mean ARI between the views' partitions and their consensus) →
 c-TF-IDF key terms → titles from noun phrases seen in the texts, put in the nominative with
 pymorphy3 → representatives closest to the centre.
 """

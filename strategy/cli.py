@@ -60,7 +60,8 @@ def print_sign_ins(password: str) -> None:
         return
     click.echo("")
     click.echo(f"  Мероприятие: {event.title}")
-    click.echo(f"  Код для входа участников: {event.code}  (http://127.0.0.1:5000/join/{event.code})")
+    click.echo(f"  Код для входа участников: {event.code}  "
+               f"(http://127.0.0.1:5000/join/{event.code})")
     for account in (DEMO_ORGANISER, DEMO_FACILITATOR):
         user = db.session.scalar(sa.select(User).where(User.email == account["email"]))
         if user is not None:
