@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app
+export HOST PORT
 
 .PHONY: run dev test bench serve install clean translations
 

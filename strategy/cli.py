@@ -1,4 +1,6 @@
 """Command line: init-db, seed-demo, create-user (flask --app app ...)."""
+import os
+
 import click
 import sqlalchemy as sa
 from flask import Flask
@@ -60,8 +62,8 @@ def print_sign_ins(password: str) -> None:
         return
     click.echo("")
     click.echo(f"  Мероприятие: {event.title}")
-    click.echo(f"  Код для входа участников: {event.code}  "
-               f"(http://127.0.0.1:5000/join/{event.code})")
+    base = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+    click.echo(f"  Код для входа участников: {event.code}  ({base}/join/{event.code})")
     for account in (DEMO_ORGANISER, DEMO_FACILITATOR):
         user = db.session.scalar(sa.select(User).where(User.email == account["email"]))
         if user is not None:
