@@ -376,3 +376,25 @@ def test_support_is_refused_once_the_proposal_is_no_longer_published(event, crea
     with pytest.raises(OperationError):
         add_support(stale, reader)
     assert db.session.scalar(sa.select(sa.func.count(Support.id))) == 0
+
+
+def test_dot_voting_budget_is_shown_and_enforced(client, auth, event, create_participant,
+                                                 create_proposal):
+    track = event.tracks[0]
+    track.support_budget = 2
+    db.session.commit()
+    author = create_participant(event, name="Автор")
+    proposals = [create_proposal(track, author, title=f"Предложение для голосования {i}")
+                 for i in range(3)]
+    auth.as_participant(create_participant(event, name="Голосующий"))
+    listing = page(client.get(f"/events/{event.id}/tracks/{track.slug}"))
+    assert "Голосов осталось в этом треке:" in listing and "<strong>2</strong> из 2" in listing
+    for proposal in proposals[:2]:
+        answer = client.post(f"/events/{event.id}/proposals/{proposal.id}/support",
+                             headers={"Accept": "application/json"})
+        assert answer.status_code == 200
+    assert answer.get_json()["data"]["budget_left"] == 0
+    refused = client.post(f"/events/{event.id}/proposals/{proposals[2].id}/support",
+                          headers={"Accept": "application/json"})
+    assert refused.status_code == 409 and "все голоса" in refused.get_json()["message"]
+    assert "<strong>0</strong> из 2" in page(client.get(f"/events/{event.id}/tracks/{track.slug}"))

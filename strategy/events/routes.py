@@ -9,6 +9,7 @@ from strategy.events.queries import (current_event, event_counters, schedule_by_
 from strategy.extensions import db
 from strategy.proposals.forms import EmptyForm, kind_choices
 from strategy.proposals.queries import ListFilters, municipalities, proposals_query
+from strategy.supports.operations import votes_left
 
 import sqlalchemy as sa
 
@@ -56,7 +57,8 @@ def track(event_id: int, slug: str):
                            municipalities=municipalities(track),
                            supported=supported_ids(current_user, [p.id for p in items]),
                            show_counts=track.counts_visible_to(current_user),
-                           kinds=kind_choices(), button_form=EmptyForm())
+                           kinds=kind_choices(), button_form=EmptyForm(),
+                           budget_left=votes_left(current_user, track))
 
 
 @bp.route("/events/<int:event_id>/tracks")

@@ -16,7 +16,7 @@ from strategy.proposals.models import LibraryJoin, Proposal, ProposalStatus
 from strategy.proposals.operations import (create_proposal, join_project, leave_project,
                                            update_proposal)
 from strategy.supports.models import Support
-from strategy.supports.operations import supports_used
+from strategy.supports.operations import votes_left
 
 
 def load_proposal(event, proposal_id: int) -> Proposal:
@@ -93,15 +93,9 @@ def render_detail(event, proposal, comment_form=None, join_form=None, status=200
         my_join=my_join, button_form=EmptyForm(),
         supported=supported_ids(current_user, [proposal.id]),
         show_counts=proposal.track.counts_visible_to(user),
-        budget_left=budget_left(user, proposal.track), visible_status=CommentStatus.published,
+        budget_left=votes_left(current_user, proposal.track), visible_status=CommentStatus.published,
         staff=staff_context(proposal, current_user),
     ), status
-
-
-def budget_left(user, track):
-    if user is None or track.support_budget is None:
-        return None
-    return max(0, track.support_budget - supports_used(user, track.id))
 
 
 @bp.route("/events/<int:event_id>/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])

@@ -17,6 +17,13 @@ def supports_used(user: User, track_id: int) -> int:
         Support.user_id == user.id, Support.track_id == track_id)) or 0
 
 
+def votes_left(user, track) -> int | None:
+    """Supports a person may still give in a dot-voting track (None: unlimited, or anonymous)."""
+    if track.support_budget is None or not getattr(user, "is_authenticated", False):
+        return None
+    return max(0, track.support_budget - supports_used(user, track.id))
+
+
 def has_supported(user: User, proposal: Proposal) -> bool:
     return db.session.scalar(sa.select(Support.id).where(
         Support.user_id == user.id, Support.proposal_id == proposal.id)) is not None

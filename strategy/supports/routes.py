@@ -5,9 +5,9 @@ from flask_login import current_user, login_required
 
 from strategy.core.errors import wants_json
 from strategy.events.routes import load_event
-from strategy.proposals.routes import budget_left, load_proposal
+from strategy.proposals.routes import load_proposal
 from strategy.supports import bp
-from strategy.supports.operations import add_support, withdraw_support
+from strategy.supports.operations import add_support, votes_left, withdraw_support
 
 
 def respond(event, proposal, supported: bool, message: str):
@@ -16,7 +16,7 @@ def respond(event, proposal, supported: bool, message: str):
         return jsonify({"success": True, "data": {
             "proposal_id": proposal.id, "supported": supported,
             "support_count": proposal.support_count if show else None,
-            "budget_left": budget_left(current_user, proposal.track), "message": message}})
+            "budget_left": votes_left(current_user, proposal.track), "message": message}})
     flash(message, "success")
     target = request.form.get("next", "")
     if not target.startswith("/") or target.startswith("//"):
