@@ -15,7 +15,13 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(BIN)/activate
 
-install: $(BIN)/activate
+MO := translations/en/LC_MESSAGES/messages.mo
+
+# The compiled catalogue is built, not committed (parallel branches merge the .po as text).
+$(MO): translations/en/LC_MESSAGES/messages.po $(BIN)/activate
+	$(BIN)/pybabel compile -q -d translations
+
+install: $(BIN)/activate $(MO)
 
 WORKERS ?= 2
 GUNICORN = $(BIN)/gunicorn --workers $(WORKERS) --threads 8 --timeout 120 --bind $(HOST):$(PORT)
