@@ -5,22 +5,24 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 from flask.cli import with_appcontext
+from flask_migrate import upgrade
 
 from strategy.auth.models import Role, User
+from strategy.auth.operations import create_invitation, create_user
 from strategy.core.errors import OperationError
+from strategy.demo import DEMO_FACILITATOR, DEMO_ORGANISER, seed_demo
+from strategy.events.models import Event
+from strategy.events.queries import current_event
 from strategy.extensions import db
+from strategy.workspace.cli import COMMANDS as workspace_commands
 
 
 def upgrade_database() -> None:
     """Bring the schema to the newest migration (creates it on an empty database)."""
-    from flask_migrate import upgrade
-
     upgrade()
 
 
 def database_is_empty() -> bool:
-    from strategy.events.models import Event
-
     inspector = sa.inspect(db.engine)
     if not inspector.has_table("events"):
         return True
@@ -42,8 +44,6 @@ def init_db_command():
 @with_appcontext
 def seed_demo_command(if_empty: bool, password: str):
     """Load the demo workshop (tracks, programme, participants, proposals)."""
-    from strategy.demo import seed_demo
-
     upgrade_database()
     if if_empty and not database_is_empty():
         click.echo("Демо уже загружено (база не пуста).")
@@ -54,9 +54,6 @@ def seed_demo_command(if_empty: bool, password: str):
 
 
 def print_sign_ins(password: str) -> None:
-    from strategy.demo import DEMO_FACILITATOR, DEMO_ORGANISER
-    from strategy.events.queries import current_event
-
     event = current_event()
     if event is None:
         return
@@ -81,9 +78,6 @@ def print_sign_ins(password: str) -> None:
 @with_appcontext
 def create_user_command(role, display_name, email, password, library, municipality):
     """Create an organiser, a facilitator or a participant."""
-    from strategy.auth.operations import create_user
-    from strategy.events.queries import current_event
-
     role = Role(role)
     if role is not Role.participant and not email:
         raise click.UsageError("Для модератора и организатора нужен --email.")
@@ -109,9 +103,6 @@ def create_user_command(role, display_name, email, password, library, municipali
 @with_appcontext
 def create_invitation_command(display_name, library, municipality, email, base_url):
     """Print a personal invitation link to the current event (shown only once)."""
-    from strategy.auth.operations import create_invitation
-    from strategy.events.queries import current_event
-
     event = current_event()
     if event is None:
         raise click.ClickException("Мероприятие не найдено: сначала загрузите демо.")
@@ -121,8 +112,6 @@ def create_invitation_command(display_name, library, municipality, email, base_u
 
 
 def init_app(app: Flask) -> None:
-    from strategy.workspace.cli import COMMANDS as workspace_commands
-
     for command in (init_db_command, seed_demo_command, create_user_command,
                     create_invitation_command, *workspace_commands):
         app.cli.add_command(command)

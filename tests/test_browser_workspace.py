@@ -1,6 +1,5 @@
 """The methodical group's evening in a real Chromium against the served demo app: run the
 grouping, rename, move, lock, run again, look at the statistics, download the DOCX."""
-import io
 
 import pytest
 from docx import Document

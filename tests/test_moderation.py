@@ -15,6 +15,7 @@ from strategy.core.errors import OperationError
 from strategy.events.models import ModerationMode
 from strategy.extensions import db
 from strategy.live.models import Change
+from strategy.events import operations as event_ops
 from strategy.moderation import operations as ops
 from strategy.moderation.models import AuditEntry, Flag
 from strategy.proposals.models import LibraryJoin, Proposal, ProposalRevision, ProposalStatus
@@ -522,7 +523,7 @@ def test_audit_log_filters_and_csv_export(app, event, facilitator, organiser, au
     p2 = create_proposal(tracks["genius-loci"], author, title="Второе предложение трека")
     ops.hide_proposal(p1, facilitator, "=HYPERLINK(\"http://evil\")")
     ops.set_pinned(p2, organiser, True)
-    ops.close_phase(tracks["social-hub"], facilitator, "submission")
+    event_ops.close_phase(tracks["social-hub"], facilitator, "submission")
     org = client_for(app, organiser)
 
     def rows(query=""):
@@ -568,9 +569,9 @@ def test_every_moderation_action_is_audited_with_a_change(app, event, facilitato
     ops.restore_comment(comment, facilitator)
     ops.set_muted(author, facilitator, event, True)
     ops.set_muted(author, facilitator, event, False)
-    ops.close_phase(tracks["social-hub"], facilitator, "support")
-    ops.open_phase(tracks["social-hub"], facilitator, "support")
-    ops.set_support_rules(tracks["social-hub"], facilitator, budget=3, hide_counts=False,
+    event_ops.close_phase(tracks["social-hub"], facilitator, "support")
+    event_ops.open_phase(tracks["social-hub"], facilitator, "support")
+    event_ops.set_support_rules(tracks["social-hub"], facilitator, budget=3, hide_counts=False,
                           projector_shows_counts=True)
     expected = ["pin", "unpin", "hide", "restore", "edit", "merge", "comment_hide",
                 "comment_restore", "mute", "unmute", "support_close", "support_open",

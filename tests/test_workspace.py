@@ -9,7 +9,7 @@ from strategy.auth.models import Role
 from strategy.core.db import utcnow
 from strategy.core.errors import OperationError
 from strategy.extensions import db
-from strategy.proposals.models import Proposal, ProposalStatus
+from strategy.proposals.models import ProposalStatus
 from strategy.workspace import operations as ops
 from strategy.workspace.models import (ClusterRun, DraftSection, RunLock, RunStatus,
                                        SectionAssignment, SectionEdit, SectionState)

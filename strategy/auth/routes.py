@@ -9,9 +9,9 @@ from strategy.auth.operations import (authenticate, create_invitation, find_even
                                       find_invitation, find_user_by_return_code,
                                       invitations_of, join_event, renew_return_code)
 from strategy.core.permissions import organiser_required
-from strategy.events.routes import load_event
+from strategy.core.loading import load_event
 from strategy.extensions import limiter
-from strategy.proposals.forms import EmptyForm
+from strategy.core.forms import EmptyForm
 
 
 def code_limit() -> str:

@@ -7,9 +7,9 @@ from strategy.comments import bp
 from strategy.comments.forms import CommentForm
 from strategy.comments.models import Comment, CommentStatus
 from strategy.comments.operations import add_comment
-from strategy.events.routes import load_event
+from strategy.core.loading import load_event, load_proposal
 from strategy.extensions import db
-from strategy.proposals.routes import load_proposal, render_detail
+from strategy.proposals.views import render_detail
 
 
 @bp.route("/events/<int:event_id>/proposals/<int:proposal_id>/comments", methods=["POST"])

@@ -1,10 +1,17 @@
-"""Role checks for views. Anonymous users go to sign-in; signed-in users without the right get 403."""
+"""Permission helpers. Operations refuse with OperationError(403) through ``ensure_*``; views
+use the role decorators (anonymous users go to sign-in, others without the right get 403)."""
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from strategy.auth.models import Role
+from strategy.auth.models import Role, User
+from strategy.core.errors import OperationError
+
+if TYPE_CHECKING:
+    from strategy.events.models import Track
 
 
 def role_required(*roles: Role):
@@ -25,3 +32,9 @@ def role_required(*roles: Role):
 
 staff_required = role_required(Role.facilitator, Role.organiser)
 organiser_required = role_required(Role.organiser)
+
+
+def ensure_can_moderate(actor: User, track: "Track") -> None:
+    """Facilitators act only in their tracks; organisers everywhere."""
+    if actor is None or not actor.can_moderate(track):
+        raise OperationError(_("Вы не модерируете трек «%(track)s».", track=track.title), 403)

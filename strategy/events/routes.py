@@ -1,32 +1,17 @@
 """Event home (tracks, programme, counters) and the track page with its proposals."""
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from strategy.events import bp
-from strategy.events.models import Event, Track
+from strategy.core.loading import load_event, load_track
 from strategy.events.queries import (current_event, event_counters, schedule_by_day,
                                      supported_ids, track_counters)
 from strategy.extensions import db
-from strategy.proposals.forms import EmptyForm, kind_choices
+from strategy.core.forms import EmptyForm
+from strategy.proposals.forms import kind_choices
 from strategy.proposals.queries import ListFilters, municipalities, proposals_query
 from strategy.supports.operations import votes_left
 
-import sqlalchemy as sa
-
-
-def load_event(event_id: int) -> Event:
-    event = db.get_or_404(Event, event_id)
-    g.event = event
-    g.event_tz = event.timezone
-    return event
-
-
-def load_track(event: Event, slug: str) -> Track:
-    track = db.session.scalar(sa.select(Track).where(Track.event_id == event.id,
-                                                     Track.slug == slug))
-    if track is None:
-        abort(404)
-    return track
 
 
 @bp.route("/")

@@ -4,7 +4,6 @@ statistics and the method. All text goes through Russian typography (« », nbsp
 from __future__ import annotations
 
 import io
-import re
 from datetime import datetime
 from typing import Optional
 
@@ -18,48 +17,16 @@ from docx.text.paragraph import Paragraph
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from strategy.core.typography import NBSP, nest_quotes, typograph  # noqa: F401
 from strategy.core.templating import count_word, format_date_range, to_event_time
 from strategy.events.models import Event, Track
+from strategy.export.charts import CHARTS, chart, chart_titles
 from strategy.export.drafts import (ExportData, SectionView, affiliation, load_export_data,
                                     section_views, statistics, track_totals_table)
 from strategy.workspace.models import FEW_PROPOSALS, FEW_SUPPORTS
 
 DOCUMENT_TITLE = "Проект стратегии развития библиотек Иркутской области"
-NBSP = "\u00a0"
 MUTED = RGBColor(0x4F, 0x5B, 0x6B)
-
-
-# --------------------------------------------------------------------------- typography
-
-_DASH = re.compile(r"[ \t\u00a0]+(?:-|–|—|--)[ \t\u00a0]+")
-_LEADING_DASH = re.compile(r"^(?:-|–|--)[ \t]+", re.MULTILINE)
-_OPENING = re.compile(r'(^|[\s(\[{\u00a0«„/-])"')
-
-
-def typograph(text: str) -> str:
-    """Russian typography: «ёлочки» with „лапки“ inside, an em dash with a non-breaking space
-    before it, so the dash never starts a line."""
-    if not text:
-        return ""
-    text = _DASH.sub(f"{NBSP}— ", text)
-    text = _LEADING_DASH.sub("— ", text)
-    text = _OPENING.sub(r"\1«", text).replace('"', "»")
-    return nest_quotes(text)
-
-
-def nest_quotes(text: str) -> str:
-    """Quotes inside quotes become „лапки“, as Russian typesetting asks."""
-    out, depth = [], 0
-    for char in text:
-        if char == "«":
-            depth += 1
-            out.append("„" if depth > 1 else char)
-        elif char == "»" and depth > 0:
-            out.append("“" if depth > 1 else char)
-            depth -= 1
-        else:
-            out.append(char)
-    return "".join(out)
 
 
 # --------------------------------------------------------------------------- document setup
@@ -286,7 +253,6 @@ def proposal_block(document, data: ExportData, proposal, number: str, track_peop
 
 
 def appendix(document, data: ExportData, agreed_only: bool) -> None:
-    from strategy.export.charts import CHARTS, chart, chart_titles
 
     section = document.add_section(WD_SECTION.NEW_PAGE)
     section.left_margin, section.right_margin = Cm(2.5), Cm(1.5)

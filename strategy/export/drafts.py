@@ -20,46 +20,9 @@ from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.proposals.models import LibraryJoin, Proposal, ProposalStatus
 from strategy.supports.models import Support
+from strategy.workspace.summaries import compose_summary
 from strategy.workspace.models import (FEW_PROPOSALS, FEW_SUPPORTS, DraftSection,
                                        SectionAssignment, SectionState)
-
-
-# --------------------------------------------------------------------------- grouping input
-
-
-def clustering_frame(track: Track) -> pd.DataFrame:
-    """Published proposals of a track as analysis input: id, text, votes."""
-    rows = db.session.execute(
-        sa.select(Proposal.id, Proposal.title, Proposal.body, Proposal.expected_result,
-                  Proposal.support_count)
-        .where(Proposal.track_id == track.id, Proposal.status == ProposalStatus.published)
-        .order_by(Proposal.id)).all()
-    return pd.DataFrame({
-        "id": [r.id for r in rows],
-        "text": [". ".join(part for part in (r.title, r.body, r.expected_result) if part)
-                 for r in rows],
-        "votes": [r.support_count for r in rows],
-    }, columns=["id", "text", "votes"])
-
-
-def previous_frame(track: Track) -> Optional[pd.DataFrame]:
-    """Current sections of a track in the shape analysis' ``previous`` expects."""
-    rows = db.session.execute(
-        sa.select(SectionAssignment.proposal_id, DraftSection.id, DraftSection.title,
-                  DraftSection.locked, SectionAssignment.pinned)
-        .join(DraftSection, SectionAssignment.section_id == DraftSection.id)
-        .where(DraftSection.track_id == track.id)).all()
-    if not rows:
-        return None
-    return pd.DataFrame(rows, columns=["id", "section", "section_title", "locked", "pinned"])
-
-
-def cluster_track(track: Track, random_state: int = 0):
-    """Run the analysis for one track, keeping what people fixed in the previous run."""
-    from analysis import cluster_proposals
-
-    return cluster_proposals(clustering_frame(track), previous=previous_frame(track),
-                             random_state=random_state)
 
 
 # --------------------------------------------------------------------------- raw tables
@@ -313,7 +276,6 @@ class SectionView:
             return ""
         if self.section.summary_edited:
             return self.section.summary
-        from strategy.workspace.operations import compose_summary
 
         ordered = sorted(self.items, key=lambda p: (p.id not in self.representative,
                                                     rank_key(p)))

@@ -18,7 +18,7 @@ from flask import abort, render_template, request, send_file
 from flask_babel import gettext as _
 
 from strategy.core.permissions import organiser_required
-from strategy.events.routes import load_event, load_track
+from strategy.core.loading import load_event, load_track
 from strategy.export import bp
 from strategy.export import charts
 from strategy.export.docx import build_docx

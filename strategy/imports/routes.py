@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from strategy.core.errors import OperationError
 from strategy.core.permissions import organiser_required
-from strategy.events.routes import load_event, load_track
+from strategy.core.loading import load_event, load_track
 from strategy.extensions import db
 from strategy.imports import bp
 from strategy.imports import operations as ops

@@ -19,7 +19,7 @@ from flask_login import current_user
 from strategy.core.errors import OperationError
 from strategy.core.db import utcnow
 from strategy.events.models import Event, Track
-from strategy.events.routes import load_event, load_track
+from strategy.core.loading import load_event, load_track
 from strategy.extensions import db
 from strategy.live import bp, broker
 from strategy.proposals.models import Proposal, ProposalStatus

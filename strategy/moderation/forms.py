@@ -11,7 +11,8 @@ from wtforms.validators import Optional as OptionalValue
 
 from strategy.auth.forms import REQUIRED
 from strategy.events.models import ModerationMode
-from strategy.moderation.operations import BUDGET_MAX, FLAG_THRESHOLD_MAX, REASON_MAX
+from strategy.events.operations import BUDGET_MAX, FLAG_THRESHOLD_MAX
+from strategy.moderation.operations import REASON_MAX
 
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M")
 

@@ -23,30 +23,66 @@ import io
 import json
 import threading
 
-from flask import (Response, abort, current_app, flash, jsonify, redirect, render_template,
-                   request, url_for)
+from flask import (
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from strategy.auth.models import User
-from strategy.comments.models import Comment
 from strategy.core.errors import OperationError, wants_json
-from strategy.core.permissions import organiser_required, staff_required
+from strategy.core.forms import EmptyForm
+from strategy.core.loading import (
+    load_comment,
+    load_event,
+    load_participant,
+    load_proposal,
+    load_track,
+)
+from strategy.core.permissions import (
+    ensure_can_moderate,
+    organiser_required,
+    staff_required,
+)
 from strategy.core.templating import register_nav, to_event_time
+from strategy.events import operations as event_ops
 from strategy.events.models import Track
-from strategy.events.routes import load_event, load_track
 from strategy.extensions import db
-from strategy.moderation import bp, operations as ops
-from strategy.moderation.forms import (EventSettingsForm, FlagForm, MergeForm, PhaseForm,
-                                       ReasonForm, SupportRulesForm, to_local_input)
-from strategy.moderation.queries import (ACTION_LABELS, AUDIT_PER_PAGE, NEW_LIMIT,
-                                         TARGET_LABELS, AuditFilters, audit_actors, audit_query,
-                                         flag_reasons, flagged_proposals, moderated_tracks,
-                                         proposals_with_status, queued_comments, similar_to,
-                                         suggestions_for)
+from strategy.moderation import bp
+from strategy.moderation import operations as ops
+from strategy.moderation.forms import (
+    EventSettingsForm,
+    FlagForm,
+    MergeForm,
+    PhaseForm,
+    ReasonForm,
+    SupportRulesForm,
+    to_local_input,
+)
+from strategy.moderation.queries import (
+    ACTION_LABELS,
+    AUDIT_PER_PAGE,
+    NEW_LIMIT,
+    TARGET_LABELS,
+    AuditFilters,
+    audit_actors,
+    audit_query,
+    flag_reasons,
+    flagged_proposals,
+    moderated_tracks,
+    proposals_with_status,
+    queued_comments,
+    similar_to,
+    suggestions_for,
+)
 from strategy.proposals.forms import ProposalForm
 from strategy.proposals.models import Proposal, ProposalStatus
-from strategy.proposals.routes import load_proposal
 
 SIMILAR_QUERY_MAX = 2000
 # A hint while typing may be loose; merge suggestions in the queue are stricter (queries.py).
@@ -71,24 +107,8 @@ def done(event, message: str, default: str | None = None, **data):
     return redirect(safe_next(default or url_for("moderation.queue", event_id=event.id)))
 
 
-def load_comment(event, comment_id: int) -> Comment:
-    comment = db.session.get(Comment, comment_id)
-    if comment is None or comment.proposal.event_id != event.id:
-        abort(404)
-    return comment
-
-
-def load_user_of(event, user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or user.event_id != event.id:
-        abort(404)
-    return user
-
-
 def require_form(form_class=None, **kwargs):
     """Validate a POST-only form (CSRF, fields); the first error becomes a 400 message."""
-    from strategy.proposals.forms import EmptyForm
-
     form = (form_class or EmptyForm)(**kwargs)
     if not form.validate_on_submit():
         errors = [e for field_errors in form.errors.values() for e in field_errors]
@@ -156,7 +176,7 @@ def settings(event_id: int):
     if not form.validate_on_submit():
         return render_template("moderation/overview.html", event=event, settings_form=form,
                                tracks=moderated_tracks(event, current_user)), 400
-    changed = ops.set_event_settings(event, current_user,
+    changed = event_ops.set_event_settings(event, current_user,
                                      moderation_mode=form.moderation_mode.data,
                                      flag_threshold=form.flag_threshold.data)
     message = _("Настройки сохранены.") if changed else _("Изменений нет.")
@@ -165,13 +185,13 @@ def settings(event_id: int):
 
 def moderated_track(event, slug: str) -> Track:
     track = load_track(event, slug)
-    ops.ensure_can_moderate(current_user, track)
+    ensure_can_moderate(current_user, track)
     return track
 
 
 def render_track(event, track, phase_forms=None, rules_form=None, status=200):
     phase_forms = phase_forms or {}
-    for phase in ops.PHASES:
+    for phase in event_ops.PHASES:
         if phase not in phase_forms:
             value = to_local_input(getattr(track, f"{phase}_ends_at"), event.timezone)
             phase_forms[phase] = PhaseForm(tz_name=event.timezone, prefix=phase,
@@ -196,12 +216,12 @@ def track(event_id: int, slug: str):
 def open_phase(event_id: int, slug: str, phase: str):
     event = load_event(event_id)
     track = moderated_track(event, slug)
-    ops.check_phase_name(phase)
+    event_ops.check_phase_name(phase)
     form = PhaseForm(tz_name=event.timezone, prefix=phase)
     if not form.validate_on_submit():
         return render_track(event, track, phase_forms={phase: form}, status=400)
     try:
-        ops.open_phase(track, current_user, phase, form.ends_at_utc)
+        event_ops.open_phase(track, current_user, phase, form.ends_at_utc)
     except OperationError as error:
         db.session.rollback()
         if error.status != 400 or wants_json():
@@ -218,7 +238,7 @@ def close_phase(event_id: int, slug: str, phase: str):
     event = load_event(event_id)
     track = moderated_track(event, slug)
     require_form()
-    ops.close_phase(track, current_user, phase)
+    event_ops.close_phase(track, current_user, phase)
     message = _("Приём предложений закрыт.") if phase == "submission" else _("Поддержка закрыта.")
     return done(event, message, url_for("moderation.track", event_id=event.id, slug=slug))
 
@@ -231,7 +251,7 @@ def support_rules(event_id: int, slug: str):
     form = SupportRulesForm()
     if not form.validate_on_submit():
         return render_track(event, track, rules_form=form, status=400)
-    changed = ops.set_support_rules(track, current_user, budget=form.budget.data,
+    changed = event_ops.set_support_rules(track, current_user, budget=form.budget.data,
                                     hide_counts=form.hide_counts.data,
                                     projector_shows_counts=form.projector_shows_counts.data)
     message = _("Правила поддержки сохранены.") if changed else _("Изменений нет.")
@@ -291,7 +311,7 @@ def approve_proposal(event_id: int, proposal_id: int):
 def hide_proposal(event_id: int, proposal_id: int):
     event = load_event(event_id)
     proposal = load_proposal(event, proposal_id)
-    ops.ensure_can_moderate(current_user, proposal.track)
+    ensure_can_moderate(current_user, proposal.track)
     form = require_form(ReasonForm)
     ops.hide_proposal(proposal, current_user, form.reason.data)
     return done(event, _("Предложение скрыто. Автор видит причину."), back_to(proposal),
@@ -335,7 +355,7 @@ def merge_proposal(event_id: int, proposal_id: int):
     """Merge this proposal into the one whose number is given."""
     event = load_event(event_id)
     source = load_proposal(event, proposal_id)
-    ops.ensure_can_moderate(current_user, source.track)
+    ensure_can_moderate(current_user, source.track)
     form = require_form(MergeForm)
     target = db.session.get(Proposal, form.target.data)
     if target is None:
@@ -363,7 +383,7 @@ def edit_proposal(event_id: int, proposal_id: int):
     """A facilitator fixes a proposal; the previous text stays in its history."""
     event = load_event(event_id)
     proposal = load_proposal(event, proposal_id)
-    ops.ensure_can_moderate(current_user, proposal.track)
+    ensure_can_moderate(current_user, proposal.track)
     if proposal.status is ProposalStatus.merged:
         raise OperationError(_("Предложение объединено с другим; редактируйте итоговое."), 409)
     form = ProposalForm(event=event, tracks=[proposal.track],
@@ -406,7 +426,7 @@ def approve_comment(event_id: int, comment_id: int):
 def hide_comment(event_id: int, comment_id: int):
     event = load_event(event_id)
     comment = load_comment(event, comment_id)
-    ops.ensure_can_moderate(current_user, comment.proposal.track)
+    ensure_can_moderate(current_user, comment.proposal.track)
     form = require_form(ReasonForm)
     ops.hide_comment(comment, current_user, form.reason.data)
     return done(event, _("Комментарий скрыт."), back_to(comment.proposal))
@@ -439,7 +459,7 @@ def dismiss_comment_flags(event_id: int, comment_id: int):
 @staff_required
 def mute(event_id: int, user_id: int):
     event = load_event(event_id)
-    user = load_user_of(event, user_id)
+    user = load_participant(event, user_id)
     require_form()
     ops.set_muted(user, current_user, event, True)
     return done(event, _("%(name)s больше не может публиковать предложения и комментарии.",
@@ -450,7 +470,7 @@ def mute(event_id: int, user_id: int):
 @staff_required
 def unmute(event_id: int, user_id: int):
     event = load_event(event_id)
-    user = load_user_of(event, user_id)
+    user = load_participant(event, user_id)
     require_form()
     ops.set_muted(user, current_user, event, False)
     return done(event, _("%(name)s снова может публиковать.", name=user.display_name))

@@ -1,6 +1,8 @@
 """Proposal and library-join forms; track choices are scoped to the event."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+
+from strategy.core.forms import EmptyForm  # noqa: F401  (re-exported for this domain's views)
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -51,7 +53,3 @@ class JoinProjectForm(FlaskForm):
     municipality = StringField(_l("Муниципальное образование"), validators=[Length(max=120)])
     note = StringField(_l("Что библиотека готова сделать (необязательно)"),
                        validators=[Optional(), Length(max=500)])
-
-
-class EmptyForm(FlaskForm):
-    """Only a CSRF token: for POST-only buttons."""

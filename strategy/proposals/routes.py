@@ -4,26 +4,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from strategy.comments.forms import CommentForm
-from strategy.comments.models import Comment, CommentStatus
 from strategy.core.errors import OperationError
 from strategy.events.queries import supported_ids
-from strategy.events.routes import load_event
+from strategy.core.loading import load_event, load_proposal
 from strategy.extensions import db
 from strategy.proposals import bp
 from strategy.proposals.forms import EmptyForm, JoinProjectForm, ProposalForm
-from strategy.proposals.models import LibraryJoin, Proposal, ProposalStatus
+from strategy.proposals.models import Proposal, ProposalStatus
+from strategy.proposals.views import render_detail
 from strategy.proposals.operations import (create_proposal, join_project, leave_project,
                                            update_proposal)
 from strategy.supports.models import Support
-from strategy.supports.operations import votes_left
-
-
-def load_proposal(event, proposal_id: int) -> Proposal:
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or proposal.event_id != event.id:
-        abort(404)
-    return proposal
 
 
 def form_status() -> int:
@@ -73,29 +64,6 @@ def detail(event_id: int, proposal_id: int):
     if not proposal.can_view(current_user):
         abort(404)
     return render_detail(event, proposal)
-
-
-def render_detail(event, proposal, comment_form=None, join_form=None, status=200):
-    from strategy.moderation.queries import staff_context
-
-    comments = [c for c in db.session.scalars(
-        sa.select(Comment).where(Comment.proposal_id == proposal.id, Comment.parent_id.is_(None))
-        .order_by(Comment.id)) if c.can_view(current_user)]
-    user = current_user if current_user.is_authenticated else None
-    if join_form is None:
-        join_form = JoinProjectForm(data={"library": getattr(user, "library", ""),
-                                          "municipality": getattr(user, "municipality", "")})
-    my_join = user and db.session.scalar(sa.select(LibraryJoin).where(
-        LibraryJoin.proposal_id == proposal.id, LibraryJoin.user_id == user.id))
-    return render_template(
-        "proposals/detail.html", event=event, proposal=proposal, track=proposal.track,
-        comments=comments, comment_form=comment_form or CommentForm(), join_form=join_form,
-        my_join=my_join, button_form=EmptyForm(),
-        supported=supported_ids(current_user, [proposal.id]),
-        show_counts=proposal.track.counts_visible_to(user),
-        budget_left=votes_left(current_user, proposal.track), visible_status=CommentStatus.published,
-        staff=staff_context(proposal, current_user),
-    ), status
 
 
 @bp.route("/events/<int:event_id>/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])

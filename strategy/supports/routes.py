@@ -4,8 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from strategy.core.errors import wants_json
-from strategy.events.routes import load_event
-from strategy.proposals.routes import load_proposal
+from strategy.core.loading import load_event, load_proposal
 from strategy.supports import bp
 from strategy.supports.operations import add_support, votes_left, withdraw_support
 

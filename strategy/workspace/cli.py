@@ -7,12 +7,18 @@ from flask.cli import with_appcontext
 
 from strategy.core.errors import OperationError
 from strategy.events.models import Event, Track
+from strategy.events.queries import current_event
+from strategy.export.docx import build_docx
+from strategy.export.drafts import load_export_data
+from strategy.export.tabular import build_csv, build_json, build_polis
+from strategy.export.xlsx import build_xlsx
+from strategy.extensions import db
+from strategy.imports import operations as ops
+from strategy.workspace.models import RunStatus
+from strategy.workspace.operations import execute_run, start_run
 
 
 def pick_event(event_id: Optional[int]) -> Event:
-    from strategy.events.queries import current_event
-    from strategy.extensions import db
-
     event = db.session.get(Event, event_id) if event_id else current_event()
     if event is None:
         raise click.ClickException("Мероприятие не найдено. Загрузите демо: flask seed-demo.")
@@ -38,9 +44,6 @@ event_option = click.option("--event", "event_id", type=int, help="Event id (def
 @with_appcontext
 def cluster_command(slug: Optional[str], event_id: Optional[int]):
     """Group the published proposals into draft sections (runs synchronously)."""
-    from strategy.workspace.models import RunStatus
-    from strategy.workspace.operations import execute_run, start_run
-
     event = pick_event(event_id)
     track = pick_track(event, slug)
     try:
@@ -71,11 +74,6 @@ TABLE_NAMES = ("proposals", "sections", "supports", "comments", "participants")
 @with_appcontext
 def export_command(fmt, out, slug, table, agreed_only, event_id):
     """Write the strategy draft (DOCX) or the data (XLSX, CSV, JSON, Pol.is ZIP) to a file."""
-    from strategy.export.docx import build_docx
-    from strategy.export.drafts import load_export_data
-    from strategy.export.tabular import build_csv, build_json, build_polis
-    from strategy.export.xlsx import build_xlsx
-
     event = pick_event(event_id)
     track = pick_track(event, slug)
     if fmt == "docx":
@@ -94,8 +92,6 @@ def export_command(fmt, out, slug, table, agreed_only, event_id):
 def run_import(kind: str, path: str, event: Event, track: Optional[Track], encoding: str,
                check_only: bool) -> None:
     """Read, validate every row, import the valid ones in one transaction, print a report."""
-    from strategy.imports import operations as ops
-
     with open(path, "rb") as handle:
         raw = handle.read(ops.MAX_BYTES + 1)
     try:

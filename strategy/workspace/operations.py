@@ -17,6 +17,8 @@ from strategy.core.templating import count_word
 from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.proposals.models import Proposal, ProposalStatus
+from strategy.workspace.grouping import cluster_track
+from strategy.workspace.summaries import make_summary
 from strategy.workspace.models import (ClusterRun, DraftSection, RunLock, RunStatus,
                                        SectionAssignment, SectionEdit, SectionState)
 
@@ -26,7 +28,6 @@ TITLE_MAX = 200
 SUMMARY_MAX = 2000
 #: A run whose row was not touched for this long died with its process (e.g. a restart).
 STALE_AFTER = timedelta(minutes=15)
-N_SUMMARY_TITLES = 3
 
 
 # --------------------------------------------------------------------------- runs
@@ -152,7 +153,6 @@ def done_message(run: ClusterRun) -> str:
 
 def group_track(track: Track, run: ClusterRun) -> tuple[int, int, list[str]]:
     """Cluster one track and store the result; returns (proposals, sections, notes)."""
-    from strategy.export.drafts import cluster_track
 
     result = cluster_track(track)
     notes = list(result.log)
@@ -229,38 +229,6 @@ def refresh_summary(section: DraftSection) -> None:
     """A generated summary follows the members; a summary written by a person stays."""
     if not section.summary_edited:
         section.summary = make_summary(section)
-
-
-def make_summary(section: DraftSection) -> str:
-    """A short summary from the most representative proposals of the section."""
-    members = [a for a in section.assignments
-               if a.proposal.status is ProposalStatus.published]
-    chosen = sorted(members, key=lambda a: (not a.representative, -a.score, a.proposal_id))
-    return compose_summary([a.proposal for a in chosen])
-
-
-def compose_summary(proposals: list[Proposal]) -> str:
-    """Count, the most characteristic titles and the first sentence of the first of them
-    (key terms are shown beside the summary, so they are not repeated in it)."""
-    if not proposals:
-        return ""
-    titles = [p.title.strip().rstrip(".") for p in proposals[:N_SUMMARY_TITLES]]
-    quoted = ", ".join(f"«{t}»" for t in titles)
-    text = _("В разделе %(count)s. Наиболее характерные: %(titles)s.",
-             count=count_word(len(proposals), "предложение", "предложения", "предложений",
-                              "proposal", "proposals"), titles=quoted)
-    from strategy.export.docx import nest_quotes  # titles quoted inside «…» get „…“
-
-    first = first_sentence(proposals[0].body)
-    return nest_quotes(f"{text} {first}" if first else text)
-
-
-def first_sentence(text: str, limit: int = 240) -> str:
-    text = " ".join((text or "").split())
-    for mark in (". ", "! ", "? "):
-        if mark in text[:limit]:
-            return text[: text.index(mark, 0, limit) + 1]
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
 # --------------------------------------------------------------------------- human edits

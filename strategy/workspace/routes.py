@@ -20,10 +20,9 @@ from strategy.core.errors import OperationError, wants_json
 from strategy.core.permissions import organiser_required
 from strategy.core.templating import register_nav
 from strategy.events.models import Event, Track
-from strategy.events.routes import load_event, load_track
+from strategy.core.loading import load_event, load_proposal, load_track
 from strategy.export.drafts import load_export_data, section_views
 from strategy.extensions import db
-from strategy.proposals.routes import load_proposal
 from strategy.workspace import bp
 from strategy.workspace import operations as ops
 from strategy.workspace.models import ClusterRun, SectionState
@@ -105,7 +104,7 @@ def start_run(event_id: int):
     slug = request.form.get("track", "")
     track = None if slug == "all" else chosen_track(event, slug)
     run = ops.start_run(event, track, current_user)
-    launch(current_app._get_current_object(), run.id)
+    launch(current_app._get_current_object(), ops.execute_run, run.id)
     if wants_json():
         return jsonify({"success": True, "data": run_to_dict(run),
                         "meta": {"status_url": url_for("workspace.run_status", event_id=event.id,

@@ -1,0 +1,54 @@
+"""Load an object named in the URL or answer 404: shared by every domain's routes and the API.
+
+A loader also makes the event's time zone the one pages are rendered in. Permission checks are
+not made here: operations check them, and read-only views ask the model's ``can_*`` rules.
+"""
+import sqlalchemy as sa
+from flask import abort, g
+
+from strategy.auth.models import User
+from strategy.comments.models import Comment
+from strategy.events.models import Event, Track
+from strategy.extensions import db
+from strategy.proposals.models import Proposal
+
+
+def load_event(event_id: int) -> Event:
+    """The event of the URL; its time zone becomes the page's."""
+    event = db.get_or_404(Event, event_id)
+    g.event = event
+    g.event_tz = event.timezone
+    return event
+
+
+def load_track(event: Event, slug: str) -> Track:
+    """A track of the event by its slug."""
+    track = db.session.scalar(sa.select(Track).where(Track.event_id == event.id,
+                                                     Track.slug == slug))
+    if track is None:
+        abort(404)
+    return track
+
+
+def load_proposal(event: Event, proposal_id: int) -> Proposal:
+    """A proposal of the event (any status: the caller decides who may see it)."""
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.event_id != event.id:
+        abort(404)
+    return proposal
+
+
+def load_comment(event: Event, comment_id: int) -> Comment:
+    """A comment on one of the event's proposals."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.proposal.event_id != event.id:
+        abort(404)
+    return comment
+
+
+def load_participant(event: Event, user_id: int) -> User:
+    """A person who joined this event."""
+    user = db.session.get(User, user_id)
+    if user is None or user.event_id != event.id:
+        abort(404)
+    return user
