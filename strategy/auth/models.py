@@ -120,13 +120,40 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_staff(self) -> bool:
         return self.role in (Role.facilitator, Role.organiser)
 
+    def acts_in(self, event: "Event") -> bool:
+        """Participants act in the event they joined; staff in the event they belong to, or in
+        every event of the installation when they belong to none (the demo's and the CLI's)."""
+        return self.acts_in_event_id(event.id)
+
+    def acts_in_event_id(self, event_id: int) -> bool:
+        if self.is_staff and self.event_id is None:
+            return True
+        return self.event_id == event_id
+
     def can_moderate(self, track: "Track") -> bool:
-        """Organisers moderate everything; facilitators their tracks, or all if none chosen."""
+        """Organisers moderate their events; facilitators their tracks, or all if none chosen."""
+        if not self.is_staff or not self.acts_in(track.event):
+            return False
         if self.role is Role.organiser:
             return True
-        if self.role is not Role.facilitator:
-            return False
         return not self.facilitated_tracks or track in self.facilitated_tracks
+
+    def can_manage(self, event: "Event") -> bool:
+        """The methodical group (organisers) sets up the event, its workspace and downloads."""
+        return self.role is Role.organiser and self.acts_in(event)
+
+    def can_mute(self, participant: "User", authored_track_ids: set[int]) -> bool:
+        """Organisers mute anyone of their event; a facilitator of chosen tracks only people
+        who wrote in one of those tracks (``authored_track_ids``); of all tracks, anyone."""
+        if participant.event_id is None or participant.is_staff:
+            return False
+        if self.role is Role.organiser:
+            return self.acts_in(participant.event)
+        if self.role is not Role.facilitator or not self.acts_in(participant.event):
+            return False
+        if not self.facilitated_tracks:
+            return True
+        return bool(authored_track_ids & {t.id for t in self.facilitated_tracks})
 
     @property
     def public_affiliation(self) -> str:

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from strategy.auth.models import User
 from strategy.comments.models import Comment, CommentStatus, Stance
 from strategy.core.errors import OperationError
+from strategy.core.permissions import ensure_member
 from strategy.events.models import ModerationMode
 from strategy.extensions import db
 from strategy.live.operations import record_change
@@ -16,6 +17,7 @@ from strategy.proposals.operations import bump
 def add_comment(proposal: Proposal, author: User, body: str, *, stance: Optional[str] = None,
                 parent: Optional[Comment] = None) -> Comment:
     """Comment on a proposal; a reply to a reply attaches to the top comment (one level)."""
+    ensure_member(author, proposal.event)
     if proposal.status is not ProposalStatus.published:
         raise OperationError(_("Комментировать можно только опубликованное предложение."), 409)
     if author.is_muted:

@@ -12,7 +12,7 @@ from strategy.auth.models import User
 from strategy.core.audit import audit, lock
 from strategy.core.db import utcnow
 from strategy.core.errors import OperationError
-from strategy.core.permissions import ensure_can_moderate
+from strategy.core.permissions import ensure_can_manage, ensure_can_moderate
 from strategy.events.models import Event, ModerationMode, Track
 from strategy.extensions import db
 from strategy.live.operations import record_change
@@ -107,8 +107,7 @@ def set_support_rules(track: Track, actor: User, *, budget: Optional[int], hide_
 def set_event_settings(event: Event, actor: User, *, moderation_mode: str,
                        flag_threshold: int) -> bool:
     """Organisers choose pre- or post-moderation and how many flags send an item back."""
-    if actor is None or not actor.is_organiser:
-        raise OperationError(_("Настройки мероприятия меняет методическая группа."), 403)
+    ensure_can_manage(actor, event)
     try:
         mode = ModerationMode(moderation_mode)
     except ValueError:

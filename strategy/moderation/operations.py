@@ -14,7 +14,7 @@ from strategy.auth.models import User
 from strategy.comments.models import Comment, CommentStatus
 from strategy.core.audit import audit, lock
 from strategy.core.errors import OperationError
-from strategy.core.permissions import ensure_can_moderate
+from strategy.core.permissions import ensure_can_moderate, ensure_member
 from strategy.events.models import Event
 from strategy.extensions import db
 from strategy.live.operations import record_change
@@ -308,14 +308,23 @@ def restore_comment(comment: Comment, actor: User) -> Comment:
 
 # --- participants --------------------------------------------------------------------------
 
+def authored_track_ids(user: User) -> set[int]:
+    """Tracks where the person wrote a proposal or a comment."""
+    proposals = sa.select(Proposal.track_id).where(Proposal.author_id == user.id)
+    comments = (sa.select(Proposal.track_id).join(Comment, Comment.proposal_id == Proposal.id)
+                .where(Comment.author_id == user.id))
+    return set(db.session.scalars(proposals.union(comments)))
+
+
 def set_muted(user: User, actor: User, event: Event, muted: bool) -> User:
     """A muted participant can read and support but not post proposals or comments."""
-    if actor is None or not actor.is_staff:
-        raise OperationError(_("У вас нет прав на это действие."), 403)
     if user.is_staff:
         raise OperationError(_("Модератора или организатора ограничить нельзя."), 400)
     if user.event_id != event.id:
         raise OperationError(_("Этот участник не из этого мероприятия."), 404)
+    if actor is None or not actor.can_mute(user, authored_track_ids(user)):
+        raise OperationError(_("Ограничить можно только участника, который писал в ваших "
+                               "треках."), 403)
     if user.is_muted == muted:
         raise OperationError(_("Участник уже ограничен.") if muted else
                              _("Участник и так может публиковать."), 409)
@@ -334,6 +343,7 @@ def set_muted(user: User, actor: User, event: Event, muted: bool) -> User:
 def flag(user: User, proposal: Proposal, comment: Optional[Comment] = None,
          reason: str = "") -> Flag:
     """A complaint; one per person per target. Enough of them send the target back to the queue."""
+    ensure_member(user, proposal.event)
     reason = clean_reason(reason, required=False)
     target = comment or proposal
     published = (comment.status is CommentStatus.published if comment

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from strategy.auth.models import User
 from strategy.core.errors import OperationError
+from strategy.core.permissions import ensure_can_moderate, ensure_member
 from strategy.events.models import ModerationMode, Track
 from strategy.extensions import db
 from strategy.live.operations import record_change
@@ -17,6 +18,7 @@ EDITABLE_FIELDS = ("title", "body", "kind", "expected_result", "partners")
 
 
 def ensure_can_post(track: Track, author: User) -> None:
+    ensure_member(author, track.event)
     if not track.accepts_proposals():
         raise OperationError(_("Приём предложений в треке «%(track)s» закрыт.", track=track.title),
                              409)
@@ -29,6 +31,8 @@ def create_proposal(track: Track, author: User, data: dict[str, Any], *,
     """Submit a proposal; with pre-moderation it waits in the queue."""
     if check_phase:
         ensure_can_post(track, author)
+    else:  # imports bring proposals collected beforehand, whatever the phase
+        ensure_member(author, track.event)
     pre = track.event.moderation_mode is ModerationMode.pre and source == "app"
     proposal = Proposal(event_id=track.event_id, track_id=track.id, author_id=author.id,
                         title=data["title"].strip(), body=data["body"].strip(),
@@ -53,7 +57,9 @@ def snapshot(proposal: Proposal) -> dict[str, str]:
 def update_proposal(proposal: Proposal, editor: User, data: dict[str, Any], *,
                     as_moderator: bool = False) -> Proposal:
     """Save the previous state as a revision, then apply the edit."""
-    if not as_moderator and not proposal.can_edit(editor):
+    if as_moderator:
+        ensure_can_moderate(editor, proposal.track)
+    elif not proposal.can_edit(editor):
         raise OperationError(_("Редактировать это предложение сейчас нельзя."), 403)
     if proposal.status is ProposalStatus.merged:
         raise OperationError(_("Предложение объединено с другим; редактируйте итоговое."), 409)
@@ -73,6 +79,7 @@ def update_proposal(proposal: Proposal, editor: User, data: dict[str, Any], *,
 def join_project(proposal: Proposal, user: User, *, library: str, municipality: str = "",
                  note: str = "") -> LibraryJoin:
     """The user's library declares it joins the project; once per person per proposal."""
+    ensure_member(user, proposal.event)
     if proposal.status is not ProposalStatus.published:
         raise OperationError(_("Присоединиться можно только к опубликованному предложению."), 409)
     if not library.strip():
@@ -92,6 +99,8 @@ def join_project(proposal: Proposal, user: User, *, library: str, municipality: 
 
 
 def leave_project(proposal: Proposal, user: User) -> None:
+    """The user's library no longer joins the project."""
+    ensure_member(user, proposal.event)
     join = db.session.scalar(sa.select(LibraryJoin).where(
         LibraryJoin.proposal_id == proposal.id, LibraryJoin.user_id == user.id))
     if join is None:

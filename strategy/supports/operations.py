@@ -5,6 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from strategy.auth.models import User
 from strategy.core.errors import OperationError
+from strategy.core.permissions import ensure_member
 from strategy.extensions import db
 from strategy.live.operations import record_change
 from strategy.proposals.models import Proposal, ProposalStatus
@@ -30,6 +31,7 @@ def has_supported(user: User, proposal: Proposal) -> bool:
 
 
 def ensure_can_support(proposal: Proposal, user: User) -> None:
+    ensure_member(user, proposal.event)
     if proposal.status is not ProposalStatus.published:
         raise OperationError(_("Поддержать можно только опубликованное предложение."), 409)
     if not proposal.track.accepts_supports():
@@ -73,6 +75,8 @@ def add_support(proposal: Proposal, user: User) -> Proposal:
 
 
 def withdraw_support(proposal: Proposal, user: User) -> Proposal:
+    """Take one's support back while support is open."""
+    ensure_member(user, proposal.event)
     if not proposal.track.accepts_supports():
         raise OperationError(_("Поддержка в треке «%(track)s» закрыта.",
                                track=proposal.track.title), 409)

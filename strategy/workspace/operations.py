@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from strategy.auth.models import User
 from strategy.core.db import utcnow
 from strategy.core.errors import OperationError
+from strategy.core.permissions import ensure_can_manage
 from strategy.core.templating import count_word
 from strategy.events.models import Event, Track
 from strategy.extensions import db
@@ -34,7 +35,10 @@ STALE_AFTER = timedelta(minutes=15)
 
 
 def start_run(event: Event, track: Optional[Track], user: Optional[User]) -> ClusterRun:
-    """Queue a run for one track or all; a second run on a busy track is refused (409)."""
+    """Queue a run for one track or all; a second run on a busy track is refused (409).
+    ``user`` is None only at the command line (the server's operator)."""
+    if user is not None:
+        ensure_can_manage(user, event)
     tracks = [track] if track is not None else list(event.tracks)
     if not tracks:
         raise OperationError(_("В мероприятии нет треков: группировать нечего."), 400)
@@ -242,8 +246,11 @@ def log_edit(section: Optional[DraftSection], actor: Optional[User], action: str
                                details=details or None))
 
 
-def ensure_editable(section: DraftSection, *, structure: bool = True) -> None:
-    """No edits while the track is being grouped; locked sections keep their members."""
+def ensure_editable(section: DraftSection, actor: Optional[User], *,
+                    structure: bool = True) -> None:
+    """Only the event's methodical group; no edits while the track is being grouped; locked
+    sections keep their members."""
+    ensure_can_manage(actor, section.track.event)
     if track_is_busy(section.track_id):
         raise OperationError(_("Идёт группировка этого трека. Изменения можно будет внести, "
                                "когда она закончится."), 409)
@@ -265,14 +272,16 @@ def clean_title(title: str) -> str:
 def rename_section(section: DraftSection, actor: User, title: str,
                    summary: Optional[str] = None) -> DraftSection:
     """Rename a section (the name survives re-runs) and optionally rewrite its summary."""
-    ensure_editable(section, structure=False)
-    before = {"title": section.title, "summary": section.summary}
-    section.title = clean_title(title)
+    ensure_editable(section, actor, structure=False)
+    title = clean_title(title)  # validate everything before changing anything
     if summary is not None:
         summary = summary.strip()
         if len(summary) > SUMMARY_MAX:
             raise OperationError(_("Краткое содержание — не больше %(n)d символов.",
                                    n=SUMMARY_MAX), 400)
+    before = {"title": section.title, "summary": section.summary}
+    section.title = title
+    if summary is not None:
         if summary != before["summary"]:
             section.summary_edited = bool(summary)
             section.summary = summary
@@ -284,7 +293,7 @@ def rename_section(section: DraftSection, actor: User, title: str,
 
 
 def set_locked(section: DraftSection, actor: User, locked: bool) -> DraftSection:
-    ensure_editable(section, structure=False)
+    ensure_editable(section, actor, structure=False)
     if section.locked != locked:
         section.locked = locked
         log_edit(section, actor, "lock" if locked else "unlock")
@@ -298,7 +307,7 @@ def set_state(section: DraftSection, actor: User, state: str) -> DraftSection:
         new_state = SectionState(state)
     except ValueError:
         raise OperationError(_("Неизвестное состояние раздела."), 400)
-    ensure_editable(section, structure=False)
+    ensure_editable(section, actor, structure=False)
     if section.state is not new_state:
         log_edit(section, actor, "state", before=section.state.value, after=new_state.value)
         section.state = new_state
@@ -314,12 +323,12 @@ def move_proposal(proposal: Proposal, target: DraftSection, actor: User) -> Sect
         raise OperationError(_("Перенести можно только в раздел того же трека."), 400)
     if proposal.status is not ProposalStatus.published:
         raise OperationError(_("В проект входят только опубликованные предложения."), 409)
-    ensure_editable(target)
+    ensure_editable(target, actor)
     assignment = db.session.scalar(sa.select(SectionAssignment).where(
         SectionAssignment.proposal_id == proposal.id))
     source = assignment.section if assignment else None
     if source is not None:
-        ensure_editable(source)
+        ensure_editable(source, actor)
     if source is target:
         return assignment
     if assignment is None:
@@ -344,8 +353,8 @@ def merge_sections(source: DraftSection, target: DraftSection, actor: User) -> D
         raise OperationError(_("Выберите другой раздел для объединения."), 400)
     if source.track_id != target.track_id:
         raise OperationError(_("Объединять можно только разделы одного трека."), 400)
-    ensure_editable(source)
-    ensure_editable(target)
+    ensure_editable(source, actor)
+    ensure_editable(target, actor)
     moved = [a.proposal_id for a in source.assignments]
     db.session.execute(sa.update(SectionAssignment)
                        .where(SectionAssignment.section_id == source.id)
@@ -367,7 +376,7 @@ def merge_sections(source: DraftSection, target: DraftSection, actor: User) -> D
 def split_section(section: DraftSection, actor: User, proposal_ids: Iterable[int],
                   title: str) -> DraftSection:
     """Move the chosen proposals of a section into a new section with the given title."""
-    ensure_editable(section)
+    ensure_editable(section, actor)
     title = clean_title(title)
     wanted = {int(pid) for pid in proposal_ids}
     members = {a.proposal_id: a for a in section.assignments}
