@@ -65,6 +65,11 @@ class Comment(TimestampMixin, db.Model):
     def __repr__(self) -> str:
         return f"<Comment {self.id} on {self.proposal_id}>"
 
+    def replies_visible_to(self, user) -> list["Comment"]:
+        """The replies this viewer may read: published ones, plus their own and, for the
+        track's moderators, hidden and pending ones."""
+        return [reply for reply in self.replies if reply.can_view(user)]
+
     def can_view(self, user) -> bool:
         if self.status is CommentStatus.published:
             return True

@@ -106,7 +106,8 @@ def my_supports(event_id: int):
     event = load_event(event_id)
     proposals = list(db.session.scalars(
         sa.select(Proposal).join(Support, Support.proposal_id == Proposal.id)
-        .where(Proposal.event_id == event.id, Support.user_id == current_user.id)
+        .where(Proposal.event_id == event.id, Support.user_id == current_user.id,
+               Proposal.status == ProposalStatus.published)  # what moderation hid stays hidden
         .order_by(Support.id.desc())))
     return render_template("proposals/mine.html", event=event, proposals=proposals,
                            heading=_("Я поддерживаю"), mode="supports",
