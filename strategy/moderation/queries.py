@@ -1,4 +1,5 @@
 """Read helpers for the moderation queue, duplicate suggestions and the audit log."""
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Optional
@@ -123,7 +124,10 @@ def similar_to(text: str, track_id: int, *, exclude: tuple[int, ...] = (),
 
 # The queue is re-rendered on every change; suggestions only change when a proposal or the
 # published set of its track changes, so they are kept per process under that signature.
+# Threads of a worker share it, hence the lock (an OrderedDict is not safe to mutate from
+# several threads at once).
 _suggestion_cache: "OrderedDict[tuple, list[tuple[int, float]]]" = OrderedDict()
+_suggestion_lock = threading.Lock()
 SUGGESTION_CACHE_SIZE = 2000
 
 
@@ -141,13 +145,17 @@ def suggestions_for(proposals: list[Proposal]) -> dict[int, list[tuple[Proposal,
     result = {}
     for p in proposals:
         key = (p.id, p.updated_at, signatures[p.track_id])
-        if key not in _suggestion_cache:
+        with _suggestion_lock:
+            cached = _suggestion_cache.get(key)
+        if cached is None:
             found = similar_to(proposal_text(p), p.track_id, exclude=(p.id,),
                                top_n=SIMILAR_LIMIT, min_similarity=SIMILAR_MIN)
-            _suggestion_cache[key] = [(other.id, score) for other, score in found]
-            while len(_suggestion_cache) > SUGGESTION_CACHE_SIZE:
-                _suggestion_cache.popitem(last=False)
-        result[p.id] = _suggestion_cache[key]
+            cached = [(other.id, score) for other, score in found]
+            with _suggestion_lock:
+                _suggestion_cache[key] = cached
+                while len(_suggestion_cache) > SUGGESTION_CACHE_SIZE:
+                    _suggestion_cache.popitem(last=False)
+        result[p.id] = cached
     ids = {i for pairs in result.values() for i, _ in pairs}
     by_id = {o.id: o for o in db.session.scalars(sa.select(Proposal).where(Proposal.id.in_(ids)))}
     return {pid: [(by_id[i], score) for i, score in pairs if i in by_id]
@@ -211,3 +219,14 @@ def staff_context(proposal, user) -> dict:
         suggestions = similar_to(text, proposal.track_id, exclude=(proposal.id,), top_n=3,
                                  min_similarity=0.3)
     return {"suggestions": suggestions, "revisions": list(proposal.revisions)}
+
+
+def warm_up_similarity() -> None:
+    """Load the text models the «Похожие предложения» hint needs (about a second), so the
+    first hint of a server process does not wait for them: called once per worker at start-up
+    (gunicorn.conf.py), never from a request."""
+    import pandas as pd
+
+    from analysis import most_similar
+
+    most_similar("клуб", pd.DataFrame({"id": [1], "text": ["клуб настольных игр"]}))

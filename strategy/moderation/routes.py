@@ -21,11 +21,9 @@ URL rules (all staff pages under /events/<id>/manage/):
 import csv
 import io
 import json
-import threading
 
 from flask import (
     Response,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -132,28 +130,6 @@ def nav_items(event, user):
 
 
 bp.record_once(lambda state: register_nav(state.app, nav_items))
-
-_warm = {"started": False}
-
-
-@bp.before_app_request
-def warm_up_similarity():
-    """Load the text models once per process in the background, at its first request: the
-    first «Похожие предложения» hint would otherwise take a second and slow the requests
-    running beside it."""
-    if _warm["started"] or current_app.config.get("TESTING"):
-        return
-    _warm["started"] = True
-
-    def load():
-        import pandas as pd
-
-        from analysis import most_similar
-
-        most_similar("клуб", pd.DataFrame({"id": [1], "text": ["клуб настольных игр"]}))
-
-    threading.Thread(target=load, name="warm-similarity", daemon=True).start()
-
 
 # --- overview, settings, track phases -----------------------------------------------------
 
