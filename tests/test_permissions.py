@@ -117,3 +117,18 @@ def test_hidden_replies_are_shown_to_moderators_not_to_participants(client, auth
     assert top.replies_visible_to(reader) == [reply]  # the author still sees their own
     assert top.replies_visible_to(None) == []
     assert top.replies_visible_to(organiser) == [reply]
+
+
+def test_a_refused_operation_leaves_nothing_in_the_session(two_events):
+    from strategy.core.errors import operation
+
+    _event, _other, _track, proposal, _stranger = two_events
+
+    @operation
+    def rename_then_refuse(target):
+        target.title = "Изменено до отказа"
+        raise OperationError("Отказ", 409)
+
+    refused(lambda: rename_then_refuse(proposal), 409)
+    assert not db.session.dirty
+    assert proposal.title == "Краеведческий клуб для подростков"

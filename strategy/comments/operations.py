@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from strategy.auth.models import User
 from strategy.comments.models import Comment, CommentStatus, Stance
-from strategy.core.errors import OperationError
+from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_member
 from strategy.events.models import ModerationMode
 from strategy.extensions import db
@@ -14,6 +14,7 @@ from strategy.proposals.models import Proposal, ProposalStatus
 from strategy.proposals.operations import bump
 
 
+@operation
 def add_comment(proposal: Proposal, author: User, body: str, *, stance: Optional[str] = None,
                 parent: Optional[Comment] = None) -> Comment:
     """Comment on a proposal; a reply to a reply attaches to the top comment (one level)."""

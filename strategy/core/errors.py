@@ -1,10 +1,16 @@
 """Error handling: Russian messages, JSON for API clients, never a stack trace."""
+from functools import wraps
+from typing import Callable, ParamSpec, TypeVar
+
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
 
 from strategy.extensions import db
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class OperationError(Exception):
@@ -14,6 +20,21 @@ class OperationError(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+def operation(function: Callable[P, R]) -> Callable[P, R]:
+    """Mark a write: when it refuses (OperationError) or fails, nothing it changed stays in the
+    session, whoever called it (a route, the API, the CLI, the seed or another operation)."""
+
+    @wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except Exception:
+            db.session.rollback()
+            raise
+
+    return run
 
 
 def wants_json() -> bool:

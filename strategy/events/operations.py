@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from strategy.auth.models import User
 from strategy.core.audit import audit, lock
 from strategy.core.db import utcnow
-from strategy.core.errors import OperationError
+from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_can_manage, ensure_can_moderate
 from strategy.events.models import Event, ModerationMode, Track
 from strategy.extensions import db
@@ -40,6 +40,7 @@ def check_phase_name(phase: str) -> None:
         raise OperationError(_("Неизвестный этап."), 404)
 
 
+@operation
 def open_phase(track: Track, actor: User, phase: str,
                ends_at: Optional[datetime] = None) -> Track:
     """Open submission or support, optionally until ends_at (UTC); also moves the end time."""
@@ -58,6 +59,7 @@ def open_phase(track: Track, actor: User, phase: str,
     return finish_track(track, actor, f"{phase}_open", before)
 
 
+@operation
 def close_phase(track: Track, actor: User, phase: str) -> Track:
     """Close submission or support now; closing a closed phase is refused."""
     check_phase_name(phase)
@@ -72,6 +74,7 @@ def close_phase(track: Track, actor: User, phase: str) -> Track:
     return finish_track(track, actor, f"{phase}_close", before)
 
 
+@operation
 def finish_track(track: Track, actor: User, action: str, before: dict[str, Any]) -> Track:
     after = phase_state(track) | rules_state(track)
     audit(actor, action, event_id=track.event_id, track_id=track.id, target_type="track",
@@ -86,6 +89,7 @@ def rules_state(track: Track) -> dict[str, Any]:
             "projector_shows_counts": track.projector_shows_counts}
 
 
+@operation
 def set_support_rules(track: Track, actor: User, *, budget: Optional[int], hide_counts: bool,
                       projector_shows_counts: bool) -> bool:
     """Unlimited or N supports per person (dot voting), hidden counts; False if nothing changed."""
@@ -104,6 +108,7 @@ def set_support_rules(track: Track, actor: User, *, budget: Optional[int], hide_
     return True
 
 
+@operation
 def set_event_settings(event: Event, actor: User, *, moderation_mode: str,
                        flag_threshold: int) -> bool:
     """Organisers choose pre- or post-moderation and how many flags send an item back."""

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from strategy.auth.models import User
 from strategy.comments.models import Comment, CommentStatus
 from strategy.core.audit import audit, lock
-from strategy.core.errors import OperationError
+from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_can_moderate, ensure_member
 from strategy.events.models import Event
 from strategy.extensions import db
@@ -51,6 +51,7 @@ def comment_state(comment: Comment) -> dict[str, Any]:
             "flag_count": comment.flag_count, "body": comment.body[:300]}
 
 
+@operation
 def finish_proposal(proposal: Proposal, actor: Optional[User], action: str,
                     before: dict[str, Any], reason: str = "", **extra: Any) -> Proposal:
     """Audit, publish a change for live screens and commit."""
@@ -77,6 +78,7 @@ def published_comments(proposal_id: int) -> int:
 
 # --- proposals -----------------------------------------------------------------------------
 
+@operation
 def approve_proposal(proposal: Proposal, actor: User) -> Proposal:
     """A pending proposal (new under pre-moderation, or sent back by flags) is published."""
     ensure_can_moderate(actor, proposal.track)
@@ -90,6 +92,7 @@ def approve_proposal(proposal: Proposal, actor: User) -> Proposal:
     return finish_proposal(proposal, actor, "approve", before)
 
 
+@operation
 def hide_proposal(proposal: Proposal, actor: User, reason: str) -> Proposal:
     """Hide with a reason the author will see; reversible with restore."""
     ensure_can_moderate(actor, proposal.track)
@@ -106,6 +109,7 @@ def hide_proposal(proposal: Proposal, actor: User, reason: str) -> Proposal:
     return finish_proposal(proposal, actor, "hide", before, reason)
 
 
+@operation
 def restore_proposal(proposal: Proposal, actor: User) -> Proposal:
     """A hidden proposal is published again, with its supports and comments."""
     ensure_can_moderate(actor, proposal.track)
@@ -120,6 +124,7 @@ def restore_proposal(proposal: Proposal, actor: User) -> Proposal:
     return finish_proposal(proposal, actor, "restore", before)
 
 
+@operation
 def set_pinned(proposal: Proposal, actor: User, pinned: bool) -> Proposal:
     """Pinned proposals stay on top of the track's list."""
     ensure_can_moderate(actor, proposal.track)
@@ -134,6 +139,7 @@ def set_pinned(proposal: Proposal, actor: User, pinned: bool) -> Proposal:
     return finish_proposal(proposal, actor, "pin" if pinned else "unpin", before)
 
 
+@operation
 def edit_proposal(proposal: Proposal, actor: User, data: dict[str, Any],
                   reason: str = "") -> Proposal:
     """Fix a proposal; the previous text is kept as a revision and in the audit log."""
@@ -157,6 +163,7 @@ def edit_proposal(proposal: Proposal, actor: User, data: dict[str, Any],
     return update_proposal(proposal, actor, after, as_moderator=True)  # commits all of it
 
 
+@operation
 def merge_proposals(source: Proposal, target: Proposal, actor: User) -> Proposal:
     """Merge source into target: supports count once per person, comments and joins move over.
 
@@ -246,6 +253,7 @@ def recount(proposal: Proposal) -> None:
 
 # --- comments ------------------------------------------------------------------------------
 
+@operation
 def finish_comment(comment: Comment, actor: Optional[User], action: str,
                    before: dict[str, Any], reason: str = "") -> Comment:
     proposal = comment.proposal
@@ -269,6 +277,7 @@ def set_comment_status(comment: Comment, status: CommentStatus) -> None:
         bump(comment.proposal_id, Proposal.comment_count, delta)
 
 
+@operation
 def approve_comment(comment: Comment, actor: User) -> Comment:
     ensure_can_moderate(actor, comment.proposal.track)
     lock(comment)
@@ -281,6 +290,7 @@ def approve_comment(comment: Comment, actor: User) -> Comment:
     return finish_comment(comment, actor, "comment_approve", before)
 
 
+@operation
 def hide_comment(comment: Comment, actor: User, reason: str) -> Comment:
     ensure_can_moderate(actor, comment.proposal.track)
     reason = clean_reason(reason, required=True)
@@ -293,6 +303,7 @@ def hide_comment(comment: Comment, actor: User, reason: str) -> Comment:
     return finish_comment(comment, actor, "comment_hide", before, reason)
 
 
+@operation
 def restore_comment(comment: Comment, actor: User) -> Comment:
     ensure_can_moderate(actor, comment.proposal.track)
     lock(comment)
@@ -316,6 +327,7 @@ def authored_track_ids(user: User) -> set[int]:
     return set(db.session.scalars(proposals.union(comments)))
 
 
+@operation
 def set_muted(user: User, actor: User, event: Event, muted: bool) -> User:
     """A muted participant can read and support but not post proposals or comments."""
     if user.is_staff:
@@ -340,6 +352,7 @@ def set_muted(user: User, actor: User, event: Event, muted: bool) -> User:
 
 # --- flags ---------------------------------------------------------------------------------
 
+@operation
 def flag(user: User, proposal: Proposal, comment: Optional[Comment] = None,
          reason: str = "") -> Flag:
     """A complaint; one per person per target. Enough of them send the target back to the queue."""
@@ -402,6 +415,7 @@ def send_back_to_queue(proposal: Proposal, comment: Optional[Comment], count: in
                   status="pending")
 
 
+@operation
 def dismiss_flags(proposal: Proposal, actor: User, comment: Optional[Comment] = None) -> None:
     """The facilitator looked at the flags and leaves the item as it is."""
     ensure_can_moderate(actor, proposal.track)

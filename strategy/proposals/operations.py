@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from strategy.auth.models import User
-from strategy.core.errors import OperationError
+from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_can_moderate, ensure_member
 from strategy.events.models import ModerationMode, Track
 from strategy.extensions import db
@@ -26,6 +26,7 @@ def ensure_can_post(track: Track, author: User) -> None:
         raise OperationError(_("Модератор ограничил вам возможность публиковать."), 403)
 
 
+@operation
 def create_proposal(track: Track, author: User, data: dict[str, Any], *,
                     source: str = "app", check_phase: bool = True) -> Proposal:
     """Submit a proposal; with pre-moderation it waits in the queue."""
@@ -54,6 +55,7 @@ def snapshot(proposal: Proposal) -> dict[str, str]:
             "expected_result": proposal.expected_result, "partners": proposal.partners}
 
 
+@operation
 def update_proposal(proposal: Proposal, editor: User, data: dict[str, Any], *,
                     as_moderator: bool = False) -> Proposal:
     """Save the previous state as a revision, then apply the edit."""
@@ -76,6 +78,7 @@ def update_proposal(proposal: Proposal, editor: User, data: dict[str, Any], *,
     return proposal
 
 
+@operation
 def join_project(proposal: Proposal, user: User, *, library: str, municipality: str = "",
                  note: str = "") -> LibraryJoin:
     """The user's library declares it joins the project; once per person per proposal."""
@@ -98,6 +101,7 @@ def join_project(proposal: Proposal, user: User, *, library: str, municipality: 
     return join
 
 
+@operation
 def leave_project(proposal: Proposal, user: User) -> None:
     """The user's library no longer joins the project."""
     ensure_member(user, proposal.event)

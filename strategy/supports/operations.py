@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from strategy.auth.models import User
-from strategy.core.errors import OperationError
+from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_member
 from strategy.extensions import db
 from strategy.live.operations import record_change
@@ -41,6 +41,7 @@ def ensure_can_support(proposal: Proposal, user: User) -> None:
         raise OperationError(_("Своё предложение поддержать нельзя."), 403)
 
 
+@operation
 def add_support(proposal: Proposal, user: User) -> Proposal:
     """One support per person per proposal: the unique constraint decides under concurrency."""
     ensure_can_support(proposal, user)
@@ -74,6 +75,7 @@ def add_support(proposal: Proposal, user: User) -> Proposal:
     return proposal
 
 
+@operation
 def withdraw_support(proposal: Proposal, user: User) -> Proposal:
     """Take one's support back while support is open."""
     ensure_member(user, proposal.event)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from strategy.auth.models import User
 from strategy.core.db import utcnow
-from strategy.core.errors import OperationError
+from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_can_manage
 from strategy.core.templating import count_word
 from strategy.events.models import Event, Track
@@ -34,6 +34,7 @@ STALE_AFTER = timedelta(minutes=15)
 # --------------------------------------------------------------------------- runs
 
 
+@operation
 def start_run(event: Event, track: Optional[Track], user: Optional[User]) -> ClusterRun:
     """Queue a run for one track or all; a second run on a busy track is refused (409).
     ``user`` is None only at the command line (the server's operator)."""
@@ -66,6 +67,7 @@ def busy_track_titles(tracks: Iterable[Track]) -> str:
     return ", ".join(f"«{t.title}»" for t in tracks if t.id in locked) or _("этот трек")
 
 
+@operation
 def release_stale_locks(event: Event) -> None:
     """Mark runs that stopped reporting as failed, so a crash never blocks the track forever."""
     limit = utcnow() - STALE_AFTER
@@ -97,6 +99,7 @@ def active_run(event: Event) -> Optional[ClusterRun]:
         .order_by(ClusterRun.id.desc()).limit(1))
 
 
+@operation
 def set_progress(run: ClusterRun, progress: int, message: str) -> None:
     """Commit progress at once: the page polls it from another process."""
     run.progress = max(0, min(100, progress))
@@ -104,6 +107,7 @@ def set_progress(run: ClusterRun, progress: int, message: str) -> None:
     db.session.commit()
 
 
+@operation
 def execute_run(run_id: int) -> ClusterRun:
     """Do the grouping of a queued run; state and progress go to the database."""
     run = db.session.get(ClusterRun, run_id)
@@ -155,6 +159,7 @@ def done_message(run: ClusterRun) -> str:
                                  "sections"))
 
 
+@operation
 def group_track(track: Track, run: ClusterRun) -> tuple[int, int, list[str]]:
     """Cluster one track and store the result; returns (proposals, sections, notes)."""
 
@@ -269,6 +274,7 @@ def clean_title(title: str) -> str:
     return title
 
 
+@operation
 def rename_section(section: DraftSection, actor: User, title: str,
                    summary: Optional[str] = None) -> DraftSection:
     """Rename a section (the name survives re-runs) and optionally rewrite its summary."""
@@ -292,6 +298,7 @@ def rename_section(section: DraftSection, actor: User, title: str,
     return section
 
 
+@operation
 def set_locked(section: DraftSection, actor: User, locked: bool) -> DraftSection:
     ensure_editable(section, actor, structure=False)
     if section.locked != locked:
@@ -301,6 +308,7 @@ def set_locked(section: DraftSection, actor: User, locked: bool) -> DraftSection
     return section
 
 
+@operation
 def set_state(section: DraftSection, actor: User, state: str) -> DraftSection:
     """Editorial state черновик → на проверке → согласовано, with who and when."""
     try:
@@ -317,6 +325,7 @@ def set_state(section: DraftSection, actor: User, state: str) -> DraftSection:
     return section
 
 
+@operation
 def move_proposal(proposal: Proposal, target: DraftSection, actor: User) -> SectionAssignment:
     """Put a proposal into another section of its track; it stays there on re-runs."""
     if target.track_id != proposal.track_id:
@@ -347,6 +356,7 @@ def move_proposal(proposal: Proposal, target: DraftSection, actor: User) -> Sect
     return assignment
 
 
+@operation
 def merge_sections(source: DraftSection, target: DraftSection, actor: User) -> DraftSection:
     """Move all proposals of source into target and delete source; target keeps its name."""
     if source.id == target.id:
@@ -373,6 +383,7 @@ def merge_sections(source: DraftSection, target: DraftSection, actor: User) -> D
     return target
 
 
+@operation
 def split_section(section: DraftSection, actor: User, proposal_ids: Iterable[int],
                   title: str) -> DraftSection:
     """Move the chosen proposals of a section into a new section with the given title."""
