@@ -12,7 +12,7 @@ from strategy.comments.models import Comment, CommentStatus
 from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.moderation.models import AuditEntry, Flag
-from strategy.proposals.models import Proposal, ProposalStatus
+from strategy.proposals.models import Proposal, ProposalStatus, analysis_text
 
 ACTION_LABELS = {
     "approve": _l("Одобрено"),
@@ -93,18 +93,15 @@ def flag_reasons(keys: list[str]) -> dict[str, list[str]]:
     return reasons
 
 
-def proposal_text(proposal: Proposal) -> str:
-    return f"{proposal.title}. {proposal.body}"
-
-
 def published_frame(track_id: int, exclude: tuple[int, ...] = ()):
     """The published proposals of a track as the DataFrame the analysis package expects."""
     import pandas as pd
 
-    rows = db.session.execute(sa.select(Proposal.id, Proposal.title, Proposal.body).where(
+    rows = db.session.execute(sa.select(Proposal.id, Proposal.title, Proposal.body,
+                                        Proposal.expected_result).where(
         Proposal.track_id == track_id, Proposal.status == ProposalStatus.published))
-    records = [{"id": pid, "text": f"{title}. {body}"} for pid, title, body in rows
-               if pid not in exclude]
+    records = [{"id": row.id, "text": analysis_text(row.title, row.body, row.expected_result)}
+               for row in rows if row.id not in exclude]
     return pd.DataFrame(records, columns=["id", "text"])
 
 
@@ -148,7 +145,7 @@ def suggestions_for(proposals: list[Proposal]) -> dict[int, list[tuple[Proposal,
         with _suggestion_lock:
             cached = _suggestion_cache.get(key)
         if cached is None:
-            found = similar_to(proposal_text(p), p.track_id, exclude=(p.id,),
+            found = similar_to(p.analysis_text, p.track_id, exclude=(p.id,),
                                top_n=SIMILAR_LIMIT, min_similarity=SIMILAR_MIN)
             cached = [(other.id, score) for other, score in found]
             with _suggestion_lock:
@@ -215,9 +212,9 @@ def staff_context(proposal, user) -> dict:
         return {}
     suggestions = []
     if proposal.status is not ProposalStatus.merged:
-        text = f"{proposal.title}. {proposal.body}"
-        suggestions = similar_to(text, proposal.track_id, exclude=(proposal.id,), top_n=3,
-                                 min_similarity=0.3)
+        suggestions = similar_to(proposal.analysis_text, proposal.track_id,
+                                 exclude=(proposal.id,), top_n=SIMILAR_LIMIT,
+                                 min_similarity=SIMILAR_MIN)
     return {"suggestions": suggestions, "revisions": list(proposal.revisions)}
 
 

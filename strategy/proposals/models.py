@@ -72,6 +72,12 @@ class ProposalStatus(enum.Enum):
         }[self.value]
 
 
+def analysis_text(title: str, body: str, expected_result: str = "") -> str:
+    """The one text of a proposal that analysis/ gets: title, body and expected result."""
+    return ". ".join(part.strip().rstrip(".") for part in (title, body, expected_result)
+                     if part and part.strip())
+
+
 class Proposal(TimestampMixin, db.Model):
     """A proposal for the strategy, submitted to one track."""
 
@@ -124,6 +130,11 @@ class Proposal(TimestampMixin, db.Model):
     @property
     def is_visible(self) -> bool:
         return self.status is ProposalStatus.published
+
+    @property
+    def analysis_text(self) -> str:
+        """What the grouping and the similarity hints read of a proposal."""
+        return analysis_text(self.title, self.body, self.expected_result)
 
     def refresh_search_text(self) -> None:
         self.search_text = fold_for_search(" ".join((self.title, self.body, self.expected_result,

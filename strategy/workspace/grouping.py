@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from strategy.events.models import Track
 from strategy.extensions import db
-from strategy.proposals.models import Proposal, ProposalStatus
+from strategy.proposals.models import Proposal, ProposalStatus, analysis_text
 from strategy.workspace.models import DraftSection, SectionAssignment
 
 
@@ -23,8 +23,7 @@ def clustering_frame(track: Track) -> pd.DataFrame:
         .order_by(Proposal.id)).all()
     return pd.DataFrame({
         "id": [r.id for r in rows],
-        "text": [". ".join(part for part in (r.title, r.body, r.expected_result) if part)
-                 for r in rows],
+        "text": [analysis_text(r.title, r.body, r.expected_result) for r in rows],
         "votes": [r.support_count for r in rows],
     }, columns=["id", "text", "votes"])
 
