@@ -87,12 +87,14 @@ def init_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext
 
     from strategy import models  # noqa: F401  (every table known before migrations run)
+    from strategy.auth import throttle
     from strategy.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    throttle.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
                    default_translation_directories=str(ROOT / "translations"))
     login_manager.init_app(app)

@@ -18,9 +18,21 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 30
+    # Every limiter counter lives here. With REDIS_URL all server processes share it; with
+    # memory:// each gunicorn worker counts on its own (a limit below is then per process).
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    RATELIMIT_KEY_PREFIX = "strategy-limits"
+    RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_HEADERS_ENABLED = True
-    # Wrong event or return codes per client address; a hall behind one NAT still fits.
+    # The event code is on the projector: it is no secret, so a right one is never refused.
+    # Wrong ones are slowed per browser (a random id in the signed session cookie); the
+    # per-address ceiling is far above what a hall of 300 behind one NAT mistypes.
+    WRONG_EVENT_CODE_BROWSER_LIMIT = "10 per minute"
+    WRONG_EVENT_CODE_ADDRESS_LIMIT = "600 per minute"
+    # Return codes are secrets (about 59 bits): once over the limit, even a right one waits.
+    RETURN_CODE_BROWSER_LIMIT = "10 per minute;30 per hour"
+    RETURN_CODE_ADDRESS_LIMIT = "60 per minute"
+    # Invitation links and the older generic limit (kept for the invitation link).
     CODE_ATTEMPT_LIMIT = "20 per minute"
     SIGNIN_ATTEMPT_LIMIT = "10 per minute"
     REDIS_URL = os.environ.get("REDIS_URL")

@@ -47,7 +47,7 @@ def test_join_requires_all_fields(client, event):
 
 
 def test_wrong_codes_are_rate_limited(app, event):
-    app.config["CODE_ATTEMPT_LIMIT"] = "3 per minute"
+    app.config["RETURN_CODE_BROWSER_LIMIT"] = "3 per minute"
     client = app.test_client()
     statuses = [client.post("/return", data={"code": f"WRONG-CODE-{i:04d}"}).status_code
                 for i in range(5)]

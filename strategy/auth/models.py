@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
+import unicodedata
 from datetime import datetime
 from typing import TYPE_CHECKING, Optional
 
@@ -59,9 +60,21 @@ def generate_return_code() -> str:
     return "-".join(groups)
 
 
+# Cyrillic (and a few other) capitals that look like Latin ones: «ВАIKAL26» typed on a Russian
+# layout is BAIKAL26. Letters without a Latin twin (Б, Д, Ж, ...) stay and do not match.
+LOOKALIKES = str.maketrans({
+    "А": "A", "В": "B", "Е": "E", "Ё": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+    "С": "C", "Т": "T", "У": "Y", "Х": "X", "З": "3", "І": "I", "Ј": "J", "Ѕ": "S", "Ү": "Y",
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+})
+
+
 def normalise_code(code: str) -> str:
-    """Upper-case, drop spaces and dashes, map look-alikes, so typed codes still match."""
-    cleaned = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    """Fold width and case, map look-alike letters, drop spaces and dashes, so typed codes
+    still match; O/0 and I/L/1 count as one (return codes use none of them)."""
+    text = unicodedata.normalize("NFKC", code or "").upper().translate(LOOKALIKES)
+    cleaned = "".join(ch for ch in text if ch.isalnum())
     return cleaned.replace("O", "0").replace("I", "1").replace("L", "1")
 
 

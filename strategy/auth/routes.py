@@ -3,7 +3,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from strategy.auth import bp
+from strategy.auth import bp, throttle
 from strategy.auth.forms import InvitationForm, JoinForm, LoginForm, ReturnForm
 from strategy.auth.operations import (authenticate, create_invitation, find_event_by_code,
                                       find_invitation, find_user_by_return_code,
@@ -36,21 +36,33 @@ def remember_code(user, code: str) -> None:
 
 @bp.route("/join", methods=["GET", "POST"])
 @bp.route("/join/<code>", methods=["GET", "POST"])
-@limiter.limit(code_limit, methods=["POST"], deduct_when=failed)
 def join(code: str | None = None):
     """Join the workshop with the event code (typed, or from the QR code's link)."""
     form = JoinForm()
+    throttle.browser_id()  # the browser's own id, so its mistypes slow only itself
     if request.method == "GET" and code:
         form.event_code.data = code
     if form.validate_on_submit():
         event = find_event_by_code(form.event_code.data)
         if event is None:
-            form.event_code.errors.append(_("Мероприятие с таким кодом не найдено. Проверьте код "
-                                            "на экране зала или в приглашении."))
-            return render_template("auth/join.html", form=form), 404
+            return wrong_event_code(form)
         return complete_join(event, form)
     status = 400 if request.method == "POST" else 200
     return render_template("auth/join.html", form=form), status
+
+
+def wrong_event_code(form: JoinForm):
+    """Count the mistype against this browser and the address ceiling; the form keeps its text."""
+    within = throttle.count("WRONG_EVENT_CODE_BROWSER_LIMIT", throttle.browser_id())
+    within = throttle.count("WRONG_EVENT_CODE_ADDRESS_LIMIT", throttle.client_address()) \
+        and within
+    if not within:
+        form.event_code.errors.append(_("Слишком много неверных кодов подряд. Проверьте код на "
+                                        "экране зала и попробуйте через минуту."))
+        return render_template("auth/join.html", form=form), 429
+    form.event_code.errors.append(_("Мероприятие с таким кодом не найдено. Проверьте код "
+                                    "на экране зала или в приглашении."))
+    return render_template("auth/join.html", form=form), 404
 
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
@@ -93,7 +105,6 @@ def welcome():
 
 
 @bp.route("/return", methods=["GET", "POST"])
-@limiter.limit(code_limit, methods=["POST"], deduct_when=failed)
 def return_by_code():
     """Come back on another device with the personal code."""
     form = ReturnForm()
@@ -104,15 +115,29 @@ def return_by_code():
 
 
 @bp.route("/r/<code>")
-@limiter.limit(code_limit, deduct_when=failed)
 def return_link(code: str):
     """The personal return link carries the code itself."""
     return sign_in_with_code(code, ReturnForm(data={"code": code}))
 
 
+RETURN_LIMITS = ("RETURN_CODE_BROWSER_LIMIT", "RETURN_CODE_ADDRESS_LIMIT")
+
+
+def return_code_keys() -> tuple[str, str]:
+    return throttle.browser_id(), throttle.client_address()
+
+
 def sign_in_with_code(code: str, form: ReturnForm):
+    keys = return_code_keys()
+    # Checked before the look-up: past the limit a right code waits too, so it cannot be guessed.
+    if any(throttle.over(limit, key) for limit, key in zip(RETURN_LIMITS, keys)):
+        form.code.errors = [_("Слишком много попыток с неверным кодом. Подождите минуту и "
+                              "попробуйте снова.")]
+        return render_template("auth/return.html", form=form), 429
     user = find_user_by_return_code(code)
     if user is None:
+        for limit, key in zip(RETURN_LIMITS, keys):
+            throttle.count(limit, key)
         form.code.errors = [_("Код не подошёл. Проверьте его: буквы и цифры, например "
                               "K7QM-2XPA-9RTN.")]
         return render_template("auth/return.html", form=form), 404
