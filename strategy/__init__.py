@@ -32,9 +32,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
 
     from strategy import cli
-    from strategy.core import errors, templating
+    from strategy.core import errors, hardening, templating
 
     errors.register_error_handlers(app)
+    hardening.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
     register_request_hooks(app)

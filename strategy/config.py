@@ -13,7 +13,9 @@ class Config:
     # A phone left open for hours in the hall must still be able to post: tokens live as
     # long as the session instead of the default hour.
     WTF_CSRF_TIME_LIMIT = None
-    WTF_CSRF_SSL_STRICT = False
+    # Over HTTPS a write must also carry our own page as its Referer (Flask-WTF); every write
+    # naming another site as its Origin is refused (strategy/core/hardening.py).
+    WTF_CSRF_SSL_STRICT = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30

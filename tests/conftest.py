@@ -142,7 +142,7 @@ class Auth:
         self.client = client
 
     def as_participant(self, user):
-        return self.client.get(f"/r/{user.plain_code}")
+        return self.client.post(f"/r/{user.plain_code}")
 
     def as_staff(self, user, password=PASSWORD):
         return self.client.post("/login", data={"email": user.email, "password": password})

@@ -30,6 +30,7 @@ def join_event(event: Event, *, display_name: str, library: str, municipality: s
                 municipality=municipality.strip(), role=Role.participant,
                 consent_public_affiliation=consent_public_affiliation, last_seen_at=utcnow())
     code = user.set_return_code()
+    user.reveal_code(code)
     db.session.add(user)
     db.session.flush()
     if invitation is not None:
@@ -45,10 +46,19 @@ def find_user_by_return_code(code: str) -> Optional[User]:
 
 
 def renew_return_code(user: User) -> str:
-    """Issue a new code (the old one stops working), e.g. when someone saw it."""
+    """Issue a new code (the old one stops working), e.g. when someone saw it; every other
+    device signed in with the old one is signed out (the caller signs this one in again)."""
     code = user.set_return_code()
+    user.reveal_code(code)
+    user.end_sessions()
     db.session.commit()
     return code
+
+
+def end_sessions(user: User) -> None:
+    """Sign the person out everywhere: every session and remember cookie stops working."""
+    user.end_sessions()
+    db.session.commit()
 
 
 def authenticate(email: str, password: str) -> Optional[User]:

@@ -5,9 +5,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from strategy.auth import bp, throttle
 from strategy.auth.forms import InvitationForm, JoinForm, LoginForm, ReturnForm
-from strategy.auth.operations import (authenticate, create_invitation, find_event_by_code,
-                                      find_invitation, find_user_by_return_code,
-                                      invitations_of, join_event, renew_return_code)
+from strategy.auth.operations import (authenticate, create_invitation, end_sessions,
+                                      find_event_by_code, find_invitation,
+                                      find_user_by_return_code, invitations_of, join_event,
+                                      renew_return_code)
 from strategy.core.permissions import organiser_required
 from strategy.core.loading import load_event
 from strategy.extensions import limiter
@@ -27,9 +28,8 @@ def failed(response) -> bool:
     return response.status_code >= 400
 
 
-def remember_code(user, code: str) -> None:
-    """Keep the clear code in this device's session so the participant can see it again."""
-    session["return_code"] = code
+def sign_in(user) -> None:
+    """Sign this device in for 30 days; the cookies carry only the id and session version."""
     session.permanent = True
     login_user(user, remember=True)
 
@@ -93,7 +93,7 @@ def complete_join(event, form, invitation=None):
                             library=form.library.data, municipality=form.municipality.data,
                             consent_public_affiliation=form.consent_public_affiliation.data,
                             invitation=invitation)
-    remember_code(user, code)
+    sign_in(user)
     return redirect(url_for("auth.welcome"))
 
 
@@ -101,7 +101,7 @@ def complete_join(event, form, invitation=None):
 @login_required
 def welcome():
     """Shown once after joining: the personal return code and link."""
-    return render_template("auth/welcome.html", code=session.get("return_code"))
+    return render_template("auth/welcome.html", code=current_user.revealed_code())
 
 
 @bp.route("/return", methods=["GET", "POST"])
@@ -114,10 +114,22 @@ def return_by_code():
     return render_template("auth/return.html", form=form), status
 
 
-@bp.route("/r/<code>")
+@bp.route("/r/<code>", methods=["GET", "POST"])
 def return_link(code: str):
-    """The personal return link carries the code itself."""
-    return sign_in_with_code(code, ReturnForm(data={"code": code}))
+    """The personal return link carries the code itself. Opening it only asks; the click posts
+    the form with this browser's token, so another site cannot sign a browser in (login CSRF)."""
+    form = ReturnForm(data={"code": code})
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return render_template("auth/return.html", form=form), 400
+        return sign_in_with_code(code, form)
+    refused = refused_return_code(form)
+    if refused is not None:
+        return refused
+    user = find_user_by_return_code(code)
+    if user is None:
+        return wrong_return_code(form)
+    return render_template("auth/return_confirm.html", form=form, person=user, code=code)
 
 
 RETURN_LIMITS = ("RETURN_CODE_BROWSER_LIMIT", "RETURN_CODE_ADDRESS_LIMIT")
@@ -127,21 +139,33 @@ def return_code_keys() -> tuple[str, str]:
     return throttle.browser_id(), throttle.client_address()
 
 
-def sign_in_with_code(code: str, form: ReturnForm):
-    keys = return_code_keys()
-    # Checked before the look-up: past the limit a right code waits too, so it cannot be guessed.
-    if any(throttle.over(limit, key) for limit, key in zip(RETURN_LIMITS, keys)):
+def refused_return_code(form: ReturnForm):
+    """Checked before the look-up: past the limit a right code waits too (no guessing)."""
+    if any(throttle.over(limit, key) for limit, key in zip(RETURN_LIMITS, return_code_keys())):
         form.code.errors = [_("Слишком много попыток с неверным кодом. Подождите минуту и "
                               "попробуйте снова.")]
         return render_template("auth/return.html", form=form), 429
+    return None
+
+
+def wrong_return_code(form: ReturnForm):
+    for limit, key in zip(RETURN_LIMITS, return_code_keys()):
+        throttle.count(limit, key)
+    form.code.errors = [_("Код не подошёл. Проверьте его: буквы и цифры, например "
+                          "K7QM-2XPA-9RTN.")]
+    return render_template("auth/return.html", form=form), 404
+
+
+def sign_in_with_code(code: str, form: ReturnForm):
+    refused = refused_return_code(form)
+    if refused is not None:
+        return refused
     user = find_user_by_return_code(code)
     if user is None:
-        for limit, key in zip(RETURN_LIMITS, keys):
-            throttle.count(limit, key)
-        form.code.errors = [_("Код не подошёл. Проверьте его: буквы и цифры, например "
-                              "K7QM-2XPA-9RTN.")]
-        return render_template("auth/return.html", form=form), 404
-    remember_code(user, code.strip().upper())
+        return wrong_return_code(form)
+    if current_user.is_authenticated and current_user.id != user.id:
+        logout_user()
+    sign_in(user)
     flash(_("С возвращением, %(name)s!", name=user.display_name), "success")
     return redirect(url_for("events.index"))
 
@@ -152,11 +176,27 @@ def my_code():
     """See the personal code again, or issue a new one if someone else saw it."""
     form = EmptyForm()
     if form.validate_on_submit():
-        session["return_code"] = renew_return_code(current_user)
-        flash(_("Выдан новый код. Старый больше не действует."), "success")
+        user = current_user._get_current_object()
+        renew_return_code(user)
+        sign_in(user)  # this device stays; the others were signed out with the old code
+        flash(_("Выдан новый код. Старый больше не действует, другие устройства вышли."),
+              "success")
         return redirect(url_for("auth.my_code"))
-    return render_template("auth/welcome.html", code=session.get("return_code"), form=form,
-                           renew=True)
+    return render_template("auth/welcome.html", code=current_user.revealed_code(), form=form,
+                           renew=True, others_form=EmptyForm())
+
+
+@bp.route("/me/sign-out-others", methods=["POST"])
+@login_required
+def sign_out_others():
+    """End every other session and remember cookie of this person; this device stays."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        end_sessions(user)
+        sign_in(user)
+        flash(_("Другие устройства вышли из вашей учётной записи."), "success")
+    return redirect(url_for("auth.my_code"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -169,7 +209,7 @@ def login():
         if user is None:
             form.password.errors = [_("Неверная почта или пароль.")]
             return render_template("auth/login.html", form=form), 401
-        login_user(user, remember=True)
+        sign_in(user)
         target = request.args.get("next", "")
         if not target.startswith("/") or target.startswith("//"):
             target = url_for("events.index")
@@ -180,8 +220,11 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Signing out ends this person's sessions everywhere: an old cookie no longer signs in."""
+    if current_user.is_authenticated:
+        end_sessions(current_user._get_current_object())
     logout_user()
-    session.pop("return_code", None)
+    session.pop("return_code", None)  # left by versions that kept the code in the cookie
     flash(_("Вы вышли."), "info")
     return redirect(url_for("events.index"))
 
