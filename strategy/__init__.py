@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     ensure_secret_key(app)
     configure_sqlite(app)
+    trust_proxies(app)
 
     init_extensions(app)
     register_blueprints(app)
@@ -61,6 +62,18 @@ def ensure_secret_key(app: Flask) -> None:
             break
         time.sleep(0.02)
     app.config["SECRET_KEY"] = key
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_FIX reverse proxies, believe exactly that many X-Forwarded-* hops: the
+    client's address (limits), scheme (Secure cookies) and host. Without it, none are trusted."""
+    app.wsgi_app = SecureCookiesOverTLS(app.wsgi_app)  # inside ProxyFix: sees the real scheme
+    hops = int(app.config.get("PROXY_FIX") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_port=hops, x_prefix=hops)
 
 
 def configure_sqlite(app: Flask) -> None:
@@ -136,11 +149,46 @@ def register_request_hooks(app: Flask) -> None:
 
         return {"current_lang": str(get_locale()), "current_user": current_user}
 
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        if request.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "public, max-age=3600")
-        return response
+    app.after_request(security_headers)
+
+
+# Scripts and styles only from our own files (no inline code, no eval); images may be data: URIs
+# (the QR code is inline SVG markup, not an image, so it needs nothing).
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
+    "font-src 'self'", "connect-src 'self'", "object-src 'none'", "base-uri 'self'",
+    "form-action 'self'", "frame-ancestors 'self'"))
+PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+                      "serial=(), bluetooth=(), midi=(), magnetometer=(), gyroscope=()")
+
+
+def security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    if request.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "public, max-age=3600")
+    return response
+
+
+class SecureCookiesOverTLS:
+    """Over HTTPS (directly or through PROXY_FIX) every cookie is marked Secure. Done in WSGI
+    because Flask saves the session, and Flask-Login the remember cookie, after our hooks."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("wsgi.url_scheme") != "https":
+            return self.wsgi_app(environ, start_response)
+
+        def start_secure(status, headers, exc_info=None):
+            headers = [(name, value + "; Secure")
+                       if name.lower() == "set-cookie" and "; secure" not in value.lower()
+                       else (name, value) for name, value in headers]
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start_secure)

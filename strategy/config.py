@@ -38,6 +38,9 @@ class Config:
     CODE_ATTEMPT_LIMIT = "20 per minute"
     SIGNIN_ATTEMPT_LIMIT = "10 per minute"
     REDIS_URL = os.environ.get("REDIS_URL")
+    # Number of reverse proxies in front of the app (nginx: 1). Exactly that many
+    # X-Forwarded-For/-Proto/-Host hops are believed; 0 trusts none (direct connections).
+    PROXY_FIX = int(os.environ.get("PROXY_FIX", "0"))
     PROPOSALS_PER_PAGE = 20
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 
