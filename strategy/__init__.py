@@ -4,10 +4,9 @@ import secrets
 import time
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event as sa_event
-from sqlalchemy.engine import Engine
 
 from strategy.config import Config
 
@@ -30,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     trust_proxies(app)
 
     init_extensions(app)
+    bind_sqlite_engine(app)
     register_blueprints(app)
 
     from strategy import cli
@@ -81,20 +81,61 @@ def configure_sqlite(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
-        options.setdefault("connect_args", {"timeout": 15, "check_same_thread": False})
+        timeout = app.config.get("SQLITE_BUSY_TIMEOUT", 15)
+        options.setdefault("connect_args", {"timeout": timeout, "check_same_thread": False})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
-@sa_event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    """WAL lets readers go on while one writes; foreign keys are off in SQLite by default."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+def bind_sqlite_engine(app: Flask) -> None:
+    """Our pragmas and transaction rules on the app's own engine only (never on every Engine
+    of the process). Write requests begin with BEGIN IMMEDIATE: they take the write lock at
+    their first statement and wait for it there (busy timeout), instead of reading a snapshot
+    that a concurrent commit makes stale, which SQLite refuses at once ("database is locked")
+    and which let the dot-voting count be read before another click's insert. Reads, and
+    requests marked read-only, never wait for writers (WAL).
+    This is the pysqlite recipe of SQLAlchemy's SQLite dialect documentation."""
+    from strategy.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa_event.listens_for(engine, "connect")
+    def sqlite_pragmas(dbapi_connection, connection_record):
+        busy_ms = int(float(app.config.get("SQLITE_BUSY_TIMEOUT", 15)) * 1000)
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers go on while one writes
+        cursor.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite
+        cursor.execute(f"PRAGMA synchronous={app.config.get('SQLITE_SYNCHRONOUS', 'NORMAL')}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.close()
+
+    @sa_event.listens_for(engine, "begin")
+    def sqlite_begin(connection):
+        dbapi_connection = connection.connection.dbapi_connection
+        if request_writes():
+            dbapi_connection.isolation_level = None  # pysqlite's own BEGIN off: we emit ours
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            # pysqlite's own mode: each read sees the latest commit, and a deferred BEGIN comes
+            # just before the first write (CLI, background runs).
+            dbapi_connection.isolation_level = ""
+
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def request_writes() -> bool:
+    """Whether this request's transactions may write: unsafe methods, unless the view is
+    marked read-only (strategy.core.hardening.read_only). Outside requests (CLI, background
+    runs) transactions stay deferred: a long grouping run must not hold the write lock."""
+    if not has_request_context():
+        return False
+    if request.method in READ_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "read_only", False)
 
 
 def init_extensions(app: Flask) -> None:

@@ -5,6 +5,7 @@ from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from strategy.extensions import db
@@ -120,8 +121,32 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         db.session.rollback()
+        if database_busy(error):
+            return busy_response()
         app.logger.exception("Unhandled error")
         return error_response(500, _("Внутренняя ошибка. Мы уже знаем о ней; попробуйте ещё раз."))
+
+
+def database_busy(error: Exception) -> bool:
+    """SQLite's write lock was not free within the busy timeout (a hall writing at once)."""
+    text = str(getattr(error, "orig", error)).lower()
+    return isinstance(error, OperationalError) and ("database is locked" in text
+                                                    or "database is busy" in text)
+
+
+def busy_response():
+    """A clear 503 the page and fetch() can retry; nothing was stored."""
+    from flask_login import AnonymousUserMixin
+
+    # The page header must not ask the locked database who is signed in once more.
+    g.setdefault("_login_user", AnonymousUserMixin())
+    db.session.rollback()
+    response, status = error_response(503, _(
+        "Сервер сейчас занят, поэтому действие не выполнено. Подождите несколько секунд и "
+        "повторите."))
+    response = current_app.make_response((response, status))
+    response.headers["Retry-After"] = "3"
+    return response
 
 
 def abort_with(status: int, message: str):

@@ -22,5 +22,12 @@ def check_origin() -> None:
     raise CSRFError("The request came from another site.")
 
 
+def read_only(view):
+    """Mark a POST view that only reads (e.g. similarity hints for a long text), so SQLite does
+    not make it take the write lock first (see strategy.bind_sqlite_engine)."""
+    view.read_only = True
+    return view
+
+
 def init_app(app: Flask) -> None:
     app.before_request(check_origin)
