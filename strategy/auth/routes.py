@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from strategy.auth import bp, throttle
 from strategy.auth.forms import InvitationForm, JoinForm, LoginForm, ReturnForm
-from strategy.auth.operations import (authenticate, create_invitation, end_sessions,
+from strategy.auth.operations import (INVITATION_USED, authenticate, create_invitation, end_sessions,
                                       find_event_by_code, find_invitation,
                                       find_user_by_return_code, invitations_of, join_event,
                                       renew_return_code)
@@ -73,6 +73,8 @@ def invitation(token: str):
     if invite is None:
         return render_template("errors/error.html", status=404, message=_(
             "Приглашение не найдено. Проверьте ссылку или войдите по коду мероприятия.")), 404
+    if invite.used_by_id is not None:
+        return used_invitation(invite)
     form = JoinForm()
     if request.method == "GET":
         form.event_code.data = invite.event.code
@@ -84,6 +86,15 @@ def invitation(token: str):
         return complete_join(invite.event, form, invitation=invite)
     status = 400 if request.method == "POST" else 200
     return render_template("auth/join.html", form=form, invitation=invite), status
+
+
+def used_invitation(invite):
+    """The holder already joined with this link: on their own device they simply go on; any
+    other device is sent to the return code, never given a second identity."""
+    if current_user.is_authenticated and current_user.id == invite.used_by_id:
+        return redirect(url_for("events.index"))
+    return render_template("auth/invitation_used.html", invitation=invite,
+                           message=INVITATION_USED), 409
 
 
 def complete_join(event, form, invitation=None):
