@@ -38,6 +38,10 @@ class Config:
     CODE_ATTEMPT_LIMIT = "20 per minute"
     SIGNIN_ATTEMPT_LIMIT = "10 per minute"
     REDIS_URL = os.environ.get("REDIS_URL")
+    # The address phones in the hall open, e.g. https://strategy.library.ru or
+    # http://192.168.1.20:5000: used for the projector's QR code and join address, invitation and
+    # return links. Unset, links follow the address each page was opened with.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
     # Number of reverse proxies in front of the app (nginx: 1). Exactly that many
     # X-Forwarded-For/-Proto/-Host hops are believed; 0 trusts none (direct connections).
     PROXY_FIX = int(os.environ.get("PROXY_FIX", "0"))

@@ -10,6 +10,7 @@ from strategy.auth.operations import (INVITATION_USED, authenticate, create_invi
                                       find_user_by_return_code, invitations_of, join_event,
                                       renew_return_code)
 from strategy.core.permissions import organiser_required
+from strategy.core.urls import public_url_for
 from strategy.core.loading import load_event
 from strategy.extensions import limiter
 from strategy.core.forms import EmptyForm
@@ -112,7 +113,8 @@ def complete_join(event, form, invitation=None):
 @login_required
 def welcome():
     """Shown once after joining: the personal return code and link."""
-    return render_template("auth/welcome.html", code=current_user.revealed_code())
+    code = current_user.revealed_code()
+    return render_template("auth/welcome.html", code=code, link=return_link_url(code))
 
 
 @bp.route("/return", methods=["GET", "POST"])
@@ -193,8 +195,13 @@ def my_code():
         flash(_("Выдан новый код. Старый больше не действует, другие устройства вышли."),
               "success")
         return redirect(url_for("auth.my_code"))
-    return render_template("auth/welcome.html", code=current_user.revealed_code(), form=form,
+    code = current_user.revealed_code()
+    return render_template("auth/welcome.html", code=code, link=return_link_url(code), form=form,
                            renew=True, others_form=EmptyForm())
+
+
+def return_link_url(code: str | None) -> str | None:
+    return public_url_for("auth.return_link", code=code) if code else None
 
 
 @bp.route("/me/sign-out-others", methods=["POST"])
@@ -261,7 +268,7 @@ def invitations(event_id: int):
         _invite, token = create_invitation(
             event, display_name=form.display_name.data, library=form.library.data or "",
             municipality=form.municipality.data or "", email=form.email.data or None)
-        new_link = url_for("auth.invitation", token=token, _external=True)
+        new_link = public_url_for("auth.invitation", token=token)
         form = InvitationForm(formdata=None)
     status = 400 if request.method == "POST" and new_link is None else 200
     return render_template("auth/invitations.html", event=event, form=form, new_link=new_link,
