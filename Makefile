@@ -19,7 +19,7 @@ MO := translations/en/LC_MESSAGES/messages.mo
 
 # The compiled catalogue is built, not committed (parallel branches merge the .po as text).
 $(MO): translations/en/LC_MESSAGES/messages.po $(BIN)/activate
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel compile -d translations
 
 install: $(BIN)/activate $(MO)
 

@@ -4,10 +4,9 @@ import secrets
 import time
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event as sa_event
-from sqlalchemy.engine import Engine
 
 from strategy.config import Config
 
@@ -27,14 +26,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     ensure_secret_key(app)
     configure_sqlite(app)
+    trust_proxies(app)
 
     init_extensions(app)
+    bind_sqlite_engine(app)
     register_blueprints(app)
 
     from strategy import cli
-    from strategy.core import errors, templating
+    from strategy.core import errors, hardening, templating
 
     errors.register_error_handlers(app)
+    hardening.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
     register_request_hooks(app)
@@ -62,37 +64,92 @@ def ensure_secret_key(app: Flask) -> None:
     app.config["SECRET_KEY"] = key
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_FIX reverse proxies, believe exactly that many X-Forwarded-* hops: the
+    client's address (limits), scheme (Secure cookies) and host. Without it, none are trusted."""
+    app.wsgi_app = SecureCookiesOverTLS(app.wsgi_app)  # inside ProxyFix: sees the real scheme
+    hops = int(app.config.get("PROXY_FIX") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_port=hops, x_prefix=hops)
+
+
 def configure_sqlite(app: Flask) -> None:
     """SQLite gets a busy timeout so concurrent writers wait instead of failing."""
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
-        options.setdefault("connect_args", {"timeout": 15, "check_same_thread": False})
+        timeout = app.config.get("SQLITE_BUSY_TIMEOUT", 15)
+        options.setdefault("connect_args", {"timeout": timeout, "check_same_thread": False})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
-@sa_event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    """WAL lets readers go on while one writes; foreign keys are off in SQLite by default."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+def bind_sqlite_engine(app: Flask) -> None:
+    """Our pragmas and transaction rules on the app's own engine only (never on every Engine
+    of the process). Write requests begin with BEGIN IMMEDIATE: they take the write lock at
+    their first statement and wait for it there (busy timeout), instead of reading a snapshot
+    that a concurrent commit makes stale, which SQLite refuses at once ("database is locked")
+    and which let the dot-voting count be read before another click's insert. Reads, and
+    requests marked read-only, never wait for writers (WAL).
+    This is the pysqlite recipe of SQLAlchemy's SQLite dialect documentation."""
+    from strategy.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa_event.listens_for(engine, "connect")
+    def sqlite_pragmas(dbapi_connection, connection_record):
+        busy_ms = int(float(app.config.get("SQLITE_BUSY_TIMEOUT", 15)) * 1000)
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers go on while one writes
+        cursor.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite
+        cursor.execute(f"PRAGMA synchronous={app.config.get('SQLITE_SYNCHRONOUS', 'NORMAL')}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.close()
+
+    @sa_event.listens_for(engine, "begin")
+    def sqlite_begin(connection):
+        dbapi_connection = connection.connection.dbapi_connection
+        if request_writes():
+            dbapi_connection.isolation_level = None  # pysqlite's own BEGIN off: we emit ours
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            # pysqlite's own mode: each read sees the latest commit, and a deferred BEGIN comes
+            # just before the first write (CLI, background runs).
+            dbapi_connection.isolation_level = ""
+
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def request_writes() -> bool:
+    """Whether this request's transactions may write: unsafe methods, unless the view is
+    marked read-only (strategy.core.hardening.read_only). Outside requests (CLI, background
+    runs) transactions stay deferred: a long grouping run must not hold the write lock."""
+    if not has_request_context():
+        return False
+    if request.method in READ_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "read_only", False)
 
 
 def init_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext
 
     from strategy import models  # noqa: F401  (every table known before migrations run)
+    from strategy.auth import throttle
     from strategy.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    throttle.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
                    default_translation_directories=str(ROOT / "translations"))
     login_manager.init_app(app)
@@ -133,11 +190,46 @@ def register_request_hooks(app: Flask) -> None:
 
         return {"current_lang": str(get_locale()), "current_user": current_user}
 
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        if request.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "public, max-age=3600")
-        return response
+    app.after_request(security_headers)
+
+
+# Scripts and styles only from our own files (no inline code, no eval); images may be data: URIs
+# (the QR code is inline SVG markup, not an image, so it needs nothing).
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
+    "font-src 'self'", "connect-src 'self'", "object-src 'none'", "base-uri 'self'",
+    "form-action 'self'", "frame-ancestors 'self'"))
+PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+                      "serial=(), bluetooth=(), midi=(), magnetometer=(), gyroscope=()")
+
+
+def security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    if request.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "public, max-age=3600")
+    return response
+
+
+class SecureCookiesOverTLS:
+    """Over HTTPS (directly or through PROXY_FIX) every cookie is marked Secure. Done in WSGI
+    because Flask saves the session, and Flask-Login the remember cookie, after our hooks."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("wsgi.url_scheme") != "https":
+            return self.wsgi_app(environ, start_response)
+
+        def start_secure(status, headers, exc_info=None):
+            headers = [(name, value + "; Secure")
+                       if name.lower() == "set-cookie" and "; secure" not in value.lower()
+                       else (name, value) for name, value in headers]
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start_secure)

@@ -3,7 +3,7 @@ import os
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
@@ -59,7 +59,8 @@ def print_sign_ins(password: str) -> None:
         return
     click.echo("")
     click.echo(f"  Мероприятие: {event.title}")
-    base = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/") or \
+        f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
     click.echo(f"  Код для входа участников: {event.code}  ({base}/join/{event.code})")
     for account in (DEMO_ORGANISER, DEMO_FACILITATOR):
         user = db.session.scalar(sa.select(User).where(User.email == account["email"]))
@@ -99,7 +100,8 @@ def create_user_command(role, display_name, email, password, library, municipali
 @click.option("--library", default="")
 @click.option("--municipality", default="")
 @click.option("--email", default=None)
-@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
+@click.option("--base-url", default=None,
+              help="Address phones open; default PUBLIC_URL, else http://127.0.0.1:5000.")
 @with_appcontext
 def create_invitation_command(display_name, library, municipality, email, base_url):
     """Print a personal invitation link to the current event (shown only once)."""
@@ -108,6 +110,7 @@ def create_invitation_command(display_name, library, municipality, email, base_u
         raise click.ClickException("Мероприятие не найдено: сначала загрузите демо.")
     _invite, token = create_invitation(event, display_name=display_name, library=library,
                                        municipality=municipality, email=email)
+    base_url = base_url or current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
     click.echo(f"Приглашение для {display_name}: {base_url.rstrip('/')}/i/{token}")
 
 

@@ -13,17 +13,38 @@ class Config:
     # A phone left open for hours in the hall must still be able to post: tokens live as
     # long as the session instead of the default hour.
     WTF_CSRF_TIME_LIMIT = None
-    WTF_CSRF_SSL_STRICT = False
+    # Over HTTPS a write must also carry our own page as its Referer (Flask-WTF); every write
+    # naming another site as its Origin is refused (strategy/core/hardening.py).
+    WTF_CSRF_SSL_STRICT = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 30
+    # Every limiter counter lives here. With REDIS_URL all server processes share it; with
+    # memory:// each gunicorn worker counts on its own (a limit below is then per process).
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    RATELIMIT_KEY_PREFIX = "strategy-limits"
+    RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_HEADERS_ENABLED = True
-    # Wrong event or return codes per client address; a hall behind one NAT still fits.
+    # The event code is on the projector: it is no secret, so a right one is never refused.
+    # Wrong ones are slowed per browser (a random id in the signed session cookie); the
+    # per-address ceiling is far above what a hall of 300 behind one NAT mistypes.
+    WRONG_EVENT_CODE_BROWSER_LIMIT = "10 per minute"
+    WRONG_EVENT_CODE_ADDRESS_LIMIT = "600 per minute"
+    # Return codes are secrets (about 59 bits): once over the limit, even a right one waits.
+    RETURN_CODE_BROWSER_LIMIT = "10 per minute;30 per hour"
+    RETURN_CODE_ADDRESS_LIMIT = "60 per minute"
+    # Invitation links and the older generic limit (kept for the invitation link).
     CODE_ATTEMPT_LIMIT = "20 per minute"
     SIGNIN_ATTEMPT_LIMIT = "10 per minute"
     REDIS_URL = os.environ.get("REDIS_URL")
+    # The address phones in the hall open, e.g. https://strategy.library.ru or
+    # http://192.168.1.20:5000: used for the projector's QR code and join address, invitation and
+    # return links. Unset, links follow the address each page was opened with.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
+    # Number of reverse proxies in front of the app (nginx: 1). Exactly that many
+    # X-Forwarded-For/-Proto/-Host hops are believed; 0 trusts none (direct connections).
+    PROXY_FIX = int(os.environ.get("PROXY_FIX", "0"))
     PROPOSALS_PER_PAGE = 20
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 

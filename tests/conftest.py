@@ -58,6 +58,13 @@ def app(app_config):
         g.pop("_login_user", None)
         refresh()  # likewise the locale Flask-Babel caches per context
 
+    @app.teardown_request
+    def end_the_requests_transaction(_error):
+        # For the same reason the session outlives a request here; a write request's
+        # transaction (BEGIN IMMEDIATE on SQLite) would keep the write lock after the answer
+        # and lock out background runs. Served apps end it when the app context ends.
+        db.session.rollback()
+
     with app.app_context():
         reset_schema()
         yield app
@@ -142,7 +149,7 @@ class Auth:
         self.client = client
 
     def as_participant(self, user):
-        return self.client.get(f"/r/{user.plain_code}")
+        return self.client.post(f"/r/{user.plain_code}")
 
     def as_staff(self, user, password=PASSWORD):
         return self.client.post("/login", data={"email": user.email, "password": password})

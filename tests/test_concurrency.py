@@ -21,7 +21,7 @@ def test_fifty_people_supporting_twice_end_with_fifty_supports(app, event, creat
 
     def person(code: str) -> None:
         client = app.test_client()
-        client.get(f"/r/{code}")
+        client.post(f"/r/{code}")
         start.wait()
         for _ in range(2):
             status = client.post(url, headers={"Accept": "application/json"}).status_code

@@ -47,7 +47,7 @@ def test_join_requires_all_fields(client, event):
 
 
 def test_wrong_codes_are_rate_limited(app, event):
-    app.config["CODE_ATTEMPT_LIMIT"] = "3 per minute"
+    app.config["RETURN_CODE_BROWSER_LIMIT"] = "3 per minute"
     client = app.test_client()
     statuses = [client.post("/return", data={"code": f"WRONG-CODE-{i:04d}"}).status_code
                 for i in range(5)]
@@ -65,7 +65,7 @@ def test_return_code_signs_in_on_another_device(app, event, create_participant):
     assert f"С возвращением, {user.display_name}" in page(response)
     # Dashes and case do not matter.
     third = app.test_client()
-    assert third.get(f"/r/{user.plain_code.replace('-', '')}").status_code == 302
+    assert third.post(f"/r/{user.plain_code.replace('-', '')}").status_code == 302
 
 
 def test_return_codes_have_enough_entropy(event, create_participant):
@@ -194,7 +194,7 @@ def test_only_author_edits_and_history_is_kept(app, client, auth, event, create_
     assert client.get(edit_url).status_code == 403
     assert client.post(edit_url, data={"title": "Взлом"}).status_code == 403
     other = app.test_client()
-    other.get(f"/r/{author.plain_code}")
+    other.post(f"/r/{author.plain_code}")
     response = other.post(edit_url, data={"track": proposal.track.slug, "kind": "practice",
                                           "title": "Новый заголовок", "body": proposal.body})
     assert response.status_code == 302
@@ -280,10 +280,18 @@ def test_missing_csrf_token_is_a_russian_400_that_keeps_the_text(app, event, cre
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
     user = create_participant(event)
-    client.get(f"/r/{user.plain_code}")
+    from tests.conftest import csrf_token_from
+
+    token = csrf_token_from(page(client.get(f"/r/{user.plain_code}")))
+    client.post(f"/r/{user.plain_code}", data={"csrf_token": token})
+    # The page was opened in a session the phone has since lost: its token is ours but stale.
+    from itsdangerous import URLSafeTimedSerializer
+
+    stale = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps("0" * 40)
     response = client.post(f"/events/{event.id}/proposals/new", data={
         "track": "social-hub", "kind": "idea", "title": "Заголовок без токена",
-        "body": "Текст, который человек набирал десять минут."})
+        "body": "Текст, который человек набирал десять минут.", "csrf_token": stale},
+        headers={"Origin": "http://localhost"})
     assert response.status_code == 400
     html = page(response)
     assert "Страница устарела" in html
@@ -353,7 +361,7 @@ def test_author_sees_why_a_comment_was_hidden_others_do_not(app, client, auth, e
     own_view = page(client.get(url))
     assert "Резкий комментарий не по теме" in own_view and "Не по теме предложения" in own_view
     stranger = app.test_client()
-    stranger.get(f"/r/{create_participant(event, name='Другой').plain_code}")
+    stranger.post(f"/r/{create_participant(event, name='Другой').plain_code}")
     assert "Резкий комментарий" not in page(stranger.get(url))
 
 

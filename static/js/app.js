@@ -76,4 +76,14 @@
   document.querySelectorAll("[data-reload]").forEach(function (b) {
     b.addEventListener("click", function () { location.reload(); });
   });
+
+  // Instead of inline handlers, which the Content-Security-Policy forbids.
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+  document.querySelectorAll("[data-history-back]").forEach(function (link) {
+    link.addEventListener("click", function (e) {
+      if (history.length > 1) { e.preventDefault(); history.back(); }
+    });
+  });
 })();

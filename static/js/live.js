@@ -200,8 +200,11 @@
       if (key === last) return;
       last = key;
       if (text.replace(/[\s.]/g, "").length < 8 || !track || !track.value) { box.hidden = true; return; }
-      fetch(url + "?track=" + encodeURIComponent(track.value) + "&q=" + encodeURIComponent(text.slice(0, 2000)),
-            { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      // POST: a whole proposal (5,000 characters) does not fit in a URL.
+      var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+      fetch(url, { method: "POST", credentials: "same-origin",
+                   headers: { "Accept": "application/json", "X-CSRFToken": csrf },
+                   body: new URLSearchParams({ track: track.value, q: text.slice(0, 6000) }) })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (payload) { render(payload && payload.data ? payload.data.items : []); })
         .catch(function () { /* hints are optional */ });

@@ -4,7 +4,8 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
-from datetime import datetime
+import unicodedata
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Optional
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 RETURN_CODE_GROUPS = 3
 RETURN_CODE_GROUP_LEN = 4  # 31^12 ≈ 7.9e17 codes: about 59 bits, far beyond guessing at 20/min.
+CODE_REVEAL_MINUTES = 15
 
 
 class Role(enum.Enum):
@@ -59,9 +61,21 @@ def generate_return_code() -> str:
     return "-".join(groups)
 
 
+# Cyrillic (and a few other) capitals that look like Latin ones: «ВАIKAL26» typed on a Russian
+# layout is BAIKAL26. Letters without a Latin twin (Б, Д, Ж, ...) stay and do not match.
+LOOKALIKES = str.maketrans({
+    "А": "A", "В": "B", "Е": "E", "Ё": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+    "С": "C", "Т": "T", "У": "Y", "Х": "X", "З": "3", "І": "I", "Ј": "J", "Ѕ": "S", "Ү": "Y",
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+})
+
+
 def normalise_code(code: str) -> str:
-    """Upper-case, drop spaces and dashes, map look-alikes, so typed codes still match."""
-    cleaned = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    """Fold width and case, map look-alike letters, drop spaces and dashes, so typed codes
+    still match; O/0 and I/L/1 count as one (return codes use none of them)."""
+    text = unicodedata.normalize("NFKC", code or "").upper().translate(LOOKALIKES)
+    cleaned = "".join(ch for ch in text if ch.isalnum())
     return cleaned.replace("O", "0").replace("I", "1").replace("L", "1")
 
 
@@ -91,6 +105,13 @@ class User(UserMixin, TimestampMixin, db.Model):
     return_code_hash: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(64), unique=True)
     is_muted: orm.Mapped[bool] = orm.mapped_column(default=False)
     last_seen_at: orm.Mapped[Optional[datetime]] = orm.mapped_column()
+    # Part of every session and remember cookie: raising it ends all of them (logout, a new
+    # return code, "sign out other devices"). Cookies hold only the id and this number.
+    session_version: orm.Mapped[int] = orm.mapped_column(default=1, server_default="1")
+    # The clear return code, kept on the server only for the minutes after it is issued so the
+    # welcome page can show it again; never put in a cookie.
+    code_reveal: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(20))
+    code_reveal_until: orm.Mapped[Optional[datetime]] = orm.mapped_column()
 
     event: orm.Mapped[Optional["Event"]] = orm.relationship(back_populates="participants")
     facilitated_tracks: orm.Mapped[list["Track"]] = orm.relationship(
@@ -111,6 +132,24 @@ class User(UserMixin, TimestampMixin, db.Model):
         code = generate_return_code()
         self.return_code_hash = hash_code(code)
         return code
+
+    def reveal_code(self, code: str, minutes: int = CODE_REVEAL_MINUTES) -> None:
+        """Let the welcome page show the new code again for a few minutes."""
+        self.code_reveal = code
+        self.code_reveal_until = utcnow() + timedelta(minutes=minutes)
+
+    def revealed_code(self) -> Optional[str]:
+        if self.code_reveal and self.code_reveal_until and utcnow() < self.code_reveal_until:
+            return self.code_reveal
+        return None
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and remember cookies: id and session version."""
+        return f"{self.id}.{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Every session and remember cookie issued so far stops working."""
+        self.session_version = (self.session_version or 1) + 1
 
     @property
     def is_organiser(self) -> bool:
@@ -189,5 +228,12 @@ class Invitation(TimestampMixin, db.Model):
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> Optional[User]:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> Optional[User]:
+    """Accept a session only while its version is the user's current one."""
+    user_id, _, version = (session_id or "").partition(".")
+    if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user

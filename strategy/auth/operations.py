@@ -3,12 +3,17 @@ import secrets
 from typing import Optional
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from strategy.auth.models import Invitation, Role, User, hash_code, normalise_code
 from strategy.core.db import utcnow
 from strategy.core.errors import OperationError
 from strategy.events.models import Event
 from strategy.extensions import db
+
+
+INVITATION_USED = _l("Это приглашение уже использовано. Если это были вы, вернитесь по "
+                     "персональному коду, который вы получили, когда присоединились.")
 
 
 def find_event_by_code(code: str) -> Optional[Event]:
@@ -30,12 +35,27 @@ def join_event(event: Event, *, display_name: str, library: str, municipality: s
                 municipality=municipality.strip(), role=Role.participant,
                 consent_public_affiliation=consent_public_affiliation, last_seen_at=utcnow())
     code = user.set_return_code()
+    user.reveal_code(code)
     db.session.add(user)
     db.session.flush()
     if invitation is not None:
-        invitation.mark_used(user)
+        claim_invitation(invitation, user)
     db.session.commit()
     return user, code
+
+
+def claim_invitation(invitation: Invitation, user: User) -> None:
+    """Mark the invitation used by this user, unless another device used it a moment ago: the
+    conditional update decides, so one link never makes two identities."""
+    claimed = db.session.execute(
+        sa.update(Invitation).where(Invitation.id == invitation.id,
+                                    Invitation.used_by_id.is_(None))
+        .values(used_by_id=user.id, used_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise OperationError(INVITATION_USED, 409)
+    db.session.refresh(invitation)
 
 
 def find_user_by_return_code(code: str) -> Optional[User]:
@@ -45,10 +65,19 @@ def find_user_by_return_code(code: str) -> Optional[User]:
 
 
 def renew_return_code(user: User) -> str:
-    """Issue a new code (the old one stops working), e.g. when someone saw it."""
+    """Issue a new code (the old one stops working), e.g. when someone saw it; every other
+    device signed in with the old one is signed out (the caller signs this one in again)."""
     code = user.set_return_code()
+    user.reveal_code(code)
+    user.end_sessions()
     db.session.commit()
     return code
+
+
+def end_sessions(user: User) -> None:
+    """Sign the person out everywhere: every session and remember cookie stops working."""
+    user.end_sessions()
+    db.session.commit()
 
 
 def authenticate(email: str, password: str) -> Optional[User]:

@@ -3,12 +3,14 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from strategy.auth import bp
+from strategy.auth import bp, throttle
 from strategy.auth.forms import InvitationForm, JoinForm, LoginForm, ReturnForm
-from strategy.auth.operations import (authenticate, create_invitation, find_event_by_code,
-                                      find_invitation, find_user_by_return_code,
-                                      invitations_of, join_event, renew_return_code)
+from strategy.auth.operations import (INVITATION_USED, authenticate, create_invitation, end_sessions,
+                                      find_event_by_code, find_invitation,
+                                      find_user_by_return_code, invitations_of, join_event,
+                                      renew_return_code)
 from strategy.core.permissions import organiser_required
+from strategy.core.urls import public_url_for
 from strategy.core.loading import load_event
 from strategy.extensions import limiter
 from strategy.core.forms import EmptyForm
@@ -27,30 +29,41 @@ def failed(response) -> bool:
     return response.status_code >= 400
 
 
-def remember_code(user, code: str) -> None:
-    """Keep the clear code in this device's session so the participant can see it again."""
-    session["return_code"] = code
+def sign_in(user) -> None:
+    """Sign this device in for 30 days; the cookies carry only the id and session version."""
     session.permanent = True
     login_user(user, remember=True)
 
 
 @bp.route("/join", methods=["GET", "POST"])
 @bp.route("/join/<code>", methods=["GET", "POST"])
-@limiter.limit(code_limit, methods=["POST"], deduct_when=failed)
 def join(code: str | None = None):
     """Join the workshop with the event code (typed, or from the QR code's link)."""
     form = JoinForm()
+    throttle.browser_id()  # the browser's own id, so its mistypes slow only itself
     if request.method == "GET" and code:
         form.event_code.data = code
     if form.validate_on_submit():
         event = find_event_by_code(form.event_code.data)
         if event is None:
-            form.event_code.errors.append(_("Мероприятие с таким кодом не найдено. Проверьте код "
-                                            "на экране зала или в приглашении."))
-            return render_template("auth/join.html", form=form), 404
+            return wrong_event_code(form)
         return complete_join(event, form)
     status = 400 if request.method == "POST" else 200
     return render_template("auth/join.html", form=form), status
+
+
+def wrong_event_code(form: JoinForm):
+    """Count the mistype against this browser and the address ceiling; the form keeps its text."""
+    within = throttle.count("WRONG_EVENT_CODE_BROWSER_LIMIT", throttle.browser_id())
+    within = throttle.count("WRONG_EVENT_CODE_ADDRESS_LIMIT", throttle.client_address()) \
+        and within
+    if not within:
+        form.event_code.errors.append(_("Слишком много неверных кодов подряд. Проверьте код на "
+                                        "экране зала и попробуйте через минуту."))
+        return render_template("auth/join.html", form=form), 429
+    form.event_code.errors.append(_("Мероприятие с таким кодом не найдено. Проверьте код "
+                                    "на экране зала или в приглашении."))
+    return render_template("auth/join.html", form=form), 404
 
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
@@ -61,6 +74,8 @@ def invitation(token: str):
     if invite is None:
         return render_template("errors/error.html", status=404, message=_(
             "Приглашение не найдено. Проверьте ссылку или войдите по коду мероприятия.")), 404
+    if invite.used_by_id is not None:
+        return used_invitation(invite)
     form = JoinForm()
     if request.method == "GET":
         form.event_code.data = invite.event.code
@@ -74,6 +89,15 @@ def invitation(token: str):
     return render_template("auth/join.html", form=form, invitation=invite), status
 
 
+def used_invitation(invite):
+    """The holder already joined with this link: on their own device they simply go on; any
+    other device is sent to the return code, never given a second identity."""
+    if current_user.is_authenticated and current_user.id == invite.used_by_id:
+        return redirect(url_for("events.index"))
+    return render_template("auth/invitation_used.html", invitation=invite,
+                           message=INVITATION_USED), 409
+
+
 def complete_join(event, form, invitation=None):
     if current_user.is_authenticated:
         logout_user()
@@ -81,7 +105,7 @@ def complete_join(event, form, invitation=None):
                             library=form.library.data, municipality=form.municipality.data,
                             consent_public_affiliation=form.consent_public_affiliation.data,
                             invitation=invitation)
-    remember_code(user, code)
+    sign_in(user)
     return redirect(url_for("auth.welcome"))
 
 
@@ -89,11 +113,11 @@ def complete_join(event, form, invitation=None):
 @login_required
 def welcome():
     """Shown once after joining: the personal return code and link."""
-    return render_template("auth/welcome.html", code=session.get("return_code"))
+    code = current_user.revealed_code()
+    return render_template("auth/welcome.html", code=code, link=return_link_url(code))
 
 
 @bp.route("/return", methods=["GET", "POST"])
-@limiter.limit(code_limit, methods=["POST"], deduct_when=failed)
 def return_by_code():
     """Come back on another device with the personal code."""
     form = ReturnForm()
@@ -103,20 +127,58 @@ def return_by_code():
     return render_template("auth/return.html", form=form), status
 
 
-@bp.route("/r/<code>")
-@limiter.limit(code_limit, deduct_when=failed)
+@bp.route("/r/<code>", methods=["GET", "POST"])
 def return_link(code: str):
-    """The personal return link carries the code itself."""
-    return sign_in_with_code(code, ReturnForm(data={"code": code}))
+    """The personal return link carries the code itself. Opening it only asks; the click posts
+    the form with this browser's token, so another site cannot sign a browser in (login CSRF)."""
+    form = ReturnForm(data={"code": code})
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return render_template("auth/return.html", form=form), 400
+        return sign_in_with_code(code, form)
+    refused = refused_return_code(form)
+    if refused is not None:
+        return refused
+    user = find_user_by_return_code(code)
+    if user is None:
+        return wrong_return_code(form)
+    return render_template("auth/return_confirm.html", form=form, person=user, code=code)
+
+
+RETURN_LIMITS = ("RETURN_CODE_BROWSER_LIMIT", "RETURN_CODE_ADDRESS_LIMIT")
+
+
+def return_code_keys() -> tuple[str, str]:
+    return throttle.browser_id(), throttle.client_address()
+
+
+def refused_return_code(form: ReturnForm):
+    """Checked before the look-up: past the limit a right code waits too (no guessing)."""
+    if any(throttle.over(limit, key) for limit, key in zip(RETURN_LIMITS, return_code_keys())):
+        form.code.errors = [_("Слишком много попыток с неверным кодом. Подождите минуту и "
+                              "попробуйте снова.")]
+        return render_template("auth/return.html", form=form), 429
+    return None
+
+
+def wrong_return_code(form: ReturnForm):
+    for limit, key in zip(RETURN_LIMITS, return_code_keys()):
+        throttle.count(limit, key)
+    form.code.errors = [_("Код не подошёл. Проверьте его: буквы и цифры, например "
+                          "K7QM-2XPA-9RTN.")]
+    return render_template("auth/return.html", form=form), 404
 
 
 def sign_in_with_code(code: str, form: ReturnForm):
+    refused = refused_return_code(form)
+    if refused is not None:
+        return refused
     user = find_user_by_return_code(code)
     if user is None:
-        form.code.errors = [_("Код не подошёл. Проверьте его: буквы и цифры, например "
-                              "K7QM-2XPA-9RTN.")]
-        return render_template("auth/return.html", form=form), 404
-    remember_code(user, code.strip().upper())
+        return wrong_return_code(form)
+    if current_user.is_authenticated and current_user.id != user.id:
+        logout_user()
+    sign_in(user)
     flash(_("С возвращением, %(name)s!", name=user.display_name), "success")
     return redirect(url_for("events.index"))
 
@@ -127,11 +189,32 @@ def my_code():
     """See the personal code again, or issue a new one if someone else saw it."""
     form = EmptyForm()
     if form.validate_on_submit():
-        session["return_code"] = renew_return_code(current_user)
-        flash(_("Выдан новый код. Старый больше не действует."), "success")
+        user = current_user._get_current_object()
+        renew_return_code(user)
+        sign_in(user)  # this device stays; the others were signed out with the old code
+        flash(_("Выдан новый код. Старый больше не действует, другие устройства вышли."),
+              "success")
         return redirect(url_for("auth.my_code"))
-    return render_template("auth/welcome.html", code=session.get("return_code"), form=form,
-                           renew=True)
+    code = current_user.revealed_code()
+    return render_template("auth/welcome.html", code=code, link=return_link_url(code), form=form,
+                           renew=True, others_form=EmptyForm())
+
+
+def return_link_url(code: str | None) -> str | None:
+    return public_url_for("auth.return_link", code=code) if code else None
+
+
+@bp.route("/me/sign-out-others", methods=["POST"])
+@login_required
+def sign_out_others():
+    """End every other session and remember cookie of this person; this device stays."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        end_sessions(user)
+        sign_in(user)
+        flash(_("Другие устройства вышли из вашей учётной записи."), "success")
+    return redirect(url_for("auth.my_code"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -144,7 +227,7 @@ def login():
         if user is None:
             form.password.errors = [_("Неверная почта или пароль.")]
             return render_template("auth/login.html", form=form), 401
-        login_user(user, remember=True)
+        sign_in(user)
         target = request.args.get("next", "")
         if not target.startswith("/") or target.startswith("//"):
             target = url_for("events.index")
@@ -155,8 +238,11 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Signing out ends this person's sessions everywhere: an old cookie no longer signs in."""
+    if current_user.is_authenticated:
+        end_sessions(current_user._get_current_object())
     logout_user()
-    session.pop("return_code", None)
+    session.pop("return_code", None)  # left by versions that kept the code in the cookie
     flash(_("Вы вышли."), "info")
     return redirect(url_for("events.index"))
 
@@ -182,7 +268,7 @@ def invitations(event_id: int):
         _invite, token = create_invitation(
             event, display_name=form.display_name.data, library=form.library.data or "",
             municipality=form.municipality.data or "", email=form.email.data or None)
-        new_link = url_for("auth.invitation", token=token, _external=True)
+        new_link = public_url_for("auth.invitation", token=token)
         form = InvitationForm(formdata=None)
     status = 400 if request.method == "POST" and new_link is None else 200
     return render_template("auth/invitations.html", event=event, form=form, new_link=new_link,

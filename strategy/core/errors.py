@@ -1,10 +1,13 @@
 """Error handling: Russian messages, JSON for API clients, never a stack trace."""
 from functools import wraps
 from typing import Callable, ParamSpec, TypeVar
+from urllib.parse import urlsplit
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
+from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from strategy.extensions import db
@@ -65,17 +68,59 @@ def default_message(status: int) -> str:
     }.get(status, _("Что-то пошло не так. Попробуйте ещё раз."))
 
 
+# Participants' own writing forms: the only ones whose fields a stale-token page offers again.
+# Staff actions (hide, merge, mute, settings, ...) are never re-offered: one click on a forged
+# copy would perform them.
+RESENDABLE_ENDPOINTS = frozenset({"proposals.create", "proposals.edit", "comments.create",
+                                  "auth.join", "auth.invitation"})
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+
+
+def request_is_same_origin() -> bool:
+    """The browser says the form was sent from one of our pages (Origin, else Referer)."""
+    ours = origin_of(request.host_url)
+    sent_from = request.headers.get("Origin") or request.referrer or ""
+    return bool(ours) and origin_of(sent_from) == ours
+
+
+def token_is_ours(token: str | None) -> bool:
+    """Signed by this app (so it came from one of our pages), whatever session it was for."""
+    if not token:
+        return False
+    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    try:
+        URLSafeTimedSerializer(secret, salt="wtf-csrf-token").loads(token)
+    except BadData:
+        return False
+    return True
+
+
+def may_resend() -> bool:
+    """Offer the typed fields again only for a participant's own form sent from our own page."""
+    return (request.endpoint in RESENDABLE_ENDPOINTS and request_is_same_origin()
+            and token_is_ours(request.form.get("csrf_token")))
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install handlers for HTTP errors, CSRF failures, domain errors and crashes."""
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        # Keep what the person typed: re-offer the same form with a fresh token.
+        if not may_resend():
+            message = _("Страница устарела или запрос пришёл не с нашего сайта, поэтому действие "
+                        "не выполнено. Обновите страницу и повторите.")
+            return error_response(400, message)
+        # Keep what the person typed: re-offer the same form with a fresh token of this session.
         message = _("Страница устарела, поэтому действие не выполнено. Ничего не потеряно: "
                     "нажмите «Отправить ещё раз».")
         if wants_json():
             return jsonify({"success": False, "error": 400, "message": message}), 400
         fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+        g.pop("csrf_token", None)  # mint the token for this request's session, not a cached one
         return render_template("errors/csrf.html", message=message, fields=fields,
                                action=request.path, token=generate_csrf()), 400
 
@@ -96,8 +141,32 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         db.session.rollback()
+        if database_busy(error):
+            return busy_response()
         app.logger.exception("Unhandled error")
         return error_response(500, _("Внутренняя ошибка. Мы уже знаем о ней; попробуйте ещё раз."))
+
+
+def database_busy(error: Exception) -> bool:
+    """SQLite's write lock was not free within the busy timeout (a hall writing at once)."""
+    text = str(getattr(error, "orig", error)).lower()
+    return isinstance(error, OperationalError) and ("database is locked" in text
+                                                    or "database is busy" in text)
+
+
+def busy_response():
+    """A clear 503 the page and fetch() can retry; nothing was stored."""
+    from flask_login import AnonymousUserMixin
+
+    # The page header must not ask the locked database who is signed in once more.
+    g.setdefault("_login_user", AnonymousUserMixin())
+    db.session.rollback()
+    response, status = error_response(503, _(
+        "Сервер сейчас занят, поэтому действие не выполнено. Подождите несколько секунд и "
+        "повторите."))
+    response = current_app.make_response((response, status))
+    response.headers["Retry-After"] = "3"
+    return response
 
 
 def abort_with(status: int, message: str):

@@ -27,6 +27,8 @@ from strategy.events.models import Event, Track
 from strategy.export.tabular import restore
 from strategy.extensions import db
 from strategy.live.operations import record_change
+from strategy.auth.forms import JoinForm
+from strategy.proposals.forms import ProposalForm
 from strategy.proposals.models import (BODY_MAX, FIELD_MAX, TITLE_MAX, Proposal, ProposalKind,
                                        ProposalStatus)
 
@@ -310,6 +312,8 @@ def validate(kind: str, event: Event, table: Table, mapping: dict[str, int],
             elif len(value) > spec.limit:
                 result.errors.append(_("слишком длинное поле «%(f)s»: %(n)d символов, можно "
                                        "%(max)d", f=spec.label, n=len(value), max=spec.limit))
+            elif value:
+                result.errors.extend(form_rule_errors(kind, spec, value))
         consent = fold(values.get("consent", ""))
         if consent not in YES | NO:
             result.errors.append(_("непонятное согласие «%(v)s» (нужно «да» или «нет»)",
@@ -325,6 +329,27 @@ def validate(kind: str, event: Event, table: Table, mapping: dict[str, int],
             seen.add(key)
         results.append(result)
     return Report(kind=kind, rows=results, note=note or table.note)
+
+
+# The form a person would have filled for each imported column: a row passes only what the
+# form would accept (the same validators, e.g. a title of at least 5 characters).
+FORM_FIELDS = {"proposals": (ProposalForm, {"title": "title", "body": "body",
+                                            "expected_result": "expected_result",
+                                            "partners": "partners"}),
+               "participants": (JoinForm, {"name": "display_name"})}
+
+
+def form_rule_errors(kind: str, spec: Field, value: str) -> list[str]:
+    """The form's own validators on one imported value, as «label»: message."""
+    form_class, fields = FORM_FIELDS[kind]
+    if spec.key not in fields:
+        return []
+    form = form_class(formdata=None, meta={"csrf": False})
+    field = form[fields[spec.key]]
+    field.data = value
+    if field.validate(form):
+        return []
+    return [f"«{spec.label}»: {message}" for message in field.errors]
 
 
 def check_proposal_row(result: RowResult, values: dict, tracks: dict,

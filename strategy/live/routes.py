@@ -12,10 +12,10 @@ from typing import Optional
 
 import sqlalchemy as sa
 from flask import Response, current_app, jsonify, render_template, request, stream_with_context
-from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from strategy.core.urls import public_url_for, public_url_missing
 from strategy.core.errors import OperationError
 from strategy.core.db import utcnow
 from strategy.events.models import Event, Track
@@ -180,11 +180,12 @@ def screen_context(event: Event, track: Optional[Track] = None) -> dict:
     limit = TOP_LIMIT if track else EVENT_TOP_LIMIT
     top = top_proposals(tracks, limit)
     counts = bool(top)
-    join_url = url_for("auth.join", code=event.code, _external=True)
+    join_url = public_url_for("auth.join", code=event.code)
     return {"event": event, "track": track, "tracks": tracks, "show_counts": counts,
             "top": top if counts else pinned_proposals(tracks, limit),
             "newest": newest_proposals(tracks, NEWEST_LIMIT), "total": proposals_total(tracks),
             "join_url": join_url, "qr": qr_svg(join_url), "now": utcnow(),
+            "public_url_missing": public_url_missing(),
             "track_titles": {t.id: t.title for t in event.tracks}}
 
 

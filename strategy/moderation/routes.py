@@ -16,7 +16,7 @@ URL rules (all staff pages under /events/<id>/manage/):
   GET       /events/<id>/manage/audit[.csv]                       audit, audit_csv organiser
   POST      /events/<id>/proposals/<pid>/flag                     flag_proposal   signed in
   POST      /events/<id>/comments/<cid>/flag                      flag_comment    signed in
-  GET       /events/<id>/proposals/similar?track=&q=              similar         public
+  GET/POST  /events/<id>/proposals/similar  track=&q=             similar         public
 """
 import csv
 import io
@@ -34,6 +34,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from strategy.core.hardening import read_only
 from strategy.core.errors import OperationError, wants_json
 from strategy.core.forms import EmptyForm
 from strategy.core.loading import (
@@ -82,7 +83,7 @@ from strategy.moderation.queries import (
 from strategy.proposals.forms import ProposalForm
 from strategy.proposals.models import Proposal, ProposalStatus
 
-SIMILAR_QUERY_MAX = 2000
+SIMILAR_QUERY_MAX = 6000  # a title and a 5,000-character text
 # A hint while typing may be loose; merge suggestions in the queue are stricter (queries.py).
 SIMILAR_HINT_MIN = 0.18
 
@@ -477,12 +478,15 @@ def flag_comment(event_id: int, comment_id: int):
 
 # --- duplicate hints -----------------------------------------------------------------------
 
-@bp.route("/events/<int:event_id>/proposals/similar")
+@bp.route("/events/<int:event_id>/proposals/similar", methods=["GET", "POST"])
+@read_only
 def similar(event_id: int):
-    """Published proposals of the track most similar to what is being typed (JSON)."""
+    """Published proposals of the track most similar to what is being typed (JSON). The form
+    POSTs the text: a whole proposal does not fit in a request line; GET stays for short ones."""
     event = load_event(event_id)
-    track = load_track(event, request.args.get("track", ""))
-    query = request.args.get("q", "")[:SIMILAR_QUERY_MAX]
+    params = request.form if request.method == "POST" else request.args
+    track = load_track(event, params.get("track", ""))
+    query = params.get("q", "")[:SIMILAR_QUERY_MAX]
     found = similar_to(query, track.id, min_similarity=SIMILAR_HINT_MIN) \
         if len(query.strip()) >= 8 else []
     show = track.counts_visible_to(current_user if current_user.is_authenticated else None)

@@ -28,7 +28,7 @@ def create(event_id: int):
     event = load_event(event_id)
     open_tracks = [t for t in event.tracks if t.accepts_proposals()]
     form = ProposalForm(event=event, tracks=event.tracks)
-    if request.method == "GET" and request.args.get("track"):
+    if request.method == "GET" and request.args.get("track") in {t.slug for t in open_tracks}:
         form.track.data = request.args["track"]
     if form.validate_on_submit():
         track = next(t for t in event.tracks if t.slug == form.track.data)
@@ -48,6 +48,8 @@ def create(event_id: int):
 
 
 def render_form(event, form, open_tracks, proposal=None):
+    if proposal is None:  # a new proposal is offered only the tracks that accept proposals
+        form.track.choices = [(t.slug, t.title) for t in open_tracks]
     return render_template("proposals/form.html", event=event, form=form, open_tracks=open_tracks,
                            proposal=proposal)
 
