@@ -102,6 +102,13 @@ def fetch(client, auth, organiser, url):
 # --------------------------------------------------------------------------- DOCX
 
 
+def xml_parts(content: bytes) -> dict[str, str]:
+    """Every XML part of an Office file (a ZIP), as text: what any reader could see."""
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    return {name: archive.read(name).decode("utf-8") for name in archive.namelist()
+            if name.endswith((".xml", ".rels"))}
+
+
 def docx_outline(content: bytes):
     """(style, text) of every paragraph of the document."""
     document = Document(io.BytesIO(content))
@@ -115,7 +122,10 @@ def test_docx_structure_and_numbers_match_the_database(client, auth, event, orga
     document, outline = docx_outline(response.data)
     texts = [t for _, t in outline]
     assert "Проект стратегии развития библиотек Иркутской области" in texts[:12]
-    assert any("27" in t or "Черновик" in t for t in texts[:20])
+    assert "по итогам проектировочной сессии «Стратегия развития библиотек Иркутской " \
+           "области»" in [t.replace("\u00a0", " ") for t in texts[:12]]
+    assert any(re.fullmatch(r"Черновик для обсуждения\. Сформирован \d{1,2} [а-я]+ 20\d\d "
+                            r"в \d\d:\d\d\.", t.replace("\u00a0", " ")) for t in texts[:20])
     xml = document.element.xml
     assert 'TOC \\o "1-2"' in xml and 'w:fldCharType="begin"' in xml
     assert document.settings.element.find(
@@ -147,7 +157,11 @@ def test_docx_structure_and_numbers_match_the_database(client, auth, event, orga
     joined = typograph(world["proposals"][3].title)
     assert "Центральная библиотека Тулуна" in found[joined][0][1]
     no_consent = world["people"][1]
-    assert no_consent.library not in response.data.decode("latin-1", "ignore")
+    parts = xml_parts(response.data)
+    assert any("Библиотека №0" in text for text in parts.values())  # the check can see names
+    for name, text in parts.items():
+        assert no_consent.library not in text, name
+        assert no_consent.municipality not in text, name
     assert all(no_consent.library not in t for t in texts)
     assert any("Библиотека №0" in t for t in texts)
     # Russian typography in the body text
@@ -348,3 +362,37 @@ def test_cli_export_writes_every_format(runner, event, world, tmp_path):
     result = runner.invoke(args=["export", "--format", "docx", "--out", str(tmp_path / "x"),
                                  "--track", "nope"])
     assert result.exit_code != 0 and "Нет трека" in result.output
+
+
+def test_cli_export_takes_the_event(runner, create_event, create_participant, create_proposal,
+                                    tmp_path):
+    first = create_event(code="ONE26")
+    create_proposal(first.tracks[0], create_participant(first), title="Предложение первого")
+    second = create_event(code="TWO26", title="Другая сессия")
+    out = tmp_path / "first.json"
+    result = runner.invoke(args=["export", "--format", "json", "--out", str(out),
+                                 "--event", str(first.id)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["event"]["code"] == "ONE26"
+    assert [p["title"] for p in data["proposals"]] == ["Предложение первого"]
+    result = runner.invoke(args=["export", "--format", "json", "--out", str(out)])
+    assert json.loads(out.read_text())["event"]["code"] == second.code  # the latest by default
+    result = runner.invoke(args=["export", "--format", "json", "--out", str(out),
+                                 "--event", "999"])
+    assert result.exit_code != 0 and "Мероприятие с id 999 не найдено" in result.output
+
+
+def test_menu_has_the_downloads_for_organisers_only(client, auth, event, organiser,
+                                                    create_staff):
+    auth.as_staff(organiser)
+    html = client.get(f"/events/{event.id}/manage/export").get_data(as_text=True)
+    assert f'href="/events/{event.id}/manage/stats"' in html
+    assert f'href="/events/{event.id}/manage/export"' in html
+    auth.logout()
+    auth.as_staff(create_staff(role=Role.facilitator))
+    page = client.get(f"/events/{event.id}/manage")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f'href="/events/{event.id}/manage/queue"' in html  # the staff menu is there
+    assert f'href="/events/{event.id}/manage/export"' not in html

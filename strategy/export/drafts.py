@@ -1,6 +1,6 @@
-"""The bridge between the database and pandas: the only module that knows both the ORM and
-the analysis package. It builds the frames the grouping needs, the previous run as the
-analysis expects it, and the tables and draft structure every download is made from."""
+"""What every download is made from: the event's data read once in bulk (the workspace's
+sections through strategy.workspace.queries), the raw tables as pandas frames, and the draft's
+structure (tracks → sections → proposals ranked by support). Nothing here writes."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -20,9 +20,8 @@ from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.proposals.models import LibraryJoin, Proposal, ProposalStatus
 from strategy.supports.models import Support
-from strategy.workspace.summaries import compose_summary
-from strategy.workspace.models import (FEW_PROPOSALS, FEW_SUPPORTS, DraftSection,
-                                       SectionAssignment, SectionState)
+from strategy.workspace.models import FEW_PROPOSALS, FEW_SUPPORTS, DraftSection, SectionState
+from strategy.workspace.queries import assignments_of_tracks, section_summary, sections_of_tracks
 
 
 # --------------------------------------------------------------------------- raw tables
@@ -93,14 +92,8 @@ def load_export_data(event: Event, track: Optional[Track] = None) -> ExportData:
             .where(Proposal.event_id == event.id, Proposal.track_id.in_(track_ids))
             .order_by(LibraryJoin.id)):
         joins[join.proposal_id].append(join)
-    sections = list(db.session.scalars(
-        sa.select(DraftSection).where(DraftSection.track_id.in_(track_ids))
-        .order_by(DraftSection.is_other, DraftSection.position, DraftSection.id)))
-    assignment_rows = db.session.execute(
-        sa.select(SectionAssignment.proposal_id, SectionAssignment.section_id,
-                  SectionAssignment.pinned, SectionAssignment.representative)
-        .join(DraftSection, SectionAssignment.section_id == DraftSection.id)
-        .where(DraftSection.track_id.in_(track_ids))).all()
+    sections = sections_of_tracks(track_ids)
+    assignment_rows = assignments_of_tracks(track_ids)
     participants = list(db.session.scalars(
         sa.select(User).where(User.event_id == event.id, User.role == Role.participant)
         .order_by(User.id)))
@@ -274,12 +267,9 @@ class SectionView:
         proposal hidden after the grouping never shows up in it."""
         if self.section is None:
             return ""
-        if self.section.summary_edited:
-            return self.section.summary
-
         ordered = sorted(self.items, key=lambda p: (p.id not in self.representative,
                                                     rank_key(p)))
-        return compose_summary(ordered)
+        return section_summary(self.section, ordered)
 
 
 def rank_key(proposal: Proposal):

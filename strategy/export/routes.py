@@ -14,11 +14,12 @@ URL rules (under /events/<id>/manage):
 import io
 from datetime import date
 
-from flask import abort, render_template, request, send_file
+from flask import abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from strategy.core.permissions import organiser_required
 from strategy.core.loading import load_event, load_track
+from strategy.core.templating import register_nav
 from strategy.export import bp
 from strategy.export import charts
 from strategy.export.docx import build_docx
@@ -33,6 +34,19 @@ MIME = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8", "json": "application/json", "zip": "application/zip",
 }
+
+
+def nav_items(event, user):
+    """The organisers' menu entries: statistics and downloads."""
+    if event is None or not getattr(user, "is_organiser", False):
+        return []
+    return [{"url": url_for("export.stats", event_id=event.id), "label": _("Статистика")},
+            {"url": url_for("export.index", event_id=event.id), "label": _("Выгрузки")}]
+
+
+@bp.record_once
+def add_menu(state):
+    register_nav(state.app, nav_items)
 
 
 def scope(event):

@@ -2,7 +2,8 @@
 shape, and a Pol.is-shaped ZIP (summary.csv, comments.csv, votes.csv, participants-votes.csv).
 
 Every text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets
-a leading apostrophe, so a spreadsheet never runs it as a formula; imports strip it again.
+a leading apostrophe (strategy.core.spreadsheet), so a spreadsheet never runs it as a formula;
+imports strip it again.
 
 JSON shape (``format`` = "strategy-workshop-export", ``version`` = 1; see docs/export-json.md)::
 
@@ -41,29 +42,14 @@ from typing import Any, Iterable
 
 import pandas as pd
 
+from strategy.core.spreadsheet import neutralise
 from strategy.core.templating import to_event_time
 from strategy.export.drafts import (ExportData, comments_table, participants_table,
                                     proposals_table, section_views, sections_table,
                                     statistics, supports_table)
 from strategy.proposals.models import ProposalStatus
 
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_DELIMITER = ";"  # what Excel expects in the Russian locale
-
-
-def neutralise(value: Any) -> Any:
-    """Text that a spreadsheet would take for a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
-        return "'" + value
-    return value
-
-
-def restore(value: Any) -> Any:
-    """Undo :func:`neutralise` on import, so export → import loses nothing."""
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'" \
-            and value[1:].startswith(DANGEROUS_PREFIXES):
-        return value[1:]
-    return value
 
 
 def cell(value: Any) -> Any:

@@ -1,6 +1,7 @@
 """The XLSX workbook (openpyxl): proposals, sections, supports by track, comments, participants
 and statistics, each with a frozen bold header row, filters and sensible column widths.
-Text cells that a spreadsheet could run as a formula are neutralised (see tabular.neutralise)."""
+Text cells that a spreadsheet could run as a formula are neutralised
+(strategy.core.spreadsheet)."""
 from __future__ import annotations
 
 import io

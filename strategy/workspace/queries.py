@@ -1,7 +1,9 @@
-"""Read helpers for the workspace page."""
+"""Read helpers of the workspace: for its own page, and everything the downloads need from it
+(sections, assignments, the edit log and the runs), so export only renders and never reaches
+into the workspace's writes."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -9,7 +11,9 @@ from sqlalchemy import orm
 from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.proposals.models import Proposal, ProposalStatus
-from strategy.workspace.models import ClusterRun, DraftSection, SectionAssignment, SectionEdit
+from strategy.workspace.models import (ClusterRun, DraftSection, RunStatus, SectionAssignment,
+                                       SectionEdit)
+from strategy.workspace.summaries import compose_summary
 
 
 def latest_run(event: Event) -> Optional[ClusterRun]:
@@ -46,3 +50,43 @@ def recent_edits(event: Event, track: Optional[Track] = None, limit: int = 15):
 def section_in_event(event: Event, section_id: int) -> Optional[DraftSection]:
     section = db.session.get(DraftSection, section_id)
     return section if section is not None and section.event_id == event.id else None
+
+
+def sections_of_tracks(track_ids: Sequence[int]) -> list[DraftSection]:
+    """The tracks' sections in draft order («Прочее» last), with who last changed the state."""
+    return list(db.session.scalars(
+        sa.select(DraftSection).where(DraftSection.track_id.in_(track_ids))
+        .options(orm.selectinload(DraftSection.state_changed_by))
+        .order_by(DraftSection.is_other, DraftSection.position, DraftSection.id)))
+
+
+def assignments_of_tracks(track_ids: Sequence[int]) -> list[sa.Row]:
+    """(proposal_id, section_id, pinned, representative, score) of every placed proposal."""
+    return list(db.session.execute(
+        sa.select(SectionAssignment.proposal_id, SectionAssignment.section_id,
+                  SectionAssignment.pinned, SectionAssignment.representative,
+                  SectionAssignment.score)
+        .join(DraftSection, SectionAssignment.section_id == DraftSection.id)
+        .where(DraftSection.track_id.in_(track_ids))).all())
+
+
+def section_summary(section: DraftSection, ranked: list[Proposal]) -> str:
+    """A summary a person wrote is kept as written; a generated one follows the current
+    members (ranked representative first), so a proposal hidden after the grouping never
+    shows up in it."""
+    if section.summary_edited:
+        return section.summary
+    return compose_summary(ranked)
+
+
+def edit_log(event: Event) -> list[SectionEdit]:
+    """Every edit of the event's draft, oldest first."""
+    return list(db.session.scalars(sa.select(SectionEdit).where(SectionEdit.event_id == event.id)
+                                   .order_by(SectionEdit.id)))
+
+
+def finished_runs(event: Event) -> list[ClusterRun]:
+    """The event's grouping runs that finished, oldest first."""
+    return list(db.session.scalars(sa.select(ClusterRun).where(
+        ClusterRun.event_id == event.id, ClusterRun.status == RunStatus.done)
+        .order_by(ClusterRun.id)))
