@@ -21,6 +21,8 @@ def typograph(text: str) -> str:
 
 def nest_quotes(text: str) -> str:
     """Quotes inside quotes become „лапки“, as Russian typesetting asks."""
+    if text.count("«") < 2:  # no quote can be inside another (the draft's common case)
+        return text
     out, depth = [], 0
     for char in text:
         if char == "«":

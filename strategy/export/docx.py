@@ -27,10 +27,13 @@ from strategy.export.drafts import (ExportData, SectionView, author_line, load_e
                                     partner_index, section_views, statistics,
                                     track_totals_table)
 from strategy.export.method import method_paragraphs
+from strategy.export.wordml import ParagraphBuffer, Run
 from strategy.workspace.models import FEW_PROPOSALS, FEW_SUPPORTS
 
 DOCUMENT_TITLE = "Проект стратегии развития библиотек Иркутской области"
 MUTED = RGBColor(0x4F, 0x5B, 0x6B)
+MUTED_HEX = "4F5B6B"
+ALIGNMENTS = {WD_ALIGN_PARAGRAPH.CENTER: "center", WD_ALIGN_PARAGRAPH.RIGHT: "right"}
 
 
 # --------------------------------------------------------------------------- document setup
@@ -180,22 +183,36 @@ def add_toc(document, entries: list[tuple[int, str]]) -> None:
 
 
 def para(document, text: str = "", *, style: Optional[str] = None, bold_lead: str = "",
-         italic: bool = False, muted: bool = False, align=None):
-    """A paragraph with an optional bold lead-in; text is typographed."""
+         italic: bool = False, muted: bool = False, align=None,
+         space_after: Optional[float] = None):
+    """A paragraph with an optional bold lead-in; text is typographed. Into a
+    ParagraphBuffer (the chapters) it is written as XML and nothing is returned."""
+    lead = keep_names_together(typograph(bold_lead)) if bold_lead else ""
+    body = keep_names_together(typograph(text)) if text else ""
+    if isinstance(document, ParagraphBuffer):
+        document.add([Run(lead, bold=True),
+                      Run(body, italic=italic, color=MUTED_HEX if muted else None)],
+                     style, ALIGNMENTS.get(align), space_after)
+        return None
     paragraph = document.add_paragraph(style=style)
-    if bold_lead:
-        paragraph.add_run(keep_names_together(typograph(bold_lead))).bold = True
-    if text:
-        run = paragraph.add_run(keep_names_together(typograph(text)))
+    if lead:
+        paragraph.add_run(lead).bold = True
+    if body:
+        run = paragraph.add_run(body)
         run.italic = italic
         if muted:
             run.font.color.rgb = MUTED
     if align is not None:
         paragraph.alignment = align
+    if space_after is not None:
+        paragraph.paragraph_format.space_after = Pt(space_after)
     return paragraph
 
 
 def heading(document, text: str, level: int):
+    if isinstance(document, ParagraphBuffer):
+        document.add([Run(typograph(text))], f"Heading {level}")
+        return None
     return document.add_heading(typograph(text), level=level)
 
 
@@ -436,9 +453,8 @@ def partners_index(document, views: list[SectionView], numbers: dict[int, str]) 
     para(document, _("Партнёры, названные в предложениях, и номера этих предложений в "
                      "документе."), italic=True, muted=True)
     for partner in partners:
-        entry = para(document, refs(partner.proposal_ids, numbers),
-                     bold_lead=partner.name + " — ")
-        entry.paragraph_format.space_after = Pt(1)
+        para(document, refs(partner.proposal_ids, numbers), bold_lead=partner.name + " — ",
+             space_after=1)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -495,16 +511,19 @@ def build_docx(event: Event, track: Optional[Track] = None, agreed_only: bool = 
     contents.font.size = Pt(16)
     add_toc(document, toc_entries(chapters, with_index))
     page_break(document)
+    body = ParagraphBuffer(document)  # the bulk of the text, written as XML at once
     for number, (chapter, views) in enumerate(chapters, 1):
-        heading(document, f"{number}. {chapter.title}", 1)
-        track_intro(document, data, chapter, views)
+        heading(body, f"{number}. {chapter.title}", 1)
+        track_intro(body, data, chapter, views)
         if not views:
-            para(document, _("Согласованных разделов в этом треке пока нет.") if agreed_only
+            para(body, _("Согласованных разделов в этом треке пока нет.") if agreed_only
                  else _("Опубликованных предложений в этом треке нет."), italic=True)
         for index, view in enumerate(views, 1):
-            section_block(document, data, view, f"{number}.{index}", numbers)
+            section_block(body, data, view, f"{number}.{index}", numbers)
+    body.flush_into()
     appendix(document, data, agreed_only)
-    partners_index(document, all_views, numbers)
+    partners_index(body, all_views, numbers)
+    body.flush_into()
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -513,10 +513,10 @@ def library_join_counts(data: ExportData) -> pd.Series:
 def statistics(data: ExportData) -> dict:
     """The headline numbers, each with what it counts."""
     published = [p for p in data.proposals if p.status is ProposalStatus.published]
+    people = {u.id for u in data.participants}
     return {
         "participants": len(data.participants),
-        "participants_with_proposals": len({p.author_id for p in published
-                                            if p.author_id in {u.id for u in data.participants}}),
+        "participants_with_proposals": len({p.author_id for p in published} & people),
         "supporters": len({user for _, user, _, _ in data.support_rows}),
         "proposals_published": len(published),
         "proposals_total": len(data.proposals),
