@@ -667,3 +667,29 @@ def test_pdf_has_the_contents_filled_with_page_numbers(client, auth, event, orga
     assert numbered and int(numbered[0][1]) >= 3, contents[:500]
     appendix = re.search(r"Приложение\. Статистика и методика[ .]+(\d+)", contents)
     assert appendix and "Приложение. Статистика и методика" in pages[int(appendix[1]) - 1]
+
+
+def test_summary_is_third_person_and_quotes_name_their_authors(client, auth, event, organiser,
+                                                               world):
+    response = fetch(client, auth, organiser, f"/events/{event.id}/manage/export/strategy.docx")
+    _, outline = docx_outline(response.data)
+    summaries = [t for s, t in outline if t.startswith("Кратко: ")]
+    quotes = [t for s, t in outline if s == "Quote"]
+    assert summaries and quotes
+    bodies = [p.body for p in published()]
+    for summary in summaries:
+        assert summary.startswith("Кратко: Раздел объединяет ")
+        for body in bodies:  # no sentence of a proposal presented as the summary
+            first = body.split(". ")[0].rstrip(".")
+            assert first not in summary.replace("\u00a0", " "), (first, summary)
+    authors = {p.author.display_name for p in published()}
+    for quote in quotes:
+        quote = quote.replace("\u00a0", " ")
+        assert quote.startswith("«") and "» — " in quote
+        assert quote.split("» — ")[1].split(",")[0] in authors
+    # a person's summary is kept as written
+    section = db.session.scalars(sa.select(DraftSection).order_by(DraftSection.id)).first()
+    ops.rename_section(section, organiser, section.title, summary="Написано методистом.")
+    _, outline = docx_outline(client.get(
+        f"/events/{event.id}/manage/export/strategy.docx").data)
+    assert "Кратко: Написано методистом." in [t for _, t in outline]

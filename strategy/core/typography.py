@@ -13,9 +13,11 @@ def typograph(text: str) -> str:
     before it, so the dash never starts a line."""
     if not text:
         return ""
-    text = _DASH.sub(f"{NBSP}— ", text)
-    text = _LEADING_DASH.sub("— ", text)
-    text = _OPENING.sub(r"\1«", text).replace('"', "»")
+    if "-" in text or "–" in text or "—" in text:  # the regexes only where they can match
+        text = _DASH.sub(f"{NBSP}— ", text)
+        text = _LEADING_DASH.sub("— ", text)
+    if '"' in text:
+        text = _OPENING.sub(r"\1«", text).replace('"', "»")
     return nest_quotes(text)
 
 

@@ -29,7 +29,7 @@ from strategy.supports.models import Support
 from strategy.workspace.models import (FEW_PROPOSALS, FEW_SUPPORTS, ClusterRun, DraftSection,
                                        SectionEdit, SectionState)
 from strategy.workspace.queries import (assignments_of_tracks, edit_log, finished_runs,
-                                        section_summary, sections_of_tracks)
+                                        section_quotes, section_summary, sections_of_tracks)
 
 
 # --------------------------------------------------------------------------- raw tables
@@ -357,13 +357,23 @@ class SectionView:
         return len(self.items) < FEW_PROPOSALS or self.supports_total < FEW_SUPPORTS
 
     @property
+    def ordered(self) -> list[Proposal]:
+        """Members with the grouping's representatives first, then by support."""
+        return sorted(self.items, key=lambda p: (p.id not in self.representative, rank_key(p)))
+
+    @property
     def summary(self) -> str:
         """A person's summary as written, else one generated from the current members."""
         if self.section is None:
             return ""
-        ordered = sorted(self.items, key=lambda p: (p.id not in self.representative,
-                                                    rank_key(p)))
-        return section_summary(self.section, ordered)
+        return section_summary(self.section, self.ordered)
+
+    @property
+    def quotes(self) -> list[tuple[Proposal, str]]:
+        """One or two representative proposals in their authors' words."""
+        if self.section is None:
+            return []
+        return section_quotes(self.ordered)
 
 
 def rank_key(proposal: Proposal):

@@ -17,8 +17,8 @@ from xml.sax.saxutils import escape
 from docx.oxml.parser import parse_xml
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-#: Characters XML 1.0 does not allow; a pasted text may carry them.
-_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: Characters XML 1.0 does not allow (a pasted text may carry them), deleted by translate().
+_INVALID = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF])
 _LINES = re.compile(r"\r\n|\r|\n")
 
 
@@ -35,10 +35,12 @@ def run_xml(run: Run) -> str:
     props = ("<w:b/>" if run.bold else "") + ("<w:i/>" if run.italic else "") + \
         (f'<w:color w:val="{run.color}"/>' if run.color else "")
     parts = []
-    for index, line in enumerate(_LINES.split(_INVALID.sub("", run.text))):
+    text = run.text.translate(_INVALID)
+    lines = _LINES.split(text) if "\n" in text or "\r" in text else [text]
+    for index, line in enumerate(lines):
         if index:
             parts.append("<w:br/>")
-        for number, piece in enumerate(line.split("\t")):
+        for number, piece in enumerate(line.split("\t") if "\t" in line else [line]):
             if number:
                 parts.append("<w:tab/>")
             if piece:

@@ -3,17 +3,26 @@
 into the workspace's writes."""
 from __future__ import annotations
 
+import re
 from typing import Optional, Sequence
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy import orm
 
+from strategy.core.templating import count_word
+from strategy.core.typography import nest_quotes
 from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.proposals.models import Proposal, ProposalStatus
 from strategy.workspace.models import (ClusterRun, DraftSection, RunStatus, SectionAssignment,
                                        SectionEdit)
-from strategy.workspace.summaries import compose_summary
+
+#: Key terms named in a generated summary, titles listed, quotes shown, and a quote's length.
+N_SUMMARY_TERMS = 3
+N_SUMMARY_TITLES = 3
+N_QUOTES = 2
+QUOTE_MAX = 220
 
 
 def latest_run(event: Event) -> Optional[ClusterRun]:
@@ -71,12 +80,52 @@ def assignments_of_tracks(track_ids: Sequence[int]) -> list[sa.Row]:
 
 
 def section_summary(section: DraftSection, ranked: list[Proposal]) -> str:
-    """A summary a person wrote is kept as written; a generated one follows the current
-    members (ranked representative first), so a proposal hidden after the grouping never
-    shows up in it."""
+    """A summary a person wrote is kept as written; otherwise one in the third person built
+    from what the members share (the section's key terms) and how many there are, never a
+    sentence copied from one proposal (those are quotes, see :func:`section_quotes`). The
+    members are the current ones (ranked representative first), so a proposal hidden after
+    the grouping never shows up in it."""
     if section.summary_edited:
         return section.summary
-    return compose_summary(ranked)
+    if not ranked:
+        return ""
+    count = count_word(len(ranked), "предложение", "предложения", "предложений", "proposal",
+                       "proposals")
+    terms = [t for t in (section.key_terms or [])[:N_SUMMARY_TERMS] if t]
+    if terms:
+        text = _("Раздел объединяет %(count)s участников; общие темы — %(terms)s.",
+                 count=count, terms=", ".join(f"«{t}»" for t in terms))
+    else:
+        text = _("Раздел объединяет %(count)s участников.", count=count)
+    titles = [p.title.strip().rstrip(".") for p in ranked[:N_SUMMARY_TITLES]]
+    return nest_quotes(text + " " + _("Наиболее характерные: %(titles)s.",
+                                      titles=", ".join(f"«{t}»" for t in titles)))
+
+
+def section_quotes(ranked: list[Proposal], limit: int = N_QUOTES) -> list[tuple[Proposal, str]]:
+    """One or two representative proposals quoted in their authors' words (a sentence or two
+    of the text), to be shown as quotes with the author's name after the summary."""
+    quotes = []
+    for proposal in ranked:
+        text = quote_of(proposal.body)
+        if text:
+            quotes.append((proposal, text))
+        if len(quotes) == limit:
+            break
+    return quotes
+
+
+def quote_of(text: str) -> str:
+    """Whole sentences of a text up to QUOTE_MAX characters; else its start, cut at a word."""
+    sentences = re.split(r"(?<=[.!?…])\s+", " ".join((text or "").split()))
+    quote = ""
+    for sentence in sentences:
+        if quote and len(quote) + len(sentence) + 1 > QUOTE_MAX:
+            break
+        quote = f"{quote} {sentence}".strip()
+    if len(quote) > QUOTE_MAX:
+        quote = quote[:QUOTE_MAX].rsplit(" ", 1)[0].rstrip(",;:—-") + "…"
+    return quote
 
 
 def edit_log(event: Event) -> list[SectionEdit]:
