@@ -111,6 +111,10 @@ def xml_parts(content: bytes) -> dict[str, str]:
             if name.endswith((".xml", ".rels"))}
 
 
+def parts_of_document(content: bytes) -> str:
+    return zipfile.ZipFile(io.BytesIO(content)).read("word/document.xml").decode()
+
+
 def docx_outline(content: bytes):
     """(style, text) of every paragraph of the document."""
     document = Document(io.BytesIO(content))
@@ -128,8 +132,14 @@ def test_docx_structure_and_numbers_match_the_database(client, auth, event, orga
            "области»" in [t.replace("\u00a0", " ") for t in texts[:12]]
     assert any(re.fullmatch(r"Черновик для обсуждения\. Сформирован \d{1,2} [а-я]+ 20\d\d "
                             r"в \d\d:\d\d\.", t.replace("\u00a0", " ")) for t in texts[:20])
-    xml = document.element.xml
-    assert 'TOC \\o "1-2"' in xml and 'w:fldCharType="begin"' in xml
+    # the contents: one entry per Heading 1–2, each a PAGEREF field to its heading's bookmark
+    xml = parts_of_document(response.data)
+    refs = re.findall(r"PAGEREF (_Toc\d+) \\h", xml)
+    marks = dict(re.findall(r'<w:bookmarkStart w:id="\d+" w:name="(_Toc\d+)"/>'
+                            r'(?:<w:r>)?.*?<w:t[^>]*>([^<]+)</w:t>', xml))
+    headings = [t for s, t in outline if s in ("Heading 1", "Heading 2")]
+    assert len(refs) == len(headings) == len(marks) and set(refs) == set(marks)
+    assert [marks[r] for r in refs] == headings
     assert document.settings.element.find(
         "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}updateFields") is not None
     headings1 = [t for s, t in outline if s == "Heading 1"]
@@ -693,3 +703,23 @@ def test_summary_is_third_person_and_quotes_name_their_authors(client, auth, eve
     _, outline = docx_outline(client.get(
         f"/events/{event.id}/manage/export/strategy.docx").data)
     assert "Кратко: Написано методистом." in [t for _, t in outline]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice and poppler-utils are not installed")
+def test_libreoffice_fills_the_contents_on_opening_the_docx(client, auth, event, organiser,
+                                                             world, tmp_path):
+    """A plain conversion, with no update step: what a person sees opening the file."""
+    response = fetch(client, auth, organiser, f"/events/{event.id}/manage/export/strategy.docx")
+    (tmp_path / "draft.docx").write_bytes(response.data)
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                    "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(tmp_path / "draft.docx")], check=True, capture_output=True, timeout=180)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "draft.pdf"), "-"],
+                          capture_output=True, check=True).stdout.decode()
+    pages = text.split("\f")
+    contents = next(p for p in pages if "Содержание" in p)
+    numbers = re.findall(r"^\s*\S.*?\.{3,}\s*(\d+)\s*$", contents, re.M)
+    assert len(numbers) >= 5, contents[:600]
+    found = re.search(r"Указатель партнёров\.{3,}\s*(\d+)", contents)
+    assert found and "Указатель партнёров" in pages[int(found[1]) - 1]

@@ -1,5 +1,6 @@
-"""The strategy draft as a DOCX file (python-docx): real Heading 1/2/3 styles, a contents field
-that Word and LibreOffice fill on opening, page numbers in the footer, a title page, a chapter
+"""The strategy draft as a DOCX file (python-docx): real Heading 1/2/3 styles, a contents whose
+page numbers Word and LibreOffice fill on opening (PAGEREF fields to bookmarked headings,
+settings.xml's updateFields), page numbers in the footer, a title page, a chapter
 per track, a heading per section and per proposal (with agreement, partners and expected
 results), an appendix with statistics and the method note, and an index of partners. All text
 goes through Russian typography (« », nbsp before dashes)."""
@@ -8,10 +9,12 @@ from __future__ import annotations
 import io
 import re
 from typing import Optional
+from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
+from docx.oxml.parser import parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
@@ -27,7 +30,7 @@ from strategy.export.drafts import (ExportData, SectionView, author_line, load_e
                                     partner_index, section_views, statistics,
                                     track_totals_table)
 from strategy.export.method import method_paragraphs
-from strategy.export.wordml import ParagraphBuffer, Run
+from strategy.export.wordml import W_NS, ParagraphBuffer, Run, field_xml
 from strategy.workspace.models import FEW_PROPOSALS, FEW_SUPPORTS
 
 DOCUMENT_TITLE = "Проект стратегии развития библиотек Иркутской области"
@@ -163,23 +166,59 @@ def set_language(style, language: str) -> None:
     lang.set(qn("w:val"), language)
 
 
-def add_toc(document, entries: list[tuple[int, str]]) -> None:
-    """A real contents field (TOC \\o "1-2"), dirty, so Word and LibreOffice rebuild it with
-    page numbers on opening (settings.xml asks for it too); until then it shows the headings
-    it will contain."""
-    first = document.add_paragraph()
-    runs = field_runs('TOC \\o "1-2" \\h \\z \\u')
-    for run in runs[:3]:
-        first._p.append(run)
-    paragraph = first
-    for index, (level, text) in enumerate(entries or [(1, "")]):
-        if index:
-            paragraph = document.add_paragraph()
-        paragraph.paragraph_format.left_indent = Cm(0.8 * (level - 1))
-        paragraph.paragraph_format.space_after = Pt(2)
-        run = paragraph.add_run(typograph(text))
-        run.bold = level == 1
-    paragraph._p.append(runs[-1])
+#: The text width of an A4 page with the draft's margins, in twips (for the right tab stop).
+TEXT_WIDTH_TWIPS = round((21.0 - 2.5 - 1.5) / 2.54 * 1440)
+
+
+class Contents:
+    """The contents, collected while the headings are written: each Heading 1–2 gets a
+    bookmark, and its entry a PAGEREF field to it (dirty). LibreOffice computes such a field
+    when it opens the file and Word on opening (settings.xml asks it to update fields), so
+    both show the page numbers; a TOC field would stay as the file left it in LibreOffice
+    (it shows only the headings until «Обновить всё»). Each entry also links to its heading."""
+
+    def __init__(self):
+        self.entries: list[tuple[int, str, str]] = []
+
+    def mark(self, level: int, text: str) -> tuple[int, str]:
+        """A bookmark (id, name) for a heading that the contents lists."""
+        self.entries.append((level, text, f"_Toc{len(self.entries) + 1:05d}"))
+        return len(self.entries), self.entries[-1][2]
+
+    def xml(self) -> str:
+        paragraphs = []
+        for level, text, name in self.entries:
+            bold = "<w:rPr><w:b/></w:rPr>" if level == 1 else ""
+            indent = round(Cm(0.8 * (level - 1)).twips)
+            page = field_xml(f"PAGEREF {name} \\h")
+            paragraphs.append(
+                f'<w:p><w:pPr><w:tabs><w:tab w:val="right" w:leader="dot" '
+                f'w:pos="{TEXT_WIDTH_TWIPS}"/></w:tabs><w:spacing w:after="40"/>'
+                f'<w:ind w:left="{indent}"/></w:pPr>'
+                f'<w:hyperlink w:anchor="{name}" w:history="1">'
+                f'<w:r>{bold}<w:t xml:space="preserve">{escape(typograph(text))}</w:t></w:r>'
+                f"<w:r><w:tab/></w:r>{page}</w:hyperlink></w:p>")
+        return "".join(paragraphs)
+
+    def insert_before(self, element) -> None:
+        body = parse_xml(f'<w:body xmlns:w="{W_NS}">{self.xml()}</w:body>')
+        for child in list(body):
+            element.addprevious(child)
+
+
+def add_bookmark(paragraph_element, bookmark_id: int, name: str) -> None:
+    """A bookmark around a python-docx paragraph's content."""
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), str(bookmark_id))
+    start.set(qn("w:name"), name)
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), str(bookmark_id))
+    properties = paragraph_element.pPr
+    if properties is not None:
+        properties.addnext(start)
+    else:
+        paragraph_element.insert(0, start)
+    paragraph_element.append(end)
 
 
 def para(document, text: str = "", *, style: Optional[str] = None, bold_lead: str = "",
@@ -212,11 +251,16 @@ def para(document, text: str = "", *, style: Optional[str] = None, bold_lead: st
     return paragraph
 
 
-def heading(document, text: str, level: int):
+def heading(document, text: str, level: int, contents: Optional[Contents] = None):
+    """A heading; with ``contents`` it is bookmarked and listed there."""
+    mark = contents.mark(level, text) if contents is not None else None
     if isinstance(document, ParagraphBuffer):
-        document.add([Run(typograph(text))], f"Heading {level}")
+        document.add([Run(typograph(text))], f"Heading {level}", bookmark=mark)
         return None
-    return document.add_heading(typograph(text), level=level)
+    paragraph = document.add_heading(typograph(text), level=level)
+    if mark:
+        add_bookmark(paragraph._p, *mark)
+    return paragraph
 
 
 # --------------------------------------------------------------------------- content
@@ -315,8 +359,8 @@ def track_intro(document, data: ExportData, track: Track, views: list[SectionVie
 
 
 def section_block(document, data: ExportData, view: SectionView, number: str,
-                  numbers: dict[int, str]) -> None:
-    heading(document, f"{number}. {view.title}", 2)
+                  numbers: dict[int, str], contents: Optional[Contents] = None) -> None:
+    heading(document, f"{number}. {view.title}", 2, contents)
     section = view.section
     state = section.state.label if section else _("Не распределены")
     if section is not None and section.locked:
@@ -423,10 +467,11 @@ def proposal_block(document, data: ExportData, proposal, number: str,
     para(document, phrases.facts(data, proposal), muted=True, bold_lead=lead)
 
 
-def appendix(document, data: ExportData, agreed_only: bool) -> None:
+def appendix(document, data: ExportData, agreed_only: bool,
+             contents: Optional[Contents] = None) -> None:
     page_break(document)
-    heading(document, _("Приложение. Статистика и методика"), 1)
-    heading(document, _("Статистика сессии"), 2)
+    heading(document, _("Приложение. Статистика и методика"), 1, contents)
+    heading(document, _("Статистика сессии"), 2, contents)
     numbers = statistics(data)
     lines = [
         _("Участников: %(n)d; подали предложения: %(a)d; отдали хотя бы одну поддержку: %(s)d.",
@@ -453,7 +498,7 @@ def appendix(document, data: ExportData, agreed_only: bool) -> None:
         caption = para(document, _("Рисунок %(n)d. %(title)s", n=index, title=titles[name]),
                        style="Caption", align=WD_ALIGN_PARAGRAPH.CENTER)
         caption.paragraph_format.space_after = Pt(12)
-    heading(document, _("Как сформированы разделы"), 2)
+    heading(document, _("Как сформированы разделы"), 2, contents)
     for text in method_paragraphs(data, agreed_only):
         para(document, text)
 
@@ -484,12 +529,13 @@ def track_table(document, data: ExportData) -> None:
     document.add_paragraph()
 
 
-def partners_index(document, views: list[SectionView], numbers: dict[int, str]) -> None:
+def partners_index(document, views: list[SectionView], numbers: dict[int, str],
+                   contents: Optional[Contents] = None) -> None:
     """Partner → the proposals naming it, alphabetical: who to call about what."""
     partners = partner_index(views)
     if not partners:
         return
-    heading(document, _("Указатель партнёров"), 1)
+    heading(document, _("Указатель партнёров"), 1, contents)
     para(document, _("Партнёры, названные в предложениях, и номера этих предложений в "
                      "документе."), italic=True, muted=True)
     for partner in partners:
@@ -498,18 +544,6 @@ def partners_index(document, views: list[SectionView], numbers: dict[int, str]) 
 
 
 # --------------------------------------------------------------------------- entry point
-
-
-def toc_entries(chapters, with_index: bool) -> list[tuple[int, str]]:
-    entries = []
-    for number, (track, views) in enumerate(chapters, 1):
-        entries.append((1, f"{number}. {track.title}"))
-        entries.extend((2, f"{number}.{index}. {view.title}")
-                       for index, view in enumerate(views, 1))
-    entries.append((1, _("Приложение. Статистика и методика")))
-    if with_index:
-        entries.append((1, _("Указатель партнёров")))
-    return entries
 
 
 def proposal_numbers(chapters) -> dict[int, str]:
@@ -545,25 +579,26 @@ def build_docx(event: Event, track: Optional[Track] = None, agreed_only: bool = 
     chapters = [(t, section_views(data, t, agreed_only)) for t in data.tracks]
     numbers = proposal_numbers(chapters)
     all_views = [view for _track, views in chapters for view in views]
-    with_index = bool(partner_index(all_views))
-    contents = document.add_paragraph().add_run(_("Содержание"))
-    contents.bold = True
-    contents.font.size = Pt(16)
-    add_toc(document, toc_entries(chapters, with_index))
+    contents_title = document.add_paragraph().add_run(_("Содержание"))
+    contents_title.bold = True
+    contents_title.font.size = Pt(16)
     page_break(document)
+    contents_end = document.element.body.sectPr.getprevious()  # the page break
+    contents = Contents()
     body = ParagraphBuffer(document)  # the bulk of the text, written as XML at once
     for number, (chapter, views) in enumerate(chapters, 1):
-        heading(body, f"{number}. {chapter.title}", 1)
+        heading(body, f"{number}. {chapter.title}", 1, contents)
         track_intro(body, data, chapter, views)
         if not views:
             para(body, _("Согласованных разделов в этом треке пока нет.") if agreed_only
                  else _("Опубликованных предложений в этом треке нет."), italic=True)
         for index, view in enumerate(views, 1):
-            section_block(body, data, view, f"{number}.{index}", numbers)
+            section_block(body, data, view, f"{number}.{index}", numbers, contents)
     body.flush_into()
-    appendix(document, data, agreed_only)
-    partners_index(body, all_views, numbers)
+    appendix(document, data, agreed_only, contents)
+    partners_index(body, all_views, numbers, contents)
     body.flush_into()
+    contents.insert_before(contents_end)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

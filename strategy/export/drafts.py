@@ -211,7 +211,8 @@ def proposals_table(data: ExportData) -> pd.DataFrame:
             "support_count": p.support_count, "comment_count": p.comment_count,
             "join_count": p.join_count,
             "joined_libraries": "; ".join(j.library for j in data.joins.get(p.id, [])),
-            **agreement_columns(agreement), "source": p.source, "created_at": local_time(p.created_at, data.tz),
+            **agreement_columns(agreement), "source": p.source,
+            "created_at": local_time(p.created_at, data.tz),
         })
     return pd.DataFrame.from_records(records, columns=PROPOSAL_COLUMNS)
 

@@ -2,9 +2,10 @@
 
 LibreOffice runs in its own process with a fresh profile per render (so parallel downloads
 never share one) and a time limit. The preferred path runs ``soffice_pdf.py`` with the Python
-that has LibreOffice's ``uno`` bridge, which fills the contents with page numbers; where only
-``soffice`` is there, a plain conversion is used and the contents show the headings without
-page numbers. Without LibreOffice the PDF is refused with a Russian message."""
+that has LibreOffice's ``uno`` bridge, which updates every field and index before writing;
+where only ``soffice`` is there, a plain conversion is used (the contents' PAGEREF fields and
+the page numbers are computed by it as well). Without LibreOffice the PDF is refused with a
+Russian message."""
 from __future__ import annotations
 
 import functools

@@ -5,11 +5,10 @@ Run as a script by the Python that has LibreOffice's ``uno`` module (on Debian, 
 
     python3 soffice_pdf.py SOFFICE IN.docx OUT.pdf PROFILE_DIR
 
-A plain ``soffice --convert-to pdf`` keeps the contents as the DOCX left it (no page numbers),
-because LibreOffice does not update indexes when it converts. Here the document is opened
-hidden, every index and field is updated (twice: the first update may move pages), and the
-PDF is written. PROFILE_DIR is a fresh LibreOffice profile, so parallel renders never share
-one. The exit status is 0 on success; a message goes to stderr otherwise."""
+The document is opened hidden, every index and field is updated (twice: the first update may
+move pages) and the PDF is written. (The draft's contents uses PAGEREF fields, which a plain
+``soffice --convert-to pdf`` computes too; a TOC field it would leave as the file had it.)
+PROFILE_DIR is a fresh LibreOffice profile, so parallel renders never share one. The exit status is 0 on success; a message goes to stderr otherwise."""
 import os
 import subprocess
 import sys

@@ -49,7 +49,8 @@ def run_xml(run: Run) -> str:
 
 
 def paragraph_xml(runs: Iterable[Run], style_id: Optional[str] = None,
-                  align: Optional[str] = None, space_after: Optional[float] = None) -> str:
+                  align: Optional[str] = None, space_after: Optional[float] = None,
+                  bookmark: Optional[tuple[int, str]] = None) -> str:
     """One w:p with an optional style id (``Heading2``), space after (points) and alignment
     (``center``), its properties in the schema's order."""
     props = (f'<w:pStyle w:val="{style_id}"/>' if style_id else "") + \
@@ -57,7 +58,21 @@ def paragraph_xml(runs: Iterable[Run], style_id: Optional[str] = None,
          else "") + \
         (f'<w:jc w:val="{align}"/>' if align else "")
     body = "".join(run_xml(run) for run in runs if run.text)
+    if bookmark:
+        number, name = bookmark
+        body = (f'<w:bookmarkStart w:id="{number}" w:name="{escape(name)}"/>{body}'
+                f'<w:bookmarkEnd w:id="{number}"/>')
     return f"<w:p>{f'<w:pPr>{props}</w:pPr>' if props else ''}{body}</w:p>"
+
+
+def field_xml(instruction: str, shown: str = "") -> str:
+    """The runs of a field (begin, instruction, separate, the value shown until it is
+    updated, end), marked dirty so the reader computes it on opening."""
+    return ('<w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
+            f'<w:r><w:instrText xml:space="preserve"> {escape(instruction)} </w:instrText></w:r>'
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+            f'<w:r><w:t xml:space="preserve">{escape(shown)}</w:t></w:r>'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
 
 
 class ParagraphBuffer:
@@ -74,9 +89,10 @@ class ParagraphBuffer:
         return self._style_ids[name]
 
     def add(self, runs: Iterable[Run], style: Optional[str] = None, align: Optional[str] = None,
-            space_after: Optional[float] = None) -> None:
+            space_after: Optional[float] = None,
+            bookmark: Optional[tuple[int, str]] = None) -> None:
         self._parts.append(paragraph_xml(runs, self.style_id(style) if style else None, align,
-                                         space_after))
+                                         space_after, bookmark))
 
     def flush_into(self) -> None:
         """Parse what was collected once and put it before the body's section properties."""
