@@ -14,6 +14,8 @@ from strategy.demo import DEMO_FACILITATOR, DEMO_ORGANISER, seed_demo
 from strategy.events.models import Event
 from strategy.events.queries import current_event
 from strategy.extensions import db
+from strategy.export.cli import COMMANDS as export_commands
+from strategy.imports.cli import COMMANDS as import_commands
 from strategy.workspace.cli import COMMANDS as workspace_commands
 
 
@@ -116,5 +118,6 @@ def create_invitation_command(display_name, library, municipality, email, base_u
 
 def init_app(app: Flask) -> None:
     for command in (init_db_command, seed_demo_command, create_user_command,
-                    create_invitation_command, *workspace_commands):
+                    create_invitation_command, *workspace_commands, *export_commands,
+                    *import_commands):
         app.cli.add_command(command)

@@ -241,3 +241,19 @@ def test_cli_imports(runner, event, tmp_path):
     assert result.exit_code == 0 and "Импортировано: 1 из 2" in result.output
     result = runner.invoke(args=["import-proposals", str(proposals)])
     assert result.exit_code != 0 and "Трек" in result.output
+
+
+def test_menu_has_the_import_and_the_cli_takes_the_event(client, auth, runner, create_event,
+                                                         organiser, tmp_path):
+    first = create_event(code="ONE26")
+    create_event(code="TWO26")
+    auth.as_staff(organiser)
+    html = client.get(f"/events/{first.id}/manage/export").get_data(as_text=True)
+    assert f'href="/events/{first.id}/manage/import"' in html
+    people = tmp_path / "people.csv"
+    people.write_text(PARTICIPANTS_CSV, encoding="utf-8")
+    result = runner.invoke(args=["import-participants", str(people), "--event", str(first.id)])
+    assert result.exit_code == 0, result.output
+    names = set(db.session.scalars(sa.select(User.display_name).where(
+        User.event_id == first.id, User.role == Role.participant)))
+    assert names == {"Анна Петрова", "Олег Сидоров", "Ирина Ким"}

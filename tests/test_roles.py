@@ -6,6 +6,7 @@ Each role walks the table in order on a fresh world, so the statuses are exact: 
 allowed answers what it answers on that world (302 back to the page, 200, 409 ...), a refusal is
 302 to sign-in for anonymous visitors and 403 with a Russian message for everyone else."""
 import importlib
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -187,6 +188,9 @@ TABLE = {
         ("GET", M + "/stats/tracks.svg", None, expect("organiser", 200)),
     ("export.docx", "/events/<int:event_id>/manage/export/strategy.docx"):
         ("GET", M + "/export/strategy.docx", None, expect("organiser", 200)),
+    ("export.pdf", "/events/<int:event_id>/manage/export/strategy.pdf"):  # 503: no LibreOffice
+        ("GET", M + "/export/strategy.pdf", None,
+         expect("organiser", 200 if shutil.which("soffice") else 503)),
     ("export.xlsx", "/events/<int:event_id>/manage/export/data.xlsx"):
         ("GET", M + "/export/data.xlsx", None, expect("organiser", 200)),
     ("export.csv", "/events/<int:event_id>/manage/export/<name>.csv"):

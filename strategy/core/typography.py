@@ -13,14 +13,18 @@ def typograph(text: str) -> str:
     before it, so the dash never starts a line."""
     if not text:
         return ""
-    text = _DASH.sub(f"{NBSP}— ", text)
-    text = _LEADING_DASH.sub("— ", text)
-    text = _OPENING.sub(r"\1«", text).replace('"', "»")
+    if "-" in text or "–" in text or "—" in text:  # the regexes only where they can match
+        text = _DASH.sub(f"{NBSP}— ", text)
+        text = _LEADING_DASH.sub("— ", text)
+    if '"' in text:
+        text = _OPENING.sub(r"\1«", text).replace('"', "»")
     return nest_quotes(text)
 
 
 def nest_quotes(text: str) -> str:
     """Quotes inside quotes become „лапки“, as Russian typesetting asks."""
+    if text.count("«") < 2:  # no quote can be inside another (the draft's common case)
+        return text
     out, depth = [], 0
     for char in text:
         if char == "«":

@@ -1,32 +1,42 @@
-"""The strategy draft as a DOCX file (python-docx): real Heading 1/2/3 styles, a contents field,
-a title page, a chapter per track, a heading per section and per proposal, and an appendix with
-statistics and the method. All text goes through Russian typography (« », nbsp before dashes)."""
+"""The strategy draft as a DOCX file (python-docx): real Heading 1/2/3 styles, a contents whose
+page numbers Word and LibreOffice fill on opening (PAGEREF fields to bookmarked headings,
+settings.xml's updateFields), page numbers in the footer, a title page, a chapter
+per track, a heading per section and per proposal (with agreement, partners and expected
+results), an appendix with statistics and the method note, and an index of partners. All text
+goes through Russian typography (« », nbsp before dashes)."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
+import re
 from typing import Optional
+from xml.sax.saxutils import escape
 
 from docx import Document
-from docx.enum.section import WD_SECTION
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
+from docx.oxml.parser import parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from strategy.core.typography import NBSP, nest_quotes, typograph  # noqa: F401
 from strategy.core.templating import count_word, format_date_range, to_event_time
+from strategy.core.typography import NBSP, typograph
 from strategy.events.models import Event, Track
+from strategy.export.agreement import Agreement
 from strategy.export.charts import CHARTS, chart, chart_titles
-from strategy.export.drafts import (ExportData, SectionView, affiliation, load_export_data,
-                                    section_views, statistics, track_totals_table)
+from strategy.export.drafts import (ExportData, SectionView, author_line, load_export_data,
+                                    partner_index, section_views, statistics,
+                                    track_totals_table)
+from strategy.export.method import method_paragraphs
+from strategy.export.wordml import W_NS, ParagraphBuffer, Run, field_xml
 from strategy.workspace.models import FEW_PROPOSALS, FEW_SUPPORTS
 
 DOCUMENT_TITLE = "Проект стратегии развития библиотек Иркутской области"
 MUTED = RGBColor(0x4F, 0x5B, 0x6B)
+MUTED_HEX = "4F5B6B"
+ALIGNMENTS = {WD_ALIGN_PARAGRAPH.CENTER: "center", WD_ALIGN_PARAGRAPH.RIGHT: "right"}
 
 
 # --------------------------------------------------------------------------- document setup
@@ -44,17 +54,66 @@ def new_document() -> Document:
     normal.font.size = Pt(12)
     set_language(normal, "ru-RU")
     normal.paragraph_format.space_after = Pt(4)
-    for level, size in ((1, 16), (2, 14), (3, 12)):
-        style = document.styles[f"Heading {level}"]
+    for name, size in (("Heading 1", 16), ("Heading 2", 14), ("Heading 3", 12), ("Title", 24),
+                       ("Caption", 10), ("Quote", 12)):
+        style = document.styles[name]
         style.font.name = "Times New Roman"
         style.font.size = Pt(size)
         style.font.color.rgb = RGBColor(0x1C, 0x24, 0x30)
         set_language(style, "ru-RU")
-    settings = document.settings.element
-    update = OxmlElement("w:updateFields")
-    update.set(qn("w:val"), "true")  # Word refreshes the contents field on opening
-    settings.append(update)
+    ask_to_update_fields(document)
+    add_page_numbers(section)
     return document
+
+
+#: What follows w:updateFields in settings.xml (the schema fixes the order; Word checks it).
+AFTER_UPDATE_FIELDS = ("w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat",
+                       "w:docVars", "w:rsids", "m:mathPr", "w:attachedSchema",
+                       "w:themeFontLang", "w:clrSchemeMapping", "w:doNotIncludeSubdocsInStats",
+                       "w:doNotAutoCompressPictures", "w:forceUpgrade", "w:captions",
+                       "w:readModeInkLockDown", "w:smartTagType", "sl:schemaLibrary",
+                       "w:shapeDefaults", "w:doNotEmbedSmartTags", "w:decimalSymbol",
+                       "w:listSeparator")
+
+
+def ask_to_update_fields(document) -> None:
+    """settings.xml's w:updateFields: the reader refreshes the contents and page fields on
+    opening."""
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    document.settings.element.insert_element_before(update, *AFTER_UPDATE_FIELDS)
+
+
+def field_runs(instruction: str, shown: str = "") -> list:
+    """The runs of a field (begin, instruction, separate, the value shown until it is
+    updated, end), marked dirty so the reader computes it on opening."""
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    begin.set(qn("w:dirty"), "true")
+    code = OxmlElement("w:instrText")
+    code.set(qn("xml:space"), "preserve")
+    code.text = f" {instruction} "
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    value = OxmlElement("w:t")
+    value.text = shown
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    runs = []
+    for child in (begin, code, separate, value, end):
+        run = OxmlElement("w:r")
+        run.append(child)
+        runs.append(run)
+    return runs
+
+
+def add_page_numbers(section) -> None:
+    """The page number (a PAGE field) centred in the footer; none on the title page."""
+    section.different_first_page_header_footer = True
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for run in field_runs("PAGE", "1"):
+        paragraph._p.append(run)
 
 
 class FastDocument:
@@ -92,97 +151,195 @@ class FastDocument:
 
 
 def set_language(style, language: str) -> None:
-    """Spelling and hyphenation in Russian; East Asian font slot set so Cyrillic renders."""
+    """Spelling and hyphenation in Russian; the font named for every script, and the theme
+    fonts of the built-in styles removed (they would win over the named font)."""
     rpr = style.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.append(fonts)
+    fonts = rpr.get_or_add_rFonts()
+    for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attribute), None)
     for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
         fonts.set(qn(attribute), style.font.name or "Times New Roman")
     lang = rpr.find(qn("w:lang"))
     if lang is None:
         lang = OxmlElement("w:lang")
-        rpr.append(lang)
+        rpr.insert_element_before(lang, "w:eastAsianLayout", "w:specVanish", "w:oMath")
     lang.set(qn("w:val"), language)
 
 
-def add_toc(document: Document, entries: list[tuple[int, str]]) -> None:
-    """A real contents field (TOC \\o "1-2"): Word rebuilds it with page numbers on opening;
-    until then (and in LibreOffice's first view) it shows the headings it will contain."""
-    first = document.add_paragraph()
-    begin = OxmlElement("w:fldChar")
-    begin.set(qn("w:fldCharType"), "begin")
-    begin.set(qn("w:dirty"), "true")
-    instruction = OxmlElement("w:instrText")
-    instruction.set(qn("xml:space"), "preserve")
-    instruction.text = 'TOC \\o "1-2" \\h \\z \\u'
-    separate = OxmlElement("w:fldChar")
-    separate.set(qn("w:fldCharType"), "separate")
-    first.add_run()._r.extend([begin, instruction, separate])
-    paragraph = first
-    for index, (level, text) in enumerate(entries or [(1, "")]):
-        if index:
-            paragraph = document.add_paragraph()
-        paragraph.paragraph_format.left_indent = Cm(0.8 * (level - 1))
-        paragraph.paragraph_format.space_after = Pt(2)
-        run = paragraph.add_run(typograph(text))
-        run.bold = level == 1
-    end = OxmlElement("w:fldChar")
-    end.set(qn("w:fldCharType"), "end")
-    paragraph.add_run()._r.append(end)
-    note = para(document, _("Номера страниц появятся после обновления оглавления: Word делает "
-                            "это при открытии (или клавиша F9), LibreOffice — «Сервис → "
-                            "Обновить всё»."), italic=True, muted=True)
-    note.paragraph_format.space_before = Pt(12)
+#: The text width of an A4 page with the draft's margins, in twips (for the right tab stop).
+TEXT_WIDTH_TWIPS = round((21.0 - 2.5 - 1.5) / 2.54 * 1440)
+
+
+class Contents:
+    """The contents, collected while the headings are written: each Heading 1–2 gets a
+    bookmark, and its entry a PAGEREF field to it (dirty). LibreOffice computes such a field
+    when it opens the file and Word on opening (settings.xml asks it to update fields), so
+    both show the page numbers; a TOC field would stay as the file left it in LibreOffice
+    (it shows only the headings until «Обновить всё»). Each entry also links to its heading."""
+
+    def __init__(self):
+        self.entries: list[tuple[int, str, str]] = []
+
+    def mark(self, level: int, text: str) -> tuple[int, str]:
+        """A bookmark (id, name) for a heading that the contents lists."""
+        self.entries.append((level, text, f"_Toc{len(self.entries) + 1:05d}"))
+        return len(self.entries), self.entries[-1][2]
+
+    def xml(self) -> str:
+        paragraphs = []
+        for level, text, name in self.entries:
+            bold = "<w:rPr><w:b/></w:rPr>" if level == 1 else ""
+            indent = round(Cm(0.8 * (level - 1)).twips)
+            page = field_xml(f"PAGEREF {name} \\h")
+            paragraphs.append(
+                f'<w:p><w:pPr><w:tabs><w:tab w:val="right" w:leader="dot" '
+                f'w:pos="{TEXT_WIDTH_TWIPS}"/></w:tabs><w:spacing w:after="40"/>'
+                f'<w:ind w:left="{indent}"/></w:pPr>'
+                f'<w:hyperlink w:anchor="{name}" w:history="1">'
+                f'<w:r>{bold}<w:t xml:space="preserve">{escape(typograph(text))}</w:t></w:r>'
+                f"<w:r><w:tab/></w:r>{page}</w:hyperlink></w:p>")
+        return "".join(paragraphs)
+
+    def insert_before(self, element) -> None:
+        body = parse_xml(f'<w:body xmlns:w="{W_NS}">{self.xml()}</w:body>')
+        for child in list(body):
+            element.addprevious(child)
+
+
+def add_bookmark(paragraph_element, bookmark_id: int, name: str) -> None:
+    """A bookmark around a python-docx paragraph's content."""
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), str(bookmark_id))
+    start.set(qn("w:name"), name)
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), str(bookmark_id))
+    properties = paragraph_element.pPr
+    if properties is not None:
+        properties.addnext(start)
+    else:
+        paragraph_element.insert(0, start)
+    paragraph_element.append(end)
 
 
 def para(document, text: str = "", *, style: Optional[str] = None, bold_lead: str = "",
-         italic: bool = False, muted: bool = False, align=None):
-    """A paragraph with an optional bold lead-in; text is typographed."""
+         italic: bool = False, muted: bool = False, align=None,
+         space_after: Optional[float] = None, keep_together: bool = True):
+    """A paragraph with an optional bold lead-in; text is typographed, and names and dates
+    are kept on one line unless keep_together is off (long running text, where a break
+    matters little and the check costs most). Into a ParagraphBuffer (the chapters) it is
+    written as XML and nothing is returned."""
+    glue = keep_names_together if keep_together else str
+    lead = keep_names_together(typograph(bold_lead)) if bold_lead else ""
+    body = glue(typograph(text)) if text else ""
+    if isinstance(document, ParagraphBuffer):
+        document.add([Run(lead, bold=True),
+                      Run(body, italic=italic, color=MUTED_HEX if muted else None)],
+                     style, ALIGNMENTS.get(align), space_after)
+        return None
     paragraph = document.add_paragraph(style=style)
-    if bold_lead:
-        paragraph.add_run(typograph(bold_lead)).bold = True
-    if text:
-        run = paragraph.add_run(typograph(text))
+    if lead:
+        paragraph.add_run(lead).bold = True
+    if body:
+        run = paragraph.add_run(body)
         run.italic = italic
         if muted:
             run.font.color.rgb = MUTED
     if align is not None:
         paragraph.alignment = align
+    if space_after is not None:
+        paragraph.paragraph_format.space_after = Pt(space_after)
     return paragraph
 
 
-def heading(document, text: str, level: int):
-    return document.add_heading(typograph(text), level=level)
+def heading(document, text: str, level: int, contents: Optional[Contents] = None):
+    """A heading; with ``contents`` it is bookmarked and listed there."""
+    mark = contents.mark(level, text) if contents is not None else None
+    if isinstance(document, ParagraphBuffer):
+        document.add([Run(typograph(text))], f"Heading {level}", bookmark=mark)
+        return None
+    paragraph = document.add_heading(typograph(text), level=level)
+    if mark:
+        add_bookmark(paragraph._p, *mark)
+    return paragraph
 
 
 # --------------------------------------------------------------------------- content
 
 
-def title_page(document: Document, event: Event, data: ExportData, agreed_only: bool) -> None:
+def organiser_name(event: Event) -> str:
+    """The organising library, as the event's place names it first («… библиотека им. …,
+    ул. …»); empty when the place does not start with a library."""
+    first = (event.place or "").split(",")[0].strip()
+    return first if "библиотек" in first.casefold() else ""
+
+
+def place_lines(event: Event) -> list[str]:
+    """The place on the title page: the organiser on one line, the address on the next."""
+    organiser = organiser_name(event)
+    if not organiser:
+        return [event.place] if event.place else []
+    address = event.place[len(organiser):].lstrip(" ,")
+    return [organiser] + ([address] if address else [])
+
+
+_INITIAL = re.compile(r"\b([А-ЯЁA-Z]\.)\s+(?=[А-ЯЁA-Z])")
+_ABBREVIATION = re.compile(r"\b(им|ул|д|г|пр|пер|просп|пл|с|п|рп|пгт)\.\s+", re.IGNORECASE)
+_DAY_MONTH = re.compile(r"(\d)\s+(?=[а-яё]+\s+\d{4})|(?<=[а-яё])\s+(?=\d{4}\b)")
+
+
+def keep_names_together(text: str) -> str:
+    """Non-breaking spaces inside names and dates, so a title page line never breaks between
+    initials and a surname («им. И. И. Молчанова-Сибирского»), after «ул.», or inside
+    «27–29 сентября 2026»."""
+    if "." not in text and not any(char.isdigit() for char in text):
+        return text  # nothing to keep together (most of a draft's text)
+    text = _INITIAL.sub(lambda m: m.group(1) + NBSP, text)
+    text = _ABBREVIATION.sub(lambda m: m.group(1) + "." + NBSP, text)
+    return _DAY_MONTH.sub(lambda m: (m.group(1) or "") + NBSP, text)
+
+
+def title_page(document, event: Event, data: ExportData, agreed_only: bool) -> None:
     for _i in range(6):
         document.add_paragraph()
     title = para(document, DOCUMENT_TITLE, style="Title", align=WD_ALIGN_PARAGRAPH.CENTER)
     title.runs[0].font.size = Pt(24)
-    para(document, _("по итогам проектировочной сессии «%(event)s»", event=event.title),
-         align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(document, keep_names_together(
+        _("по итогам проектировочной сессии «%(event)s»", event=event.title)),
+        align=WD_ALIGN_PARAGRAPH.CENTER)
     if event.starts_on:
-        para(document, format_date_range(event.starts_on, event.ends_on),
+        para(document, keep_names_together(format_date_range(event.starts_on, event.ends_on)),
              align=WD_ALIGN_PARAGRAPH.CENTER)
-    if event.place:
-        para(document, event.place, align=WD_ALIGN_PARAGRAPH.CENTER, muted=True)
+    for line in place_lines(event):
+        para(document, keep_names_together(line), align=WD_ALIGN_PARAGRAPH.CENTER, muted=True)
     for _i in range(4):
         document.add_paragraph()
     generated = to_event_time(data.generated_at, event.timezone)
     para(document, _("Черновик для обсуждения. Сформирован %(date)s в %(time)s.",
-                     date=format_date(generated.date(), "d MMMM y"),
+                     date=keep_names_together(format_date(generated.date(), "d MMMM y")),
                      time=generated.strftime("%H:%M")),
          align=WD_ALIGN_PARAGRAPH.CENTER, italic=True, muted=True)
     if agreed_only:
         para(document, _("В документ включены только согласованные разделы."),
              align=WD_ALIGN_PARAGRAPH.CENTER, italic=True, muted=True)
+    page_break(document)
+
+
+def page_break(document) -> None:
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def people(n: int) -> str:
+    return count_word(n, "участника", "участников", "участников", "participant", "participants")
+
+
+def percent(agreement: Agreement) -> str:
+    return f"{agreement.percent}{NBSP}%"
+
+
+def stances_text(agreement: Agreement) -> str:
+    if not agreement.for_ and not agreement.against:
+        return ""
+    return _("В комментариях за — %(f)d, против — %(a)d.", f=agreement.for_, a=agreement.against)
 
 
 def track_intro(document, data: ExportData, track: Track, views: list[SectionView]) -> None:
@@ -201,22 +358,26 @@ def track_intro(document, data: ExportData, track: Track, views: list[SectionVie
         para(document, track.description, italic=True, muted=True)
 
 
-def section_block(document, data: ExportData, view: SectionView, number: str) -> None:
-    heading(document, f"{number}. {view.title}", 2)
+def section_block(document, data: ExportData, view: SectionView, number: str,
+                  numbers: dict[int, str], contents: Optional[Contents] = None) -> None:
+    heading(document, f"{number}. {view.title}", 2, contents)
     section = view.section
     state = section.state.label if section else _("Не распределены")
     if section is not None and section.locked:
         state += ", " + _("закреплён")
-    para(document, _("%(proposals)s; поддержали %(n)d из %(m)s трека (всего %(supports)s). "
-                     "Состояние: %(state)s.",
-                     proposals=count_word(len(view.items), "предложение", "предложения",
-                                          "предложений", "proposal", "proposals"),
-                     n=view.supporters,
-                     m=count_word(view.track_supporters, "участника", "участников",
-                                  "участников", "participant", "participants"),
-                     supports=count_word(view.supports_total, "поддержка", "поддержки",
-                                         "поддержек", "support", "supports"),
-                     state=state.lower()), muted=True)
+    agreement = view.agreement
+    para(document, " ".join(part for part in (
+        _("%(proposals)s; поддержали %(n)d из %(m)s трека (%(share)s, всего %(supports)s).",
+          proposals=count_word(len(view.items), "предложение", "предложения", "предложений",
+                               "proposal", "proposals"),
+          n=view.supporters, m=people(view.track_supporters), share=percent(agreement),
+          supports=count_word(view.supports_total, "поддержка", "поддержки", "поддержек",
+                              "support", "supports")),
+        stances_text(agreement),
+        _("Состояние: %(state)s.", state=state.lower())) if part), muted=True)
+    if agreement.contested_proposals:
+        para(document, _("Спорных предложений в разделе: %(n)d (отмечены ниже).",
+                         n=agreement.contested_proposals), bold_lead=_("Есть разногласия. "))
     if view.few_data:
         para(document, _("Раздел сформирован по малому числу предложений (меньше %(p)d) или "
                          "поддержек (меньше %(s)d) — выводы по нему предварительные.",
@@ -225,39 +386,92 @@ def section_block(document, data: ExportData, view: SectionView, number: str) ->
         para(document, ", ".join(section.key_terms) + ".", bold_lead=_("Ключевые слова: "))
     if view.summary:
         para(document, view.summary, bold_lead=_("Кратко: "))
+    for proposal, quote in view.quotes:
+        who = author_line(proposal.author)
+        para(document, f"«{quote}»" + (f" — {who}" if who else ""), style="Quote",
+             keep_together=False)
+    section_partners_block(document, view, numbers)
+    phrases = ProposalPhrases()
     for index, proposal in enumerate(view.items, 1):
-        proposal_block(document, data, proposal, f"{number}.{index}", view.track_supporters)
+        proposal_block(document, data, proposal, f"{number}.{index}", phrases)
 
 
-def proposal_block(document, data: ExportData, proposal, number: str, track_people: int) -> None:
+def refs(ids: list[int], numbers: dict[int, str]) -> str:
+    return ", ".join(numbers[i] for i in ids if i in numbers)
+
+
+def section_partners_block(document, view: SectionView, numbers: dict[int, str]) -> None:
+    """Expected results, partners (spellings merged) and the libraries that joined."""
+    if view.results:
+        para(document, "", bold_lead=_("Ожидаемые результаты:"))
+        for proposal_id, text in view.results:
+            para(document, f"{text.rstrip('.')} ({numbers.get(proposal_id, '')}).",
+                 style="List Bullet")
+    if view.partners:
+        names = "; ".join(f"{p.name} ({refs(p.proposal_ids, numbers)})" for p in view.partners)
+        para(document, names + ".", bold_lead=_("Партнёры раздела: "))
+    if view.joined:
+        names = "; ".join(f"{library} ({n})" if n > 1 else library for library, n in view.joined)
+        para(document, names + ".", bold_lead=_("Присоединились библиотеки: "))
+
+
+class ProposalPhrases:
+    """The phrases of a proposal's block, translated once per document: gettext costs tens of
+    microseconds a call and a draft of 5,000 proposals would ask 40,000 times. Each phrase is
+    the translated template (gettext without variables leaves it unformatted), filled by %."""
+
+    def __init__(self):
+        self.result = _("Ожидаемый результат: ")
+        self.partners = _("Партнёры: ")
+        self.author = _("Автор: %(who)s.")
+        self.supported = _("Поддержали %(n)d из %(m)s трека (%(share)s).")
+        self.stances = _("В комментариях за — %(f)d, против — %(a)d.")
+        self.comments = _("Комментариев: %(n)d.")
+        self.joined = _("Присоединились библиотеки (%(n)d): %(names)s.")
+        self.contested = _("Спорное предложение. ")
+        self._people: dict[int, str] = {}
+
+    def people(self, n: int) -> str:
+        if n not in self._people:
+            self._people[n] = people(n)
+        return self._people[n]
+
+    def facts(self, data: ExportData, proposal) -> str:
+        """Author, support share, stances, comments and joined libraries in one line."""
+        agreement = data.agreement(proposal)
+        who = author_line(proposal.author)
+        facts = [self.author % {"who": who} if who else "",
+                 self.supported % {"n": agreement.supporters,
+                                   "m": self.people(agreement.participants),
+                                   "share": percent(agreement)},
+                 self.stances % {"f": agreement.for_, "a": agreement.against}
+                 if agreement.for_ or agreement.against else "",
+                 self.comments % {"n": proposal.comment_count}]
+        joins = data.joins.get(proposal.id, [])
+        if joins:
+            facts.append(self.joined % {"n": len(joins),
+                                        "names": "; ".join(j.library for j in joins)})
+        return " ".join(f for f in facts if f)
+
+
+def proposal_block(document, data: ExportData, proposal, number: str,
+                   phrases: ProposalPhrases) -> None:
     heading(document, f"{number}. {proposal.title}", 3)
-    para(document, proposal.body)
+    para(document, proposal.body, keep_together=False)
     if proposal.expected_result:
-        para(document, proposal.expected_result, bold_lead=_("Ожидаемый результат: "))
+        para(document, proposal.expected_result, bold_lead=phrases.result,
+             keep_together=False)
     if proposal.partners:
-        para(document, proposal.partners, bold_lead=_("Партнёры: "))
-    author = proposal.author
-    who = ""
-    if author is not None:
-        who = ", ".join(part for part in (author.display_name, *affiliation(author)) if part)
-    facts = [_("Автор: %(who)s.", who=who) if who else "",
-             _("Поддержали %(n)d из %(m)s трека.", n=proposal.support_count,
-               m=count_word(track_people, "участника", "участников", "участников",
-                                        "participant", "participants")),
-             _("Комментариев: %(n)d.", n=proposal.comment_count)]
-    joins = data.joins.get(proposal.id, [])
-    if joins:
-        facts.append(_("Присоединились библиотеки (%(n)d): %(names)s.", n=len(joins),
-                       names="; ".join(j.library for j in joins)))
-    para(document, " ".join(f for f in facts if f), muted=True)
+        para(document, proposal.partners, bold_lead=phrases.partners)
+    lead = phrases.contested if data.agreement(proposal).contested else ""
+    para(document, phrases.facts(data, proposal), muted=True, bold_lead=lead)
 
 
-def appendix(document, data: ExportData, agreed_only: bool) -> None:
-
-    section = document.add_section(WD_SECTION.NEW_PAGE)
-    section.left_margin, section.right_margin = Cm(2.5), Cm(1.5)
-    heading(document, _("Приложение. Статистика и методика"), 1)
-    heading(document, _("Статистика сессии"), 2)
+def appendix(document, data: ExportData, agreed_only: bool,
+             contents: Optional[Contents] = None) -> None:
+    page_break(document)
+    heading(document, _("Приложение. Статистика и методика"), 1, contents)
+    heading(document, _("Статистика сессии"), 2, contents)
     numbers = statistics(data)
     lines = [
         _("Участников: %(n)d; подали предложения: %(a)d; отдали хотя бы одну поддержку: %(s)d.",
@@ -277,10 +491,14 @@ def appendix(document, data: ExportData, agreed_only: bool) -> None:
         para(document, line)
     track_table(document, data)
     titles = chart_titles()
-    for name in CHARTS:
-        document.add_picture(io.BytesIO(chart(name, data, fmt="png", dpi=150)), width=Cm(16.5))
-        para(document, titles[name], style="Caption", align=WD_ALIGN_PARAGRAPH.CENTER)
-    heading(document, _("Как сформированы разделы"), 2)
+    for index, name in enumerate(CHARTS, 1):
+        picture = document.add_picture(io.BytesIO(chart(name, data, fmt="png", dpi=150)),
+                                       width=Cm(16.5))
+        del picture
+        caption = para(document, _("Рисунок %(n)d. %(title)s", n=index, title=titles[name]),
+                       style="Caption", align=WD_ALIGN_PARAGRAPH.CENTER)
+        caption.paragraph_format.space_after = Pt(12)
+    heading(document, _("Как сформированы разделы"), 2, contents)
     for text in method_paragraphs(data, agreed_only):
         para(document, text)
 
@@ -292,7 +510,7 @@ def track_table(document, data: ExportData) -> None:
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.autofit = False
-    widths = [Cm(5.2)] + [Cm(2.2)] * (len(headers) - 1)
+    widths = [Cm(5.0)] + [Cm(2.3)] * (len(headers) - 1)
     for cell, text in zip(table.rows[0].cells, headers):
         cell.paragraphs[0].add_run(text).bold = True
     for row in totals.itertuples(index=False):
@@ -301,6 +519,8 @@ def track_table(document, data: ExportData) -> None:
                   row.comments, row.joins]
         for cell, value in zip(cells, values):
             cell.paragraphs[0].add_run(str(value))
+    for column, width in zip(table.columns, widths):
+        column.width = width  # the grid, which LibreOffice reads; cells for Word
     for row in table.rows:
         for cell, width in zip(row.cells, widths):
             cell.width = width
@@ -309,43 +529,44 @@ def track_table(document, data: ExportData) -> None:
     document.add_paragraph()
 
 
-def method_paragraphs(data: ExportData, agreed_only: bool) -> list[str]:
-    """How the sections were formed, in plain words, with the figures of this event."""
-    edited = sum(1 for s in data.sections if s.summary_edited)
-    return [
-        _("Предложения участников сгруппированы автоматически по сходству текстов: тексты "
-          "приведены к начальным формам слов, взвешены по частоте (TF-IDF), сжаты методом "
-          "латентно-семантического анализа и разбиты на группы методом k-средних; число групп "
-          "в каждом треке подобрано по качеству разбиения. Ключевые слова раздела — слова, "
-          "наиболее характерные для его предложений по сравнению с другими разделами трека."),
-        _("Затем методическая группа проверила разделы: переименовала их, перенесла отдельные "
-          "предложения, объединила или разделила разделы и закрепила готовые. При повторной "
-          "группировке закреплённые разделы и перенесённые вручную предложения не меняются. "
-          "Разделов в проекте: %(s)d, из них согласовано: %(a)d, закреплено: %(l)d; краткое "
-          "содержание написано вручную у %(e)d.",
-          s=len(data.sections), a=sum(s.state.value == "agreed" for s in data.sections),
-          l=sum(s.locked for s in data.sections), e=edited),
-        _("Внутри раздела предложения упорядочены по числу поддержек. «Поддержали N из M "
-          "участников трека» означает: N человек поддержали предложение, M — все участники, "
-          "отдавшие хотя бы одну поддержку в этом треке. Разделы, где меньше %(p)d предложений "
-          "или меньше %(s)d поддержек, отмечены как предварительные.",
-          p=FEW_PROPOSALS, s=FEW_SUPPORTS),
-        _("Библиотека и муниципалитет автора указаны только с его согласия, данного при "
-          "регистрации; имя указывается всегда."),
-    ] + ([_("Документ собран только из согласованных разделов.")] if agreed_only else [])
+def partners_index(document, views: list[SectionView], numbers: dict[int, str],
+                   contents: Optional[Contents] = None) -> None:
+    """Partner → the proposals naming it, alphabetical: who to call about what."""
+    partners = partner_index(views)
+    if not partners:
+        return
+    heading(document, _("Указатель партнёров"), 1, contents)
+    para(document, _("Партнёры, названные в предложениях, и номера этих предложений в "
+                     "документе."), italic=True, muted=True)
+    for partner in partners:
+        para(document, refs(partner.proposal_ids, numbers), bold_lead=partner.name + " — ",
+             space_after=1)
 
 
 # --------------------------------------------------------------------------- entry point
 
 
-def toc_entries(chapters) -> list[tuple[int, str]]:
-    entries = []
-    for number, (track, views) in enumerate(chapters, 1):
-        entries.append((1, f"{number}. {track.title}"))
-        entries.extend((2, f"{number}.{index}. {view.title}")
-                       for index, view in enumerate(views, 1))
-    entries.append((1, _("Приложение. Статистика и методика")))
-    return entries
+def proposal_numbers(chapters) -> dict[int, str]:
+    """Each proposal's number in the document («2.3.1»)."""
+    return {proposal.id: f"{t}.{s}.{p}"
+            for t, (_track, views) in enumerate(chapters, 1)
+            for s, view in enumerate(views, 1)
+            for p, proposal in enumerate(view.items, 1)}
+
+
+def set_properties(document, event: Event, data: ExportData) -> None:
+    """Title, author (the organising library), subject and language, as Word's File →
+    Properties and a PDF's metadata show them."""
+    properties = document.core_properties
+    properties.title = DOCUMENT_TITLE
+    properties.subject = _("По итогам проектировочной сессии «%(event)s»", event=event.title)
+    properties.author = organiser_name(event) or event.title
+    properties.last_modified_by = properties.author
+    properties.keywords = _("стратегия; библиотеки; проект")
+    properties.comments = _("Черновик для обсуждения")
+    properties.language = "ru-RU"
+    properties.created = properties.modified = data.generated_at
+    properties.revision = 1
 
 
 def build_docx(event: Event, track: Optional[Track] = None, agreed_only: bool = False,
@@ -353,25 +574,31 @@ def build_docx(event: Event, track: Optional[Track] = None, agreed_only: bool = 
     """The whole strategy draft as DOCX bytes."""
     data = data or load_export_data(event, track)
     document = FastDocument(new_document())
-    document.core_properties.title = DOCUMENT_TITLE
-    document.core_properties.language = "ru-RU"
-    document.core_properties.created = datetime.now()
+    set_properties(document, event, data)
     title_page(document, event, data, agreed_only)
     chapters = [(t, section_views(data, t, agreed_only)) for t in data.tracks]
-    contents = document.add_paragraph().add_run(_("Содержание"))
-    contents.bold = True
-    contents.font.size = Pt(16)
-    add_toc(document, toc_entries(chapters))
-    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    numbers = proposal_numbers(chapters)
+    all_views = [view for _track, views in chapters for view in views]
+    contents_title = document.add_paragraph().add_run(_("Содержание"))
+    contents_title.bold = True
+    contents_title.font.size = Pt(16)
+    page_break(document)
+    contents_end = document.element.body.sectPr.getprevious()  # the page break
+    contents = Contents()
+    body = ParagraphBuffer(document)  # the bulk of the text, written as XML at once
     for number, (chapter, views) in enumerate(chapters, 1):
-        heading(document, f"{number}. {chapter.title}", 1)
-        track_intro(document, data, chapter, views)
+        heading(body, f"{number}. {chapter.title}", 1, contents)
+        track_intro(body, data, chapter, views)
         if not views:
-            para(document, _("Согласованных разделов в этом треке пока нет.") if agreed_only
+            para(body, _("Согласованных разделов в этом треке пока нет.") if agreed_only
                  else _("Опубликованных предложений в этом треке нет."), italic=True)
         for index, view in enumerate(views, 1):
-            section_block(document, data, view, f"{number}.{index}")
-    appendix(document, data, agreed_only)
+            section_block(body, data, view, f"{number}.{index}", numbers, contents)
+    body.flush_into()
+    appendix(document, data, agreed_only, contents)
+    partners_index(body, all_views, numbers, contents)
+    body.flush_into()
+    contents.insert_before(contents_end)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -1,15 +1,18 @@
-"""The bridge between the database and pandas: the only module that knows both the ORM and
-the analysis package. It builds the frames the grouping needs, the previous run as the
-analysis expects it, and the tables and draft structure every download is made from."""
+"""What every download is made from: the event's data read once in bulk (the workspace's
+sections through strategy.workspace.queries), the raw tables as pandas frames, and the draft's
+structure (tracks → sections → proposals ranked by support). Nothing here writes."""
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Optional
+from functools import cached_property
+from typing import Iterable, Optional
 
 import pandas as pd
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy import orm
 
 from strategy.auth.models import Role, User
@@ -17,20 +20,25 @@ from strategy.comments.models import Comment, CommentStatus
 from strategy.core.db import utcnow
 from strategy.core.templating import to_event_time
 from strategy.events.models import Event, Track
+from strategy.export.agreement import (Agreement, Stances, proposal_agreement,
+                                       section_agreement, stances_by_proposal)
+from strategy.export.partners import merge_partner_names, partner_key, split_partners
 from strategy.extensions import db
 from strategy.proposals.models import LibraryJoin, Proposal, ProposalStatus
 from strategy.supports.models import Support
-from strategy.workspace.summaries import compose_summary
-from strategy.workspace.models import (FEW_PROPOSALS, FEW_SUPPORTS, DraftSection,
-                                       SectionAssignment, SectionState)
+from strategy.workspace.models import (FEW_PROPOSALS, FEW_SUPPORTS, ClusterRun, DraftSection,
+                                       SectionEdit, SectionState)
+from strategy.workspace.queries import (assignments_of_tracks, edit_log, finished_runs,
+                                        section_quotes, section_summary, sections_of_tracks)
 
 
 # --------------------------------------------------------------------------- raw tables
 
 
-def local_time(value: Optional[datetime], tz: str) -> str:
-    """Naive UTC from the database as 'YYYY-MM-DD HH:MM' in the event's zone."""
-    return to_event_time(value, tz).strftime("%Y-%m-%d %H:%M") if value else ""
+def local_time(value: Optional[datetime], tz: str) -> Optional[datetime]:
+    """Naive UTC from the database as a naive date-time in the event's zone (what a
+    spreadsheet shows); None stays None."""
+    return to_event_time(value, tz).replace(tzinfo=None, microsecond=0) if value else None
 
 
 def affiliation(user: Optional[User]) -> tuple[str, str]:
@@ -38,6 +46,43 @@ def affiliation(user: Optional[User]) -> tuple[str, str]:
     if user is None or not user.consent_public_affiliation:
         return "", ""
     return user.library or "", user.municipality or ""
+
+
+#: Words of a municipality's name that say what kind of place it is, not which.
+PLACE_KINDS = {"район", "районный", "городской", "город", "округ", "муниципальный",
+               "муниципальное", "образование", "поселение", "сельское", "городское", "мо", "г",
+               "рп", "пгт", "село", "поселок", "посёлок"}
+
+
+def names_place(library: str, municipality: str) -> bool:
+    """Does the library's name already say where it is? («Центральная городская библиотека,
+    Черемхово» and «Черемхово»; «…библиотека Ольхонского района» and «Ольхонский район»)."""
+    words = [w for w in re.findall(r"[^\W\d_]+", library.casefold().replace("ё", "е"))]
+    place = [w for w in re.findall(r"[^\W\d_]+", municipality.casefold().replace("ё", "е"))
+             if w not in PLACE_KINDS and len(w) > 2]
+    if not place:
+        return municipality.casefold() in library.casefold()
+
+    def found(word: str) -> bool:
+        stem = word[:max(3, min(len(word) - 2, 6))]
+        return any(w.startswith(stem) for w in words)
+
+    return all(found(word) for word in place)
+
+
+def place_line(library: str, municipality: str) -> str:
+    """Library and municipality without saying the place twice."""
+    if library and municipality and names_place(library, municipality):
+        return library
+    return ", ".join(part for part in (library, municipality) if part)
+
+
+def author_line(user: Optional[User]) -> str:
+    """Name, library and municipality (with consent), the place named once."""
+    if user is None:
+        return ""
+    return ", ".join(part for part in (user.display_name, place_line(*affiliation(user)))
+                     if part)
 
 
 @dataclass
@@ -57,15 +102,33 @@ class ExportData:
     pinned: set[int]
     representative: set[int]
     participants: list[User]
+    edits: list[SectionEdit] = field(default_factory=list)
+    runs: list[ClusterRun] = field(default_factory=list)
     generated_at: datetime = field(default_factory=utcnow)
+    stances: dict[int, Stances] = field(init=False)
+
+    def __post_init__(self):
+        self.stances = stances_by_proposal(self.comments)
 
     @property
     def tz(self) -> str:
         return self.event.timezone
 
+    @cached_property
+    def _track_supporters(self) -> dict[int, int]:
+        people: dict[int, set[int]] = defaultdict(set)
+        for _proposal, user, track, _when in self.support_rows:
+            people[track].add(user)
+        return {track: len(users) for track, users in people.items()}
+
     def track_supporters(self, track_id: int) -> int:
         """Participants who gave at least one support in the track (the honest denominator)."""
-        return len({user for _, user, track, _ in self.support_rows if track == track_id})
+        return self._track_supporters.get(track_id, 0)
+
+    def agreement(self, proposal: Proposal) -> Agreement:
+        return proposal_agreement(len(self.supporters.get(proposal.id, ())),
+                                  self.track_supporters(proposal.track_id),
+                                  self.stances.get(proposal.id, Stances()))
 
 
 def load_export_data(event: Event, track: Optional[Track] = None) -> ExportData:
@@ -81,7 +144,7 @@ def load_export_data(event: Event, track: Optional[Track] = None) -> ExportData:
         sa.select(Support.proposal_id, Support.user_id, Support.track_id, Support.created_at)
         .where(Support.track_id.in_(track_ids)).order_by(Support.id))]
     supporters: dict[int, set[int]] = defaultdict(set)
-    for proposal_id, user_id, _, _ in support_rows:
+    for proposal_id, user_id, _track, _when in support_rows:
         supporters[proposal_id].add(user_id)
     comments = [c for c in db.session.scalars(
         sa.select(Comment).join(Proposal, Comment.proposal_id == Proposal.id)
@@ -93,14 +156,8 @@ def load_export_data(event: Event, track: Optional[Track] = None) -> ExportData:
             .where(Proposal.event_id == event.id, Proposal.track_id.in_(track_ids))
             .order_by(LibraryJoin.id)):
         joins[join.proposal_id].append(join)
-    sections = list(db.session.scalars(
-        sa.select(DraftSection).where(DraftSection.track_id.in_(track_ids))
-        .order_by(DraftSection.is_other, DraftSection.position, DraftSection.id)))
-    assignment_rows = db.session.execute(
-        sa.select(SectionAssignment.proposal_id, SectionAssignment.section_id,
-                  SectionAssignment.pinned, SectionAssignment.representative)
-        .join(DraftSection, SectionAssignment.section_id == DraftSection.id)
-        .where(DraftSection.track_id.in_(track_ids))).all()
+    sections = sections_of_tracks(track_ids)
+    assignment_rows = assignments_of_tracks(track_ids)
     participants = list(db.session.scalars(
         sa.select(User).where(User.event_id == event.id, User.role == Role.participant)
         .order_by(User.id)))
@@ -118,7 +175,17 @@ def load_export_data(event: Event, track: Optional[Track] = None) -> ExportData:
                     if r.proposal_id in proposal_ids},
         pinned={r.proposal_id for r in assignment_rows if r.pinned},
         representative={r.proposal_id for r in assignment_rows if r.representative},
-        participants=participants)
+        participants=participants, edits=scoped_edits(edit_log(event), sections, tracks),
+        runs=[r for r in finished_runs(event) if r.track_id is None or r.track_id in track_ids])
+
+
+def scoped_edits(edits: list[SectionEdit], sections: list[DraftSection],
+                 tracks: list[Track]) -> list[SectionEdit]:
+    """The edits of the exported tracks: those of their sections, and their grouping runs."""
+    section_ids = {s.id for s in sections}
+    slugs = {t.slug for t in tracks}
+    return [e for e in edits if e.section_id in section_ids
+            or (e.action == "run" and (e.details or {}).get("track") in slugs)]
 
 
 def proposals_table(data: ExportData) -> pd.DataFrame:
@@ -130,6 +197,7 @@ def proposals_table(data: ExportData) -> pd.DataFrame:
         library, municipality = affiliation(p.author)
         in_draft = p.status is ProposalStatus.published
         section_id = data.section_of.get(p.id) if in_draft else None
+        agreement = data.agreement(p)
         records.append({
             "id": p.id, "track": track_of[p.track_id].slug,
             "track_title": track_of[p.track_id].title, "title": p.title, "body": p.body,
@@ -143,7 +211,8 @@ def proposals_table(data: ExportData) -> pd.DataFrame:
             "support_count": p.support_count, "comment_count": p.comment_count,
             "join_count": p.join_count,
             "joined_libraries": "; ".join(j.library for j in data.joins.get(p.id, [])),
-            "source": p.source, "created_at": local_time(p.created_at, data.tz),
+            **agreement_columns(agreement), "source": p.source,
+            "created_at": local_time(p.created_at, data.tz),
         })
     return pd.DataFrame.from_records(records, columns=PROPOSAL_COLUMNS)
 
@@ -152,8 +221,15 @@ PROPOSAL_COLUMNS = [
     "id", "track", "track_title", "title", "body", "kind", "expected_result", "partners",
     "status", "in_draft", "merged_into", "hidden_reason", "section_id", "section_title",
     "author_id", "author_name", "author_library", "author_municipality", "support_count",
-    "comment_count", "join_count", "joined_libraries", "source", "created_at",
+    "comment_count", "join_count", "joined_libraries", "support_share", "comments_for",
+    "comments_against", "contested", "source", "created_at",
 ]
+
+
+def agreement_columns(agreement: Agreement) -> dict:
+    """Agreement as table columns: the support share in per cent, stances, contested."""
+    return {"support_share": agreement.percent, "comments_for": agreement.for_,
+            "comments_against": agreement.against, "contested": agreement.contested}
 
 
 def sections_table(data: ExportData) -> pd.DataFrame:
@@ -170,7 +246,8 @@ def sections_table(data: ExportData) -> pd.DataFrame:
             "state": s.state.value, "locked": s.locked, "is_other": s.is_other,
             "proposals": len(view.items), "supports": view.supports_total,
             "supporters": view.supporters, "track_supporters": view.track_supporters,
-            "few_data": view.few_data,
+            "few_data": view.few_data, **agreement_columns(view.agreement),
+            "contested_proposals": view.agreement.contested_proposals,
             "state_changed_by": s.state_changed_by.display_name if s.state_changed_by else "",
             "state_changed_at": local_time(s.state_changed_at, data.tz),
         })
@@ -179,7 +256,8 @@ def sections_table(data: ExportData) -> pd.DataFrame:
 
 SECTION_COLUMNS = ["id", "track", "title", "key_terms", "summary", "state", "locked",
                    "is_other", "proposals", "supports", "supporters", "track_supporters",
-                   "few_data", "state_changed_by", "state_changed_at"]
+                   "few_data", "support_share", "comments_for", "comments_against", "contested",
+                   "contested_proposals", "state_changed_by", "state_changed_at"]
 
 
 def supports_table(data: ExportData) -> pd.DataFrame:
@@ -211,7 +289,7 @@ def participants_table(data: ExportData) -> pd.DataFrame:
     for p in data.proposals:
         proposals[p.author_id] += 1
     supports = defaultdict(int)
-    for _, user_id, _, _ in data.support_rows:
+    for _proposal, user_id, _track, _when in data.support_rows:
         supports[user_id] += 1
     comments = defaultdict(int)
     for c in data.comments:
@@ -252,6 +330,14 @@ def track_totals_table(data: ExportData) -> pd.DataFrame:
 
 
 @dataclass
+class Partner:
+    """A partner named in a section's proposals (spellings merged), with those proposals."""
+
+    name: str
+    proposal_ids: list[int]
+
+
+@dataclass
 class SectionView:
     """A section as the draft shows it: published members ranked by support."""
 
@@ -261,7 +347,10 @@ class SectionView:
     supports_total: int
     supporters: int
     track_supporters: int
-
+    agreement: Agreement
+    partners: list[Partner] = field(default_factory=list)
+    results: list[tuple[int, str]] = field(default_factory=list)  # (proposal id, text)
+    joined: list[tuple[str, int]] = field(default_factory=list)  # (library, projects)
     representative: set[int] = field(default_factory=set)
 
     @property
@@ -269,17 +358,23 @@ class SectionView:
         return len(self.items) < FEW_PROPOSALS or self.supports_total < FEW_SUPPORTS
 
     @property
+    def ordered(self) -> list[Proposal]:
+        """Members with the grouping's representatives first, then by support."""
+        return sorted(self.items, key=lambda p: (p.id not in self.representative, rank_key(p)))
+
+    @property
     def summary(self) -> str:
-        """A person's summary as written; a generated one follows the current members, so a
-        proposal hidden after the grouping never shows up in it."""
+        """A person's summary as written, else one generated from the current members."""
         if self.section is None:
             return ""
-        if self.section.summary_edited:
-            return self.section.summary
+        return section_summary(self.section, self.ordered)
 
-        ordered = sorted(self.items, key=lambda p: (p.id not in self.representative,
-                                                    rank_key(p)))
-        return compose_summary(ordered)
+    @property
+    def quotes(self) -> list[tuple[Proposal, str]]:
+        """One or two representative proposals in their authors' words."""
+        if self.section is None:
+            return []
+        return section_quotes(self.ordered)
 
 
 def rank_key(proposal: Proposal):
@@ -315,19 +410,75 @@ def section_views(data: ExportData, track: Optional[Track] = None,
 
 
 def unplaced_title() -> str:
-    from flask_babel import gettext as _
-
     return _("Не распределены по разделам")
 
 
 def make_view(data: ExportData, section, title, items, track_id) -> SectionView:
     items = sorted(items, key=rank_key)
     supporters = set().union(*(data.supporters.get(p.id, set()) for p in items)) if items else set()
+    participants = data.track_supporters(track_id)
+    agreement = section_agreement(len(supporters), participants,
+                                  (data.agreement(p) for p in items))
     return SectionView(section=section, title=title, items=items,
                        supports_total=sum(p.support_count for p in items),
-                       supporters=len(supporters),
-                       track_supporters=data.track_supporters(track_id),
+                       supporters=len(supporters), track_supporters=participants,
+                       agreement=agreement, partners=section_partners(items),
+                       results=[(p.id, p.expected_result.strip()) for p in items
+                                if (p.expected_result or "").strip()],
+                       joined=joined_libraries(data, items),
                        representative=data.representative)
+
+
+def collect_partners(items: Iterable[Proposal]) -> dict[str, list[int]]:
+    """Partner (spellings merged, shown capitalised) → the proposals naming it."""
+    named = [(p.id, name) for p in items for name in split_partners(p.partners)]
+    shown = merge_partner_names(name for _, name in named)
+    by_partner: dict[str, list[int]] = defaultdict(list)
+    for proposal_id, name in named:
+        ids = by_partner[capitalised(shown[name])]
+        if proposal_id not in ids:
+            ids.append(proposal_id)
+    return by_partner
+
+
+def section_partners(items: list[Proposal]) -> list[Partner]:
+    """The partners a section's proposals name, most often named first."""
+    ordered = sorted(collect_partners(items).items(),
+                     key=lambda item: (-len(item[1]), item[0].casefold()))
+    return [Partner(name, ids) for name, ids in ordered]
+
+
+def capitalised(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+def joined_libraries(data: ExportData, items: list[Proposal]) -> list[tuple[str, int]]:
+    """Libraries that joined the section's projects, with how many of them each joined."""
+    counts = Counter(join.library for p in items for join in data.joins.get(p.id, []))
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def partner_index(views: list[SectionView]) -> list[Partner]:
+    """Every partner of the draft → the proposals naming it, spellings merged across the
+    whole draft, alphabetical."""
+    partners = collect_partners(p for view in views for p in view.items)
+    return [Partner(name, ids) for name, ids in sorted(partners.items(),
+                                                      key=lambda item: partner_key(item[0]))]
+
+
+def draft_order(data: ExportData) -> dict[int, tuple]:
+    """Sort key of every proposal as the draft orders it: track, section, support rank; the
+    unplaced after the sections and the proposals outside the draft at the end of their
+    track."""
+    position = {t.id: i for i, t in enumerate(data.tracks)}
+    section_rank = {s.id: i for i, s in enumerate(data.sections)}
+    keys = {}
+    for p in data.proposals:
+        in_draft = p.status is ProposalStatus.published
+        section = data.section_of.get(p.id) if in_draft else None
+        keys[p.id] = (position.get(p.track_id, 0), not in_draft,
+                      section_rank.get(section, len(section_rank)), rank_key(p))
+    return keys
 
 
 # --------------------------------------------------------------------------- statistics
@@ -373,10 +524,10 @@ def library_join_counts(data: ExportData) -> pd.Series:
 def statistics(data: ExportData) -> dict:
     """The headline numbers, each with what it counts."""
     published = [p for p in data.proposals if p.status is ProposalStatus.published]
+    people = {u.id for u in data.participants}
     return {
         "participants": len(data.participants),
-        "participants_with_proposals": len({p.author_id for p in published
-                                            if p.author_id in {u.id for u in data.participants}}),
+        "participants_with_proposals": len({p.author_id for p in published} & people),
         "supporters": len({user for _, user, _, _ in data.support_rows}),
         "proposals_published": len(published),
         "proposals_total": len(data.proposals),

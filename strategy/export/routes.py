@@ -3,6 +3,7 @@
 URL rules (under /events/<id>/manage):
   GET '/export'                       export.index     the downloads page
   GET '/export/strategy.docx'         export.docx      ?agreed=1 only agreed sections, ?track=
+  GET '/export/strategy.pdf'          export.pdf       the same, rendered by LibreOffice
   GET '/export/data.xlsx'             export.xlsx      ?track=
   GET '/export/<table>.csv'           export.csv       proposals|sections|supports|comments|
                                                        participants
@@ -14,14 +15,16 @@ URL rules (under /events/<id>/manage):
 import io
 from datetime import date
 
-from flask import abort, render_template, request, send_file
+from flask import abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from strategy.core.permissions import organiser_required
 from strategy.core.loading import load_event, load_track
+from strategy.core.templating import register_nav
 from strategy.export import bp
 from strategy.export import charts
 from strategy.export.docx import build_docx
+from strategy.export.pdf import docx_to_pdf, pdf_available
 from strategy.export.drafts import (load_export_data, municipality_counts, library_join_counts,
                                     statistics, track_totals_table, HIDDEN_KEY)
 from strategy.export.tabular import TABLES, build_csv, build_json, build_polis
@@ -30,9 +33,23 @@ from strategy.export.xlsx import build_xlsx, statistic_labels
 PREFIX = "/events/<int:event_id>/manage"
 MIME = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8", "json": "application/json", "zip": "application/zip",
 }
+
+
+def nav_items(event, user):
+    """The organisers' menu entries: statistics and downloads."""
+    if event is None or not getattr(user, "is_organiser", False):
+        return []
+    return [{"url": url_for("export.stats", event_id=event.id), "label": _("Статистика")},
+            {"url": url_for("export.index", event_id=event.id), "label": _("Выгрузки")}]
+
+
+@bp.record_once
+def add_menu(state):
+    register_nav(state.app, nav_items)
 
 
 def scope(event):
@@ -62,7 +79,12 @@ def index(event_id: int):
     """The downloads page."""
     event = load_event(event_id)
     return render_template("export/index.html", event=event, tables=list(TABLES),
-                           numbers=statistics(load_export_data(event)))
+                           numbers=statistics(load_export_data(event)),
+                           pdf_available=pdf_available())
+
+
+def draft_stem(agreed: bool) -> str:
+    return _("Проект стратегии") + (" " + _("(согласованное)") if agreed else "")
 
 
 @bp.route(PREFIX + "/export/strategy.docx")
@@ -72,8 +94,18 @@ def docx(event_id: int):
     track = scope(event)
     agreed = request.args.get("agreed") == "1"
     content = build_docx(event, track, agreed_only=agreed)
-    stem = _("Проект стратегии") + (" " + _("(согласованное)") if agreed else "")
-    return download(content, file_name(event, stem, "docx", track), "docx")
+    return download(content, file_name(event, draft_stem(agreed), "docx", track), "docx")
+
+
+@bp.route(PREFIX + "/export/strategy.pdf")
+@organiser_required
+def pdf(event_id: int):
+    """The draft as PDF (LibreOffice renders the DOCX); a Russian message without it."""
+    event = load_event(event_id)
+    track = scope(event)
+    agreed = request.args.get("agreed") == "1"
+    content = docx_to_pdf(build_docx(event, track, agreed_only=agreed))
+    return download(content, file_name(event, draft_stem(agreed), "pdf", track), "pdf")
 
 
 @bp.route(PREFIX + "/export/data.xlsx")

@@ -2,7 +2,8 @@
 shape, and a Pol.is-shaped ZIP (summary.csv, comments.csv, votes.csv, participants-votes.csv).
 
 Every text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets
-a leading apostrophe, so a spreadsheet never runs it as a formula; imports strip it again.
+a leading apostrophe (strategy.core.spreadsheet), so a spreadsheet never runs it as a formula;
+imports strip it again.
 
 JSON shape (``format`` = "strategy-workshop-export", ``version`` = 1; see docs/export-json.md)::
 
@@ -13,13 +14,15 @@ JSON shape (``format`` = "strategy-workshop-export", ``version`` = 1; see docs/e
       "tracks": [{"slug", "title", "participants_supporting",
                   "sections": [{"id", "title", "key_terms", "summary", "state", "locked",
                                 "is_other", "few_data", "proposal_ids",
-                                "supports", "supporters"}]}],
+                                "supports", "supporters", "agreement": {...},
+                                "partners": [{"name", "proposal_ids"}]}]}],
       "proposals": [{"id", "track", "title", "body", "kind", "expected_result", "partners",
                      "status", "in_draft", "merged_into", "hidden_reason", "section_id",
                      "author": {"id", "name", "library", "municipality"},
                      "support_count", "comment_count", "join_count",
-                     "joined_libraries": [{"library", "municipality"}], "source",
-                     "created_at"}],
+                     "joined_libraries": [{"library", "municipality"}],
+                     "agreement": {"support_share", "for", "against", "contested"},
+                     "source", "created_at"}],
       "comments": [{"id", "proposal_id", "parent_id", "author_id", "author_name", "body",
                     "stance", "status", "created_at"}],
       "supports": [{"proposal_id", "participant_id", "track", "created_at"}],
@@ -41,37 +44,25 @@ from typing import Any, Iterable
 
 import pandas as pd
 
+from strategy.core.spreadsheet import neutralise
 from strategy.core.templating import to_event_time
 from strategy.export.drafts import (ExportData, comments_table, participants_table,
                                     proposals_table, section_views, sections_table,
                                     statistics, supports_table)
 from strategy.proposals.models import ProposalStatus
 
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_DELIMITER = ";"  # what Excel expects in the Russian locale
 
 
-def neutralise(value: Any) -> Any:
-    """Text that a spreadsheet would take for a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
-        return "'" + value
-    return value
-
-
-def restore(value: Any) -> Any:
-    """Undo :func:`neutralise` on import, so export → import loses nothing."""
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'" \
-            and value[1:].startswith(DANGEROUS_PREFIXES):
-        return value[1:]
-    return value
-
-
 def cell(value: Any) -> Any:
-    """Spreadsheet-safe value: booleans as 1/0, None as empty, text neutralised."""
-    if value is None:
+    """CSV-safe value: booleans as 1/0, None as empty, date-times as 'YYYY-MM-DD HH:MM' (the
+    event's time), text neutralised."""
+    if value is None or value is pd.NaT:
         return ""
     if isinstance(value, bool):
         return int(value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
     return neutralise(value)
 
 
@@ -91,13 +82,18 @@ def headers() -> dict[str, dict[str, str]]:
             "author_library": _("библиотека"), "author_municipality": _("муниципалитет"),
             "support_count": _("поддержек"), "comment_count": _("комментариев"),
             "join_count": _("присоединений"), "joined_libraries": _("присоединились"),
-            "source": _("источник"), "created_at": _("создано")},
+            "support_share": _("поддержали, % участников трека"),
+            "comments_for": _("комментариев «за»"), "comments_against": _("комментариев «против»"),
+            "contested": _("спорное"), "source": _("источник"), "created_at": _("создано")},
         "sections": {
             "id": "id", "track": _("трек"), "title": _("раздел"),
             "key_terms": _("ключевые слова"), "summary": _("кратко"), "state": _("состояние"),
             "locked": _("закреплён"), "is_other": _("прочее"), "proposals": _("предложений"),
             "supports": _("поддержек"), "supporters": _("поддержавших"),
             "track_supporters": _("поддержавших в треке"), "few_data": _("мало данных"),
+            "support_share": _("поддержали, % участников трека"),
+            "comments_for": _("комментариев «за»"), "comments_against": _("комментариев «против»"),
+            "contested": _("есть спорные"), "contested_proposals": _("спорных предложений"),
             "state_changed_by": _("состояние изменил(а)"),
             "state_changed_at": _("когда изменено")},
         "supports": {"proposal_id": _("id предложения"), "participant_id": _("id участника"),
@@ -196,7 +192,14 @@ def track_json(data: ExportData, track) -> dict:
                          "summary": view.summary, "state": s.state.value, "locked": s.locked,
                          "is_other": s.is_other, "few_data": view.few_data,
                          "proposal_ids": [p.id for p in view.items],
-                         "supports": view.supports_total, "supporters": view.supporters})
+                         "supports": view.supports_total, "supporters": view.supporters,
+                         "agreement": {"support_share": view.agreement.percent,
+                                       "for": view.agreement.for_,
+                                       "against": view.agreement.against,
+                                       "contested_proposals":
+                                           view.agreement.contested_proposals},
+                         "partners": [{"name": p.name, "proposal_ids": p.proposal_ids}
+                                      for p in view.partners]})
     return {"slug": track.slug, "title": track.title,
             "participants_supporting": data.track_supporters(track.id), "sections": sections}
 
@@ -213,6 +216,8 @@ def proposal_json(row: dict, joins: dict, created: dict, tz: str) -> dict:
                    "municipality": row["author_municipality"]},
         "support_count": row["support_count"], "comment_count": row["comment_count"],
         "join_count": row["join_count"], "joined_libraries": joins.get(row["id"], []),
+        "agreement": {"support_share": row["support_share"], "for": row["comments_for"],
+                      "against": row["comments_against"], "contested": row["contested"]},
         "source": row["source"], "created_at": iso_local(created[row["id"]], tz),
     }
 

@@ -23,8 +23,8 @@ from flask_babel import gettext as _
 
 from strategy.auth.models import Role, User
 from strategy.core.errors import OperationError
+from strategy.core.spreadsheet import restore
 from strategy.events.models import Event, Track
-from strategy.export.tabular import restore
 from strategy.extensions import db
 from strategy.live.operations import record_change
 from strategy.auth.forms import JoinForm

@@ -12,11 +12,24 @@ from flask_login import current_user
 from strategy.core.errors import OperationError
 from strategy.core.permissions import organiser_required
 from strategy.core.loading import load_event, load_track
+from strategy.core.templating import register_nav
 from strategy.extensions import db
 from strategy.imports import bp
 from strategy.imports import operations as ops
 
 PREFIX = "/events/<int:event_id>/manage/import"
+
+
+def nav_items(event, user):
+    """The organisers' menu entry of the import."""
+    if event is None or not getattr(user, "is_organiser", False):
+        return []
+    return [{"url": url_for("imports.upload", event_id=event.id), "label": _("Импорт")}]
+
+
+@bp.record_once
+def add_menu(state):
+    register_nav(state.app, nav_items)
 
 
 def kind_labels() -> dict[str, str]:

@@ -49,6 +49,7 @@ from strategy.core.permissions import (
     organiser_required,
     staff_required,
 )
+from strategy.core.spreadsheet import neutralise
 from strategy.core.templating import register_nav, to_event_time
 from strategy.events import operations as event_ops
 from strategy.events.models import Track
@@ -513,15 +514,6 @@ def audit(event_id: int):
                            tracks={t.id: t for t in event.tracks})
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas: prefix them with a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
 @bp.route("/events/<int:event_id>/manage/audit.csv")
 @organiser_required
 def audit_csv(event_id: int):
@@ -534,7 +526,7 @@ def audit_csv(event_id: int):
     writer.writerow([_("Время"), _("Трек"), _("Кто"), _("Действие"), _("Объект"), _("Номер"),
                      _("Причина"), _("Было"), _("Стало")])
     for entry in db.session.scalars(audit_query(event, filters)):
-        writer.writerow([neutralise(cell) for cell in (
+        writer.writerow([neutralise("" if cell is None else str(cell)) for cell in (
             to_event_time(entry.created_at, event.timezone).strftime("%Y-%m-%d %H:%M:%S"),
             tracks.get(entry.track_id, ""),
             entry.actor.display_name if entry.actor else _("система"),

@@ -1,15 +1,28 @@
-"""Read helpers for the workspace page."""
+"""Read helpers of the workspace: for its own page, and everything the downloads need from it
+(sections, assignments, the edit log and the runs), so export only renders and never reaches
+into the workspace's writes."""
 from __future__ import annotations
 
-from typing import Optional
+import re
+from typing import Optional, Sequence
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy import orm
 
+from strategy.core.templating import count_word
+from strategy.core.typography import nest_quotes
 from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.proposals.models import Proposal, ProposalStatus
-from strategy.workspace.models import ClusterRun, DraftSection, SectionAssignment, SectionEdit
+from strategy.workspace.models import (ClusterRun, DraftSection, RunStatus, SectionAssignment,
+                                       SectionEdit)
+
+#: Key terms named in a generated summary, titles listed, quotes shown, and a quote's length.
+N_SUMMARY_TERMS = 3
+N_SUMMARY_TITLES = 3
+N_QUOTES = 2
+QUOTE_MAX = 220
 
 
 def latest_run(event: Event) -> Optional[ClusterRun]:
@@ -46,3 +59,83 @@ def recent_edits(event: Event, track: Optional[Track] = None, limit: int = 15):
 def section_in_event(event: Event, section_id: int) -> Optional[DraftSection]:
     section = db.session.get(DraftSection, section_id)
     return section if section is not None and section.event_id == event.id else None
+
+
+def sections_of_tracks(track_ids: Sequence[int]) -> list[DraftSection]:
+    """The tracks' sections in draft order («Прочее» last), with who last changed the state."""
+    return list(db.session.scalars(
+        sa.select(DraftSection).where(DraftSection.track_id.in_(track_ids))
+        .options(orm.selectinload(DraftSection.state_changed_by))
+        .order_by(DraftSection.is_other, DraftSection.position, DraftSection.id)))
+
+
+def assignments_of_tracks(track_ids: Sequence[int]) -> list[sa.Row]:
+    """(proposal_id, section_id, pinned, representative, score) of every placed proposal."""
+    return list(db.session.execute(
+        sa.select(SectionAssignment.proposal_id, SectionAssignment.section_id,
+                  SectionAssignment.pinned, SectionAssignment.representative,
+                  SectionAssignment.score)
+        .join(DraftSection, SectionAssignment.section_id == DraftSection.id)
+        .where(DraftSection.track_id.in_(track_ids))).all())
+
+
+def section_summary(section: DraftSection, ranked: list[Proposal]) -> str:
+    """A summary a person wrote is kept as written; otherwise one in the third person built
+    from what the members share (the section's key terms) and how many there are, never a
+    sentence copied from one proposal (those are quotes, see :func:`section_quotes`). The
+    members are the current ones (ranked representative first), so a proposal hidden after
+    the grouping never shows up in it."""
+    if section.summary_edited:
+        return section.summary
+    if not ranked:
+        return ""
+    count = count_word(len(ranked), "предложение", "предложения", "предложений", "proposal",
+                       "proposals")
+    terms = [t for t in (section.key_terms or [])[:N_SUMMARY_TERMS] if t]
+    if terms:
+        text = _("Раздел объединяет %(count)s участников; общие темы — %(terms)s.",
+                 count=count, terms=", ".join(f"«{t}»" for t in terms))
+    else:
+        text = _("Раздел объединяет %(count)s участников.", count=count)
+    titles = [p.title.strip().rstrip(".") for p in ranked[:N_SUMMARY_TITLES]]
+    return nest_quotes(text + " " + _("Наиболее характерные: %(titles)s.",
+                                      titles=", ".join(f"«{t}»" for t in titles)))
+
+
+def section_quotes(ranked: list[Proposal], limit: int = N_QUOTES) -> list[tuple[Proposal, str]]:
+    """One or two representative proposals quoted in their authors' words (a sentence or two
+    of the text), to be shown as quotes with the author's name after the summary."""
+    quotes = []
+    for proposal in ranked:
+        text = quote_of(proposal.body)
+        if text:
+            quotes.append((proposal, text))
+        if len(quotes) == limit:
+            break
+    return quotes
+
+
+def quote_of(text: str) -> str:
+    """Whole sentences of a text up to QUOTE_MAX characters; else its start, cut at a word."""
+    sentences = re.split(r"(?<=[.!?…])\s+", " ".join((text or "").split()))
+    quote = ""
+    for sentence in sentences:
+        if quote and len(quote) + len(sentence) + 1 > QUOTE_MAX:
+            break
+        quote = f"{quote} {sentence}".strip()
+    if len(quote) > QUOTE_MAX:
+        quote = quote[:QUOTE_MAX].rsplit(" ", 1)[0].rstrip(",;:—-") + "…"
+    return quote
+
+
+def edit_log(event: Event) -> list[SectionEdit]:
+    """Every edit of the event's draft, oldest first."""
+    return list(db.session.scalars(sa.select(SectionEdit).where(SectionEdit.event_id == event.id)
+                                   .order_by(SectionEdit.id)))
+
+
+def finished_runs(event: Event) -> list[ClusterRun]:
+    """The event's grouping runs that finished, oldest first."""
+    return list(db.session.scalars(sa.select(ClusterRun).where(
+        ClusterRun.event_id == event.id, ClusterRun.status == RunStatus.done)
+        .order_by(ClusterRun.id)))

@@ -34,16 +34,11 @@ PREFIX = "/events/<int:event_id>/manage/workspace"
 
 
 def nav_items(event, user):
-    """Menu entries for organisers: workspace, statistics, downloads, import."""
+    """The organisers' menu entry of the workspace."""
     if event is None or not getattr(user, "is_organiser", False):
         return []
-    return [
-        {"url": url_for("workspace.index", event_id=event.id),
-         "label": _("Разделы проекта стратегии")},
-        {"url": url_for("export.stats", event_id=event.id), "label": _("Статистика")},
-        {"url": url_for("export.index", event_id=event.id), "label": _("Выгрузки")},
-        {"url": url_for("imports.upload", event_id=event.id), "label": _("Импорт")},
-    ]
+    return [{"url": url_for("workspace.index", event_id=event.id),
+             "label": _("Разделы проекта стратегии")}]
 
 
 @bp.record_once
