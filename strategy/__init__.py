@@ -31,6 +31,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_extensions(app)
     register_blueprints(app)
 
+    from strategy.api import setup as api_setup
+
+    api_setup.init_app(app)
+
     from strategy import cli
     from strategy.core import errors, templating
 

@@ -88,9 +88,6 @@ TABLE = {
         ("POST", E + "/proposals/{b}/flag", None, expect("member", 302)),
     ("moderation.flag_comment", "/events/<int:event_id>/comments/<int:comment_id>/flag"):
         ("POST", E + "/comments/{k}/flag", None, expect("member", 302)),
-    ("moderation.similar", "/events/<int:event_id>/proposals/similar"):
-        ("GET", E + "/proposals/similar?track=social-hub&q=клуб+игр", None,
-         expect("public", 200)),
     ("live.feed", "/events/<int:event_id>/feed"):
         ("GET", E + "/feed?since=0", None, expect("public", 200)),
     ("live.stream", "/events/<int:event_id>/stream"):
