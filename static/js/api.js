@@ -1,5 +1,5 @@
 // The site's one way to call /api/v1: fetch with the session cookie and the CSRF token, JSON in
-// and out, errors shown in an inline message area (never alert()), and counts kept in step.
+// and out, errors shown in an inline message area (no native dialogs), and counts kept in step.
 //
 // A stable interface for the site's other scripts (live.js may use it too):
 //   StrategyApi.call(method, url, body) -> Promise of the answer's envelope, never rejected:

@@ -37,6 +37,8 @@ def authenticate() -> None:
         return
     if not current_user.is_authenticated:
         g.api_auth = None
+        if request.method not in SAFE_METHODS:  # every write acts as someone: say so first
+            raise OperationError(_("Войдите, чтобы продолжить."), 401)
         return
     g.api_auth = "session"
     if request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
