@@ -304,7 +304,8 @@ def test_moderation_actions_run_the_operations(app, event, hub, author, facilita
     assert kinds.count("moderated") >= 3
 
 
-def test_mute_through_the_api(app, event, author, facilitator, create_participant):
+def test_mute_through_the_api(app, event, hub, author, facilitator, create_proposal):
+    create_proposal(hub, author)  # a facilitator mutes people who wrote in their tracks
     staff = signed_in(app, facilitator)
     url = f"{base(event)}/moderation/users/{author.id}"
     muted = staff.post(f"{url}/mute").get_json()
