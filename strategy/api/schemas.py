@@ -131,7 +131,7 @@ class CommentCreateArgs(InputSchema):
 
 
 class ChangesArgs(InputSchema):
-    since = Integer(validate=validate.Range(min=0, max=2**62, error=_l(
+    since = Integer(validate=validate.Range(min=0, max=2_147_483_647, error=_l(
         "Параметр since должен быть целым числом не меньше нуля.")), load_default=0)
     track = Integer(validate=positive(), metadata={"description": "Only this track's changes "
                                                    "(and those of the whole event)"})
