@@ -32,6 +32,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     bind_sqlite_engine(app)
     register_blueprints(app)
 
+    from strategy.api import setup as api_setup
+
+    api_setup.init_app(app)
+
     from strategy import cli
     from strategy.core import errors, hardening, templating
 

@@ -1,4 +1,5 @@
 """Imports every domain's models so that the metadata knows all tables."""
+from strategy.api.models import ApiToken  # noqa: F401
 from strategy.auth.models import Invitation, Role, User, facilitator_tracks  # noqa: F401
 from strategy.comments.models import Comment, CommentStatus, Stance  # noqa: F401
 from strategy.events.models import Event, ModerationMode, ScheduleItem, Track  # noqa: F401

@@ -477,10 +477,9 @@ def test_support_budget_and_hidden_counts(app, event, facilitator, tracks, autho
     voter = create_participant(event, name="Голосующий")
     client = client_for(app, voter, staff=False)
     for p in items[:2]:
-        assert client.post(f"/events/{event.id}/proposals/{p.id}/support",
-                           headers={"Accept": "application/json"}).status_code == 200
-    third = client.post(f"/events/{event.id}/proposals/{items[2].id}/support",
-                        headers={"Accept": "application/json"})
+        assert client.post(f"/api/v1/events/{event.id}/proposals/{p.id}/support"
+                           ).status_code == 200
+    third = client.post(f"/api/v1/events/{event.id}/proposals/{items[2].id}/support")
     assert third.status_code == 409 and "все голоса" in third.json["message"]
     listing = page(client.get(f"/events/{event.id}/tracks/social-hub"))
     assert "счёт скрыт до конца голосования" in listing
@@ -594,13 +593,13 @@ def test_similar_endpoint_and_queue_suggest_duplicates(app, event, facilitator, 
     create_proposal(tracks["social-hub"], author, title="Выставка старых фотографий",
                     body="Собрать у жителей старые фотографии села и сделать выставку.")
     response = app.test_client().get(
-        f"/events/{event.id}/proposals/similar",
+        f"/api/v1/events/{event.id}/proposals/similar",
         query_string={"track": "social-hub", "q": "Вечера настольных игр для подростков"})
     assert response.status_code == 200
-    items = response.json["data"]["items"]
+    items = response.json["data"]
     assert items and items[0]["id"] == original.id and 0 < items[0]["similarity"] <= 1
     assert items[0]["url"].endswith(f"/proposals/{original.id}")
-    assert app.test_client().get(f"/events/{event.id}/proposals/similar",
+    assert app.test_client().get(f"/api/v1/events/{event.id}/proposals/similar",
                                  query_string={"track": "nope", "q": "x"}).status_code == 404
 
     duplicate = create_proposal(
@@ -614,5 +613,5 @@ def test_similar_endpoint_and_queue_suggest_duplicates(app, event, facilitator, 
 
 def test_new_proposal_form_asks_for_similar_ones(app, event, author):
     html = page(client_for(app, author, staff=False).get(f"/events/{event.id}/proposals/new"))
-    assert f'data-similar-url="/events/{event.id}/proposals/similar"' in html
-    assert "js/live.js" in html
+    assert f'data-similar-url="/api/v1/events/{event.id}/proposals/similar"' in html
+    assert "js/similar.js" in html

@@ -147,9 +147,10 @@ def test_support_and_withdraw(client, auth, event, create_participant, create_pr
     proposal = create_proposal(event.tracks[0], author)
     auth.as_participant(create_participant(event, name="Читатель"))
     url = f"/events/{event.id}/proposals/{proposal.id}"
-    response = client.post(f"{url}/support", headers={"Accept": "application/json"})
-    assert response.status_code == 200
-    assert response.get_json()["data"]["support_count"] == 1
+    response = client.post(f"{url}/support")
+    assert response.status_code == 302
+    db.session.refresh(proposal)
+    assert proposal.support_count == 1
     second = client.post(f"{url}/support", headers={"Accept": "application/json"})
     assert second.status_code == 409
     assert second.get_json()["message"] == "Вы уже поддержали это предложение."
@@ -398,11 +399,9 @@ def test_dot_voting_budget_is_shown_and_enforced(client, auth, event, create_par
     listing = page(client.get(f"/events/{event.id}/tracks/{track.slug}"))
     assert "Голосов осталось в этом треке:" in listing and "<strong>2</strong> из 2" in listing
     for proposal in proposals[:2]:
-        answer = client.post(f"/events/{event.id}/proposals/{proposal.id}/support",
-                             headers={"Accept": "application/json"})
+        answer = client.post(f"/api/v1/events/{event.id}/proposals/{proposal.id}/support")
         assert answer.status_code == 200
-    assert answer.get_json()["data"]["budget_left"] == 0
-    refused = client.post(f"/events/{event.id}/proposals/{proposals[2].id}/support",
-                          headers={"Accept": "application/json"})
+    assert answer.get_json()["data"]["votes_left"] == 0
+    refused = client.post(f"/api/v1/events/{event.id}/proposals/{proposals[2].id}/support")
     assert refused.status_code == 409 and "все голоса" in refused.get_json()["message"]
     assert "<strong>0</strong> из 2" in page(client.get(f"/events/{event.id}/tracks/{track.slug}"))

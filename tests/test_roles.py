@@ -89,9 +89,6 @@ TABLE = {
         ("POST", E + "/proposals/{b}/flag", None, expect("member", 302)),
     ("moderation.flag_comment", "/events/<int:event_id>/comments/<int:comment_id>/flag"):
         ("POST", E + "/comments/{k}/flag", None, expect("member", 302)),
-    ("moderation.similar", "/events/<int:event_id>/proposals/similar"):
-        ("GET", E + "/proposals/similar?track=social-hub&q=клуб+игр", None,
-         expect("public", 200)),
     ("live.feed", "/events/<int:event_id>/feed"):
         ("GET", E + "/feed?since=0", None, expect("public", 200)),
     ("live.stream", "/events/<int:event_id>/stream"):
@@ -216,6 +213,8 @@ TABLE = {
     ("auth.set_language", "/lang/<lang>"): ("POST", "/lang/en", None, expect("public", 302)),
     ("static", "/static/<path:filename>"):
         ("GET", "/static/css/app.css", None, expect("public", 200)),
+    ("auth.sign_out_others", "/me/sign-out-others"):
+        ("POST", "/me/sign-out-others", None, expect("login", 302)),
     ("auth.logout", "/logout"): ("POST", "/logout", None, expect("public", 302)),
 }
 

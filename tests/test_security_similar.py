@@ -32,18 +32,18 @@ def joined_session(base_url: str) -> tuple[requests.Session, str]:
 
 def test_a_5000_character_text_gets_hints_over_post(base_url):
     browser, token = joined_session(base_url)
-    response = browser.post(f"{base_url}/events/1/proposals/similar",
-                            data={"track": "social-hub", "q": LONG_TEXT},
+    response = browser.post(f"{base_url}/api/v1/events/1/proposals/similar",
+                            json={"track": "social-hub", "q": LONG_TEXT},
                             headers={"Accept": "application/json", "X-CSRFToken": token,
                                      "Origin": base_url})
     assert response.status_code == 200, response.text[:300]
-    titles = [item["title"] for item in response.json()["data"]["items"]]
+    titles = [item["title"] for item in response.json()["data"]]
     assert any("Молодёжный hub" in title for title in titles), titles
 
 
 def test_a_post_without_the_pages_token_is_refused(base_url):
-    response = requests.post(f"{base_url}/events/1/proposals/similar",
-                             data={"track": "social-hub", "q": LONG_TEXT},
+    response = requests.post(f"{base_url}/api/v1/events/1/proposals/similar",
+                             json={"track": "social-hub", "q": LONG_TEXT},
                              headers={"Accept": "application/json"})
     assert response.status_code == 400
 

@@ -1,37 +1,53 @@
 // Small progressive enhancements; every action also works as a plain form without JS.
 (function () {
   "use strict";
-  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content;
+  var Api = window.StrategyApi;
 
-  // Support buttons: toggle with fetch(), keep the page where it is.
+  // Support buttons: toggle through /api/v1 (POST supports, DELETE withdraws), stay in place.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.classList || !form.classList.contains("support-form") || !window.fetch) return;
+    if (!form.matches || !form.matches("form[data-api-support]") || !window.fetch || !Api) return;
     event.preventDefault();
     var button = form.querySelector("button");
+    var on = button.getAttribute("aria-pressed") === "true";
     button.disabled = true;
-    fetch(form.action, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Accept": "application/json", "X-CSRFToken": csrf }
-    }).then(function (response) {
-      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
-    }).then(function (result) {
+    Api.call(on ? "DELETE" : "POST", form.dataset.apiSupport).then(function (answer) {
       button.disabled = false;
-      if (!result.ok) { alert(result.body.message || "Ошибка"); return; }
-      var data = result.body.data;
-      var on = data.supported;
-      button.classList.toggle("is-on", on);
-      button.setAttribute("aria-pressed", on ? "true" : "false");
-      button.textContent = on ? button.dataset.on : button.dataset.off;
-      form.action = on ? form.dataset.unsupport : form.dataset.support;
-      if (data.support_count !== null && data.support_count !== undefined) {
-        document.querySelectorAll('[data-live-count="' + data.proposal_id + '"]').forEach(function (el) {
-          el.textContent = data.support_count;
-        });
-      }
-      var left = document.querySelector("[data-budget-left] strong");
-      if (left && data.budget_left !== null) left.textContent = data.budget_left;
-    }).catch(function () { button.disabled = false; form.submit(); });
+      if (answer.error === "network") { form.submit(); return; }
+      if (!answer.success) { Api.say(form, answer.message, true); return; }
+      var data = answer.data;
+      button.classList.toggle("is-on", data.supported);
+      button.setAttribute("aria-pressed", data.supported ? "true" : "false");
+      button.textContent = data.supported ? button.dataset.on : button.dataset.off;
+      form.action = data.supported ? form.dataset.unsupport : form.dataset.support;
+      Api.setSupportCount(data.proposal_id, data.support_count);
+      Api.setVotesLeft(data.votes_left);
+      Api.say(form, answer.meta.message, false);
+    });
+  });
+
+  // Moderation buttons of the queue: the action through /api/v1, the message beside the
+  // queue, then the queue region reloads (the form posts normally without JS).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-api-action]") || !window.fetch || !Api) return;
+    event.preventDefault();
+    var body = {};
+    form.querySelectorAll("input[name], textarea[name]").forEach(function (field) {
+      if (field.name === "csrf_token" || field.name === "next") return;
+      var number = field.type === "number" || field.hasAttribute("data-api-number");
+      body[field.name] = number ? parseInt(field.value, 10) : field.value;
+    });
+    var buttons = form.querySelectorAll("button");
+    buttons.forEach(function (b) { b.disabled = true; });
+    var region = form.closest("[data-live-region]");
+    var anchor = document.querySelector("[data-api-message]") || form;
+    Api.call("POST", form.dataset.apiAction, Object.keys(body).length ? body : null).then(function (answer) {
+      buttons.forEach(function (b) { b.disabled = false; });
+      if (answer.error === "network") { form.submit(); return; }
+      Api.say(anchor, answer.success ? answer.meta.message : answer.message, !answer.success);
+      if (answer.success && region) Api.refreshRegion(region);
+    });
   });
 
   // Character counters under long fields.

@@ -16,7 +16,7 @@
     if (!bar) {
       bar = document.createElement("progress");
       bar.max = 100;
-      bar.setAttribute("aria-label", "Ход группировки");
+      bar.setAttribute("aria-label", box.dataset.progressLabel || "");
       box.insertBefore(bar, box.firstChild);
     }
     return bar;
@@ -63,7 +63,7 @@
       if (!result.ok) {
         button.disabled = false;
         var message = part("[data-run-message]");
-        if (message) message.textContent = result.body.message || "Ошибка";
+        if (message) message.textContent = result.body.message || box.dataset.failed || "";
         return;
       }
       show(result.body.data);

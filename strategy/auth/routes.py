@@ -12,6 +12,7 @@ from strategy.auth.operations import (INVITATION_USED, authenticate, create_invi
 from strategy.core.permissions import organiser_required
 from strategy.core.urls import public_url_for
 from strategy.core.loading import load_event
+from strategy.core.redirects import safe_next
 from strategy.extensions import limiter
 from strategy.core.forms import EmptyForm
 
@@ -228,10 +229,7 @@ def login():
             form.password.errors = [_("Неверная почта или пароль.")]
             return render_template("auth/login.html", form=form), 401
         sign_in(user)
-        target = request.args.get("next", "")
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("events.index")
-        return redirect(target)
+        return redirect(safe_next(url_for("events.index")))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
 
@@ -251,10 +249,7 @@ def logout():
 def set_language(lang: str):
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    target = request.form.get("next") or url_for("events.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("events.index")
-    return redirect(target)
+    return redirect(safe_next(url_for("events.index")))
 
 
 @bp.route("/events/<int:event_id>/manage/invitations", methods=["GET", "POST"])

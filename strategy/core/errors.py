@@ -49,9 +49,29 @@ def wants_json() -> bool:
         "text/html"]
 
 
+# The machine-readable half of every JSON error; the Russian ``message`` is for people.
+ERROR_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large",
+    415: "unsupported_media_type", 422: "validation_error", 429: "too_many_requests",
+    500: "server_error", 503: "unavailable",
+}
+
+
+def error_code(status: int) -> str:
+    return ERROR_CODES.get(status, "error")
+
+
+def json_error(status: int, message: str, code: str | None = None,
+               errors: dict[str, list[str]] | None = None):
+    """The one JSON error envelope of the site and of /api/v1."""
+    return jsonify({"success": False, "error": code or error_code(status), "message": message,
+                    "errors": errors or {}}), status
+
+
 def error_response(status: int, message: str):
     if wants_json():
-        return jsonify({"success": False, "error": status, "message": message}), status
+        return json_error(status, message)
     return render_template("errors/error.html", status=status, message=message), status
 
 
@@ -118,7 +138,7 @@ def register_error_handlers(app: Flask) -> None:
         message = _("Страница устарела, поэтому действие не выполнено. Ничего не потеряно: "
                     "нажмите «Отправить ещё раз».")
         if wants_json():
-            return jsonify({"success": False, "error": 400, "message": message}), 400
+            return json_error(400, message, "csrf_failed")
         fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
         g.pop("csrf_token", None)  # mint the token for this request's session, not a cached one
         return render_template("errors/csrf.html", message=message, fields=fields,

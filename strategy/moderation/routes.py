@@ -16,7 +16,9 @@ URL rules (all staff pages under /events/<id>/manage/):
   GET       /events/<id>/manage/audit[.csv]                       audit, audit_csv organiser
   POST      /events/<id>/proposals/<pid>/flag                     flag_proposal   signed in
   POST      /events/<id>/comments/<cid>/flag                      flag_comment    signed in
-  GET/POST  /events/<id>/proposals/similar  track=&q=             similar         public
+
+Every action button (approve … unmute) is one row of the table in actions.py; the JSON API
+(api/moderation.py) offers the same actions from the same table.
 """
 import csv
 import io
@@ -25,7 +27,6 @@ import json
 from flask import (
     Response,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -34,16 +35,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from strategy.core.hardening import read_only
 from strategy.core.errors import OperationError, wants_json
 from strategy.core.forms import EmptyForm
-from strategy.core.loading import (
-    load_comment,
-    load_event,
-    load_participant,
-    load_proposal,
-    load_track,
-)
+from strategy.core.loading import load_comment, load_event, load_proposal, load_track
+from strategy.core.redirects import safe_next
 from strategy.core.permissions import (
     ensure_can_moderate,
     organiser_required,
@@ -56,6 +51,18 @@ from strategy.events.models import Track
 from strategy.extensions import db
 from strategy.moderation import bp
 from strategy.moderation import operations as ops
+from strategy.moderation.actions import (
+    ACTIONS,
+    COMMENT,
+    PROPOSAL,
+    REASON,
+    TARGET,
+    USER,
+    Action,
+    ensure_allowed,
+    load_target,
+    proposal_of,
+)
 from strategy.moderation.forms import (
     EventSettingsForm,
     FlagForm,
@@ -78,33 +85,19 @@ from strategy.moderation.queries import (
     moderated_tracks,
     proposals_with_status,
     queued_comments,
-    similar_to,
     suggestions_for,
 )
 from strategy.proposals.forms import ProposalForm
-from strategy.proposals.models import Proposal, ProposalStatus
+from strategy.proposals.models import ProposalStatus
 
-SIMILAR_QUERY_MAX = 6000  # a title and a 5,000-character text
-# A hint while typing may be loose; merge suggestions in the queue are stricter (queries.py).
-SIMILAR_HINT_MIN = 0.18
 
 
 # --- helpers -------------------------------------------------------------------------------
 
-def safe_next(default: str) -> str:
-    """Only local paths: an action never redirects to another site."""
-    target = request.form.get("next") or request.args.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        return default
-    return target
-
-
-def done(event, message: str, default: str | None = None, **data):
-    """JSON for fetch() calls, else flash and go back to where the button was."""
-    if wants_json():
-        return jsonify({"success": True, "data": data, "message": message})
+def done(message: str, default: str):
+    """Flash and go back to where the button was (a local ``next``), else to ``default``."""
     flash(message, "success")
-    return redirect(safe_next(default or url_for("moderation.queue", event_id=event.id)))
+    return redirect(safe_next(default))
 
 
 def require_form(form_class=None, **kwargs):
@@ -158,7 +151,7 @@ def settings(event_id: int):
                                      moderation_mode=form.moderation_mode.data,
                                      flag_threshold=form.flag_threshold.data)
     message = _("Настройки сохранены.") if changed else _("Изменений нет.")
-    return done(event, message, url_for("moderation.overview", event_id=event.id))
+    return done(message, url_for("moderation.overview", event_id=event.id))
 
 
 def moderated_track(event, slug: str) -> Track:
@@ -207,7 +200,7 @@ def open_phase(event_id: int, slug: str, phase: str):
         form.ends_at.errors = [error.message]
         return render_track(event, track, phase_forms={phase: form}, status=400)
     message = _("Приём предложений открыт.") if phase == "submission" else _("Поддержка открыта.")
-    return done(event, message, url_for("moderation.track", event_id=event.id, slug=slug))
+    return done(message, url_for("moderation.track", event_id=event.id, slug=slug))
 
 
 @bp.route("/events/<int:event_id>/manage/tracks/<slug>/<phase>/close", methods=["POST"])
@@ -218,7 +211,7 @@ def close_phase(event_id: int, slug: str, phase: str):
     require_form()
     event_ops.close_phase(track, current_user, phase)
     message = _("Приём предложений закрыт.") if phase == "submission" else _("Поддержка закрыта.")
-    return done(event, message, url_for("moderation.track", event_id=event.id, slug=slug))
+    return done(message, url_for("moderation.track", event_id=event.id, slug=slug))
 
 
 @bp.route("/events/<int:event_id>/manage/tracks/<slug>/rules", methods=["POST"])
@@ -233,7 +226,7 @@ def support_rules(event_id: int, slug: str):
                                     hide_counts=form.hide_counts.data,
                                     projector_shows_counts=form.projector_shows_counts.data)
     message = _("Правила поддержки сохранены.") if changed else _("Изменений нет.")
-    return done(event, message, url_for("moderation.track", event_id=event.id, slug=slug))
+    return done(message, url_for("moderation.track", event_id=event.id, slug=slug))
 
 
 # --- the queue -----------------------------------------------------------------------------
@@ -268,90 +261,42 @@ def queue(event_id: int):
     return render_template("moderation/queue.html", **context)
 
 
-# --- proposal actions ----------------------------------------------------------------------
+# --- moderation actions (the table in actions.py) --------------------------------------------
 
 def back_to(proposal) -> str:
     return url_for("proposals.detail", event_id=proposal.event_id, proposal_id=proposal.id)
 
 
-@bp.route("/events/<int:event_id>/manage/proposals/<int:proposal_id>/approve", methods=["POST"])
-@staff_required
-def approve_proposal(event_id: int, proposal_id: int):
-    event = load_event(event_id)
-    proposal = load_proposal(event, proposal_id)
-    require_form()
-    ops.approve_proposal(proposal, current_user)
-    return done(event, _("Предложение опубликовано."), status=proposal.status.value)
+ACTION_URLS = {PROPOSAL: "/events/<int:event_id>/manage/proposals/<int:proposal_id>",
+               COMMENT: "/events/<int:event_id>/manage/comments/<int:comment_id>",
+               USER: "/events/<int:event_id>/manage/users/<int:user_id>"}
+ACTION_FORMS = {(): EmptyForm, (REASON,): ReasonForm, (TARGET,): MergeForm}
 
 
-@bp.route("/events/<int:event_id>/manage/proposals/<int:proposal_id>/hide", methods=["POST"])
-@staff_required
-def hide_proposal(event_id: int, proposal_id: int):
-    event = load_event(event_id)
-    proposal = load_proposal(event, proposal_id)
-    ensure_can_moderate(current_user, proposal.track)
-    form = require_form(ReasonForm)
-    ops.hide_proposal(proposal, current_user, form.reason.data)
-    return done(event, _("Предложение скрыто. Автор видит причину."), back_to(proposal),
-                status=proposal.status.value)
+def action_view(action: Action):
+    """A button's handler: load, check the right, validate the form, run, go back."""
+
+    @staff_required
+    def view(event_id: int, **object_id: int):
+        event = load_event(event_id)
+        obj = load_target(action, event, *object_id.values())
+        ensure_allowed(action, current_user, obj)
+        form = require_form(ACTION_FORMS[action.inputs])
+        result = action.perform(obj, current_user, event,
+                                **{name: getattr(form, name).data for name in action.inputs})
+        proposal = proposal_of(result)
+        default = (back_to(proposal) if action.back_to_proposal and proposal
+                   else url_for("moderation.queue", event_id=event.id))
+        return done(action.done(result), default)
+
+    view.__name__ = action.endpoint
+    view.__doc__ = action.summary
+    return view
 
 
-@bp.route("/events/<int:event_id>/manage/proposals/<int:proposal_id>/restore", methods=["POST"])
-@staff_required
-def restore_proposal(event_id: int, proposal_id: int):
-    event = load_event(event_id)
-    proposal = load_proposal(event, proposal_id)
-    require_form()
-    ops.restore_proposal(proposal, current_user)
-    return done(event, _("Предложение восстановлено."), back_to(proposal),
-                status=proposal.status.value)
-
-
-@bp.route("/events/<int:event_id>/manage/proposals/<int:proposal_id>/pin", methods=["POST"])
-@staff_required
-def pin_proposal(event_id: int, proposal_id: int):
-    event = load_event(event_id)
-    proposal = load_proposal(event, proposal_id)
-    require_form()
-    ops.set_pinned(proposal, current_user, True)
-    return done(event, _("Предложение закреплено вверху списка."), back_to(proposal))
-
-
-@bp.route("/events/<int:event_id>/manage/proposals/<int:proposal_id>/unpin", methods=["POST"])
-@staff_required
-def unpin_proposal(event_id: int, proposal_id: int):
-    event = load_event(event_id)
-    proposal = load_proposal(event, proposal_id)
-    require_form()
-    ops.set_pinned(proposal, current_user, False)
-    return done(event, _("Предложение откреплено."), back_to(proposal))
-
-
-@bp.route("/events/<int:event_id>/manage/proposals/<int:proposal_id>/merge", methods=["POST"])
-@staff_required
-def merge_proposal(event_id: int, proposal_id: int):
-    """Merge this proposal into the one whose number is given."""
-    event = load_event(event_id)
-    source = load_proposal(event, proposal_id)
-    ensure_can_moderate(current_user, source.track)
-    form = require_form(MergeForm)
-    target = db.session.get(Proposal, form.target.data)
-    if target is None:
-        raise OperationError(_("Предложения №%(n)d нет.", n=form.target.data), 404)
-    ops.merge_proposals(source, target, current_user)
-    return done(event, _("Предложения объединены: поддержки учтены по одному разу на человека, "
-                         "комментарии перенесены."), back_to(target), into=target.id)
-
-
-@bp.route("/events/<int:event_id>/manage/proposals/<int:proposal_id>/dismiss-flags",
-          methods=["POST"])
-@staff_required
-def dismiss_flags(event_id: int, proposal_id: int):
-    event = load_event(event_id)
-    proposal = load_proposal(event, proposal_id)
-    require_form()
-    ops.dismiss_flags(proposal, current_user)
-    return done(event, _("Жалобы отклонены, предложение остаётся опубликованным."))
+for _action in ACTIONS:
+    bp.add_url_rule(f"{ACTION_URLS[_action.target]}/{_action.name}", endpoint=_action.endpoint,
+                    view_func=action_view(_action), methods=["POST"])
 
 
 @bp.route("/events/<int:event_id>/manage/proposals/<int:proposal_id>/edit",
@@ -387,73 +332,6 @@ def render_edit(event, form, proposal):
                            open_tracks=[proposal.track], proposal=proposal, similar_url="")
 
 
-# --- comment actions -----------------------------------------------------------------------
-
-@bp.route("/events/<int:event_id>/manage/comments/<int:comment_id>/approve", methods=["POST"])
-@staff_required
-def approve_comment(event_id: int, comment_id: int):
-    event = load_event(event_id)
-    comment = load_comment(event, comment_id)
-    require_form()
-    ops.approve_comment(comment, current_user)
-    return done(event, _("Комментарий опубликован."))
-
-
-@bp.route("/events/<int:event_id>/manage/comments/<int:comment_id>/hide", methods=["POST"])
-@staff_required
-def hide_comment(event_id: int, comment_id: int):
-    event = load_event(event_id)
-    comment = load_comment(event, comment_id)
-    ensure_can_moderate(current_user, comment.proposal.track)
-    form = require_form(ReasonForm)
-    ops.hide_comment(comment, current_user, form.reason.data)
-    return done(event, _("Комментарий скрыт."), back_to(comment.proposal))
-
-
-@bp.route("/events/<int:event_id>/manage/comments/<int:comment_id>/restore", methods=["POST"])
-@staff_required
-def restore_comment(event_id: int, comment_id: int):
-    event = load_event(event_id)
-    comment = load_comment(event, comment_id)
-    require_form()
-    ops.restore_comment(comment, current_user)
-    return done(event, _("Комментарий восстановлен."), back_to(comment.proposal))
-
-
-@bp.route("/events/<int:event_id>/manage/comments/<int:comment_id>/dismiss-flags",
-          methods=["POST"])
-@staff_required
-def dismiss_comment_flags(event_id: int, comment_id: int):
-    event = load_event(event_id)
-    comment = load_comment(event, comment_id)
-    require_form()
-    ops.dismiss_flags(comment.proposal, current_user, comment)
-    return done(event, _("Жалобы отклонены, комментарий остаётся опубликованным."))
-
-
-# --- participants --------------------------------------------------------------------------
-
-@bp.route("/events/<int:event_id>/manage/users/<int:user_id>/mute", methods=["POST"])
-@staff_required
-def mute(event_id: int, user_id: int):
-    event = load_event(event_id)
-    user = load_participant(event, user_id)
-    require_form()
-    ops.set_muted(user, current_user, event, True)
-    return done(event, _("%(name)s больше не может публиковать предложения и комментарии.",
-                         name=user.display_name))
-
-
-@bp.route("/events/<int:event_id>/manage/users/<int:user_id>/unmute", methods=["POST"])
-@staff_required
-def unmute(event_id: int, user_id: int):
-    event = load_event(event_id)
-    user = load_participant(event, user_id)
-    require_form()
-    ops.set_muted(user, current_user, event, False)
-    return done(event, _("%(name)s снова может публиковать.", name=user.display_name))
-
-
 # --- flags (participants) ------------------------------------------------------------------
 
 @bp.route("/events/<int:event_id>/proposals/<int:proposal_id>/flag", methods=["POST"])
@@ -464,7 +342,7 @@ def flag_proposal(event_id: int, proposal_id: int):
     proposal = load_proposal(event, proposal_id)
     form = require_form(FlagForm)
     ops.flag(current_user, proposal, reason=form.reason.data or "")
-    return done(event, _("Спасибо, жалоба передана модератору."), back_to(proposal))
+    return done(_("Спасибо, жалоба передана модератору."), back_to(proposal))
 
 
 @bp.route("/events/<int:event_id>/comments/<int:comment_id>/flag", methods=["POST"])
@@ -474,28 +352,7 @@ def flag_comment(event_id: int, comment_id: int):
     comment = load_comment(event, comment_id)
     form = require_form(FlagForm)
     ops.flag(current_user, comment.proposal, comment, reason=form.reason.data or "")
-    return done(event, _("Спасибо, жалоба передана модератору."), back_to(comment.proposal))
-
-
-# --- duplicate hints -----------------------------------------------------------------------
-
-@bp.route("/events/<int:event_id>/proposals/similar", methods=["GET", "POST"])
-@read_only
-def similar(event_id: int):
-    """Published proposals of the track most similar to what is being typed (JSON). The form
-    POSTs the text: a whole proposal does not fit in a request line; GET stays for short ones."""
-    event = load_event(event_id)
-    params = request.form if request.method == "POST" else request.args
-    track = load_track(event, params.get("track", ""))
-    query = params.get("q", "")[:SIMILAR_QUERY_MAX]
-    found = similar_to(query, track.id, min_similarity=SIMILAR_HINT_MIN) \
-        if len(query.strip()) >= 8 else []
-    show = track.counts_visible_to(current_user if current_user.is_authenticated else None)
-    items = [{"id": p.id, "title": p.title, "similarity": round(score, 2),
-              "support_count": p.support_count if show else None,
-              "url": url_for("proposals.detail", event_id=event.id, proposal_id=p.id)}
-             for p, score in found]
-    return jsonify({"success": True, "data": {"items": items, "track": track.slug}})
+    return done(_("Спасибо, жалоба передана модератору."), back_to(comment.proposal))
 
 
 # --- audit log -----------------------------------------------------------------------------
