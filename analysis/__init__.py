@@ -3,18 +3,34 @@
 Public API
 ----------
 ``cluster_proposals(frame, *, k=None, previous=None, random_state=0, group_col=None,
-text_col='text', id_col='id', votes_col='votes') -> ClusteringResult``
+text_col='text', id_col='id', votes_col='votes', duplicate_threshold=0.8, progress=None,
+grouper=None) -> ClusteringResult``
     ``frame`` has at least ``id`` and ``text`` (joining title and body is the caller's job),
     optionally ``votes`` and a group column (e.g. track; sections are then formed inside each
     group). Returns a :class:`ClusteringResult` with
 
     * ``assignments``: one row per input row, in input order — ``id, section, section_title,
       group, is_representative, rank_in_section`` (by votes desc, then closeness to the
-      section centre), ``score`` (cosine similarity to the section centre);
+      section centre), ``score`` (cosine similarity to the section centre), ``reason`` (str:
+      why the text is in «Прочее», "" elsewhere);
     * ``sections``: ``section, group, title, key_terms (list[str]), size,
       representative_ids (list), votes_total, locked, is_other``;
     * ``duplicates``: near-duplicate pairs ``id_a, id_b, similarity``;
-    * ``log``: human-readable messages (Russian): chosen k and why, what went to «Прочее» and why.
+    * ``log``: human-readable messages (Russian): chosen k and why, what went to «Прочее» and
+      why, failed stages with their reason;
+    * ``failures``: ``[{"stage", "group", "error"}]`` for stages that failed (their texts are
+      in «Прочее» with a ``reason``); empty when all went well.
+
+    ``progress(stage, fraction)`` is called as the run goes (stages ``prepare, vectorize,
+    cluster, name, duplicates, done``; fraction 0..1, non-decreasing). The result is the same
+    for any number of BLAS/OpenMP threads (the run holds them at one thread).
+
+``ProposalGrouper(vectorizer=None, clusterer=None, namer=None, *, k=None, random_state=0, ...)``
+    The same grouping as swappable sklearn-style stages (BERTopic's manner): defaults
+    ``ProposalVectorizer``, ``ProposalClusterer``, ``SectionNamer``; any object with
+    ``fit_transform`` / ``fit`` + ``labels_`` / ``fit`` + ``sections_`` fits (see
+    :mod:`analysis.pipeline`). ``fit(frame, previous=None, progress=None)`` sets
+    ``result_`` (a ``ClusteringResult``); ``fit_predict`` returns the section of every row.
 
     Section ids are positive ints, unique across groups, and stay the same across re-runs
     (see *previous* below). Texts that cannot be grouped (empty; only stop words, digits,
@@ -63,7 +79,13 @@ c-TF-IDF key terms → titles from noun phrases seen in the texts, put in the no
 pymorphy3 → representatives closest to the centre.
 """
 
+from .clustering import ProposalClusterer
 from .duplicates import find_duplicates, most_similar
-from .pipeline import ClusteringResult, cluster_proposals
+from .features import ProposalVectorizer
+from .naming import SectionNamer
+from .pipeline import ClusteringResult, ProposalGrouper, cluster_proposals
 
-__all__ = ["ClusteringResult", "cluster_proposals", "find_duplicates", "most_similar"]
+__all__ = [
+    "ClusteringResult", "ProposalClusterer", "ProposalGrouper", "ProposalVectorizer",
+    "SectionNamer", "cluster_proposals", "find_duplicates", "most_similar",
+]

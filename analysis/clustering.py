@@ -18,14 +18,19 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.preprocessing import normalize
 from sklearn.utils import check_random_state
-from threadpoolctl import threadpool_limits
+
+from .threads import single_threaded_math
 
 logger = logging.getLogger(__name__)
 
 #: Above this many texts, KMeans runs in mini-batches and k is chosen on a sample.
 LARGE_N = 20000
-#: Up to this many texts, KMeans runs on one thread.
-SINGLE_THREAD_N = 5000
+#: Mini-batch size above ``LARGE_N``: big enough for stable centres, small enough for memory.
+MINI_BATCH_SIZE = 4096
+#: Restarts of MiniBatchKMeans at most: each is a pass over 20,000+ rows, and they agree.
+MINI_BATCH_MAX_INIT = 3
+#: Rows per block when every text joins its nearest centre (bounds the distance matrix).
+ASSIGN_CHUNK = 20000
 
 
 def count_distinct_rows(vectors: np.ndarray) -> int:
@@ -55,15 +60,11 @@ def fit_kmeans(vectors, n_clusters, *, random_state=0, n_init=10, init="k-means+
     """
     if not isinstance(init, str):
         n_init = 1
-    if len(vectors) <= SINGLE_THREAD_N:
-        # Small fits are much faster on one thread: OpenMP threads spin and wait on a
-        # shared 2-core machine (0.16 s vs 0.01 s for 700 rows under load).
-        with threadpool_limits(limits=1):
-            return KMeans(n_clusters=n_clusters, init=init, n_init=n_init,
-                          random_state=random_state).fit(vectors)
+    # Callers run this inside single_threaded_math(): one thread is also much faster for
+    # small fits, where OpenMP threads spin and wait on a shared 2-core machine.
     if len(vectors) > LARGE_N:
         model = MiniBatchKMeans(
-            n_clusters=n_clusters, init=init, n_init=min(n_init, 3), batch_size=4096,
+            n_clusters=n_clusters, init=init, n_init=min(n_init, MINI_BATCH_MAX_INIT), batch_size=MINI_BATCH_SIZE,
             random_state=random_state,
         )
     else:
@@ -75,6 +76,8 @@ def fit_kmeans(vectors, n_clusters, *, random_state=0, n_init=10, init="k-means+
 ENSEMBLE_SAMPLE = 2000
 #: Candidate numbers of sections for the automatic choice (fewer candidates, cheaper search).
 K_GRID = (2, 3, 4, 5, 6, 7, 8, 10, 12, 15)
+#: Larger inputs choose k on a seeded sample of this size (the score settles by ~500 texts).
+K_CHOICE_SAMPLE = 700
 #: Scores within this much of the best count as ties, and the smaller k wins (readability).
 K_TOLERANCE = 0.01
 #: Readability floor of the automatic k: one section per this many texts, at most
@@ -135,8 +138,9 @@ def spectral_embedding_of(view: np.ndarray, n_components: int, *, random_state=0
             warnings.simplefilter("ignore")
             embedding = spectral_embedding(graph, n_components=n_components, drop_first=False,
                                            eigen_solver=solver, random_state=random_state)
-    except Exception:  # a numerical corner case only loses the spectral members
-        logger.debug("spectral embedding failed", exc_info=True)
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as error:
+        # a numerical corner case (e.g. LOBPCG not converging) only loses the spectral members
+        logger.info("spectral embedding failed, centroid members only: %s", error)
         return None
     if not np.isfinite(embedding).all():
         return None
@@ -157,9 +161,8 @@ def base_partitions(views, k_values, *, runs=2, random_state=0,
     for view in views:
         embedding = None
         if spectral:
-            with threadpool_limits(limits=1):
-                embedding = spectral_embedding_of(view, max(k_values),
-                                                  random_state=int(rng.randint(2 ** 31 - 1)))
+            embedding = spectral_embedding_of(view, max(k_values),
+                                              random_state=int(rng.randint(2 ** 31 - 1)))
         for k in k_values:
             for _ in range(runs):
                 seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -218,7 +221,7 @@ def score_n_clusters(vectors, k_values, *, views=None, random_state=0) -> dict[i
 
 
 def choose_n_clusters(
-    vectors, *, views=None, k_min=2, k_max=15, random_state=0, sample_size=700
+    vectors, *, views=None, k_min=2, k_max=15, random_state=0, sample_size=K_CHOICE_SAMPLE
 ) -> tuple[int, dict[int, float]]:
     """Choose the number of clusters for ``vectors``.
 
@@ -318,7 +321,10 @@ class ProposalClusterer(ClusterMixin, BaseEstimator):
         -------
         self
         """
-        X = np.asarray(X, dtype=np.float32)
+        with single_threaded_math():  # the same labels for any BLAS/OpenMP thread count
+            return self._fit(np.asarray(X, dtype=np.float32), init_centers, views)
+
+    def _fit(self, X, init_centers, views):
         distinct = count_distinct_rows(X)
         self.k_scores_ = {}
         if self.n_clusters is None:
@@ -339,7 +345,7 @@ class ProposalClusterer(ClusterMixin, BaseEstimator):
             self.cluster_centers_ = X.mean(axis=0, keepdims=True)
             return self
         # restarts matter on small inputs; on large ones KMeans is stable and costly
-        n_init = self.n_init if len(X) <= 2000 else max(3, self.n_init // 4)
+        n_init = self.n_init if len(X) <= ENSEMBLE_SAMPLE else max(3, self.n_init // 4)
         if init_centers is not None and len(init_centers):
             init = _extend_centers(X, np.asarray(init_centers, dtype=np.float32)[:k], k)
             model = fit_kmeans(X, k, random_state=self.random_state, n_init=1, init=init)
@@ -362,8 +368,8 @@ class ProposalClusterer(ClusterMixin, BaseEstimator):
             centres = normalize(np.vstack([X[rows][labels == c].mean(axis=0)
                                            for c in np.unique(labels)]))
             labels = np.concatenate([
-                np.argmax(X[start:start + 20000] @ centres.T, axis=1)
-                for start in range(0, len(X), 20000)
+                np.argmax(X[start:start + ASSIGN_CHUNK] @ centres.T, axis=1)
+                for start in range(0, len(X), ASSIGN_CHUNK)
             ])
         self.labels_ = pd.factorize(labels)[0].astype(int)
         self.n_clusters_ = int(self.labels_.max()) + 1

@@ -13,6 +13,7 @@ example «Развитие креативных пространств».
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from functools import lru_cache
 
@@ -24,6 +25,13 @@ from sklearn.feature_extraction.text import CountVectorizer
 from .text import _CLAUSE_BREAK_RE, _morph, stop_words, surface_clauses
 
 OTHER_TITLE = "Прочее"
+#: Texts of a section read to find title phrases / the head noun's neighbours: phrases that
+#: matter recur within the first few hundred texts, and reading all of 10,000 is slow.
+PHRASE_SAMPLE_TEXTS = 200
+HEAD_SAMPLE_TEXTS = 300
+#: A three-word phrase scores this much more than a two-word one with the same support: it
+#: says more («Ремонт сельских библиотек» over «Сельские библиотеки») but must not win alone.
+LONGER_PHRASE_BONUS = 0.1
 
 #: Nouns too generic to head a section title.
 GENERIC_NOUNS = frozenset(
@@ -286,25 +294,6 @@ def fallback_title(key_terms: list[str]) -> str:
     return text[:1].upper() + text[1:]
 
 
-def make_section_title(key_terms: list[str], texts: list[str], language: str) -> str:
-    """Title of one section.
-
-    Parameters
-    ----------
-    key_terms : list of str
-        Key terms (lemmas or lemma bigrams), most important first.
-    texts : list of str
-        Raw texts of the section (a sample is enough).
-    language : str
-        Dominant language of the section.
-
-    Returns
-    -------
-    str
-    """
-    return section_title_candidates(key_terms, texts, language)[0]
-
-
 def section_title_candidates(key_terms: list[str], texts: list[str], language: str) -> list[str]:
     """Candidate titles of one section, best first (never empty).
 
@@ -317,8 +306,10 @@ def section_title_candidates(key_terms: list[str], texts: list[str], language: s
     if language == "ru":
         unigrams = [t for t in key_terms if " " not in t]
         bigram_words = [w for t in key_terms if " " in t for w in t.split()]
-        candidates.extend(phrase_title_candidates(unigrams + bigram_words, texts[:200]))
-        token_docs = [clause for text in texts[:300] for clause in surface_clauses(text)]
+        candidates.extend(phrase_title_candidates(unigrams + bigram_words,
+                                                  texts[:PHRASE_SAMPLE_TEXTS]))
+        token_docs = [clause for text in texts[:HEAD_SAMPLE_TEXTS]
+                      for clause in surface_clauses(text)]
         title = russian_title(unigrams + bigram_words, token_docs)
         if title and title not in candidates:
             candidates.insert(min(1, len(candidates)), title)
@@ -364,7 +355,7 @@ def make_titles_unique(titles: list[str], key_terms: list[list[str]]) -> list[st
 # --------------------------------------------------------------------------- phrase titles
 
 _NUMBER_MARK = "#"
-_TITLE_CLAUSE_RE = None
+_TITLE_CLAUSE_RE = re.compile(r"№|\d+(?:[.,:/-]\d+)*|[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
 def title_clauses(text: object, max_chars: int = 5000) -> list[list[str]]:
@@ -373,11 +364,6 @@ def title_clauses(text: object, max_chars: int = 5000) -> list[list[str]]:
     The number mark lets phrase search drop complements that only name a specific object
     («автобус маршрута № 5», «дом 12»), which read oddly as section titles.
     """
-    import re
-
-    global _TITLE_CLAUSE_RE
-    if _TITLE_CLAUSE_RE is None:
-        _TITLE_CLAUSE_RE = re.compile(r"№|\d+(?:[.,:/-]\d+)*|[^\W\d_]+(?:-[^\W\d_]+)*")
     if text is None or (isinstance(text, float) and text != text):
         return []
     clauses = []
@@ -504,7 +490,7 @@ def phrase_title_candidates(key_lemmas: list[str], texts: list[str], n: int = 5)
         if count < 2 or key_weight == 0 or all(lemma in GENERIC_NOUNS for lemma in lemmas):
             continue
         phrase = forms[lemmas].most_common(1)[0][0]
-        score = count * key_weight * (1 + 0.1 * (len(lemmas) - 2))
+        score = count * key_weight * (1 + LONGER_PHRASE_BONUS * (len(lemmas) - 2))
         scored.append((-score, phrase))
     scored.sort()
     result = []

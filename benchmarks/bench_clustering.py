@@ -67,11 +67,6 @@ def emit(**figure) -> None:
 # --------------------------------------------------------------------------- quality
 
 
-def baseline_labels(texts: pd.Series, k: int, seed: int, language: str) -> np.ndarray:
-    """The baseline of ``shared/data/README.md``, step by step."""
-    return baseline_runs(texts, k, [seed], language)[0]
-
-
 def baseline_runs(texts: pd.Series, k: int, seeds, language: str) -> list[np.ndarray]:
     """Baseline labels for several KMeans seeds (the LSA does not depend on the seed)."""
     import pymorphy3
