@@ -30,7 +30,7 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.base import BaseEstimator, clone
 from sklearn.preprocessing import normalize
 
-from .clustering import ProposalClusterer, choose_n_clusters, readable_min_k
+from .clustering import CLEAR_STRUCTURE_SCORE, ProposalClusterer, choose_n_clusters
 from .duplicates import PAIR_COLUMNS, duplicate_pairs, pairs_frame
 from .features import ProposalVectorizer, prepare_texts
 from .naming import SectionNamer
@@ -427,16 +427,17 @@ class ProposalGrouper(BaseEstimator):
         other = set(other_ids.values())
         return section, [s in other for s in section]
 
-    def _clusterer_for(self, n_clusters, k_min):
-        """A fresh clusterer for one group, with k and the readability floor where it has them."""
+    def _clusterer_for(self, n_clusters):
+        """A fresh clusterer for one group, with the given k where it takes one.
+
+        A clusterer that cannot choose k itself (e.g. sklearn's KMeans: no ``k_max``) keeps
+        its own ``n_clusters`` when k is not given.
+        """
         model = self._stage(self.clusterer, ProposalClusterer(random_state=self.random_state))
         params = model.get_params(deep=False) if hasattr(model, "get_params") else {}
-        wanted = {"n_clusters": n_clusters, "k_min": k_min}
-        settable = {name: value for name, value in wanted.items()
-                    if name in params and (value is not None or name != "k_min")}
-        if "n_clusters" in settable and n_clusters is None and "k_min" not in params:
-            settable.pop("n_clusters")  # e.g. KMeans: keep its own n_clusters
-        return model.set_params(**settable) if settable else model
+        if "n_clusters" in params and (n_clusters is not None or "k_max" in params):
+            model.set_params(n_clusters=n_clusters)
+        return model
 
     def _cluster_group(self, features, rows, documents, prev, group, log):
         """Cluster one group's free rows; seed with previous sections' centres if any."""
@@ -461,30 +462,28 @@ class ProposalGrouper(BaseEstimator):
             if n_clusters is None:
                 n_clusters = len(previous_sections)
                 if new_share >= NEW_TEXT_SHARE_FOR_NEW_SECTIONS:
-                    auto_k, _ = choose_n_clusters(block, views=views,
-                                                  random_state=self.random_state,
-                                                  k_min=readable_min_k(len(rows)))
+                    auto_k, _ = choose_n_clusters(block, views=views)
                     n_clusters = max(n_clusters, auto_k)
                 log.note(f"{label}число разделов {n_clusters}: как в прошлом разбиении "
                          f"(новых текстов {new_share:.0%}).")
-            model = self._clusterer_for(n_clusters, None)
+            model = self._clusterer_for(n_clusters)
             _fit_clusterer(model, block, init_centers=init_centers)
             self.clusterers_[group] = model
             return np.asarray(model.labels_), previous_sections
         if k is None and len(rows) < MIN_TEXTS_TO_SPLIT:
             log.note(f"{label}текстов меньше трёх ({len(rows)}): один раздел.")
             return np.zeros(len(rows), dtype=int), []
-        floor = readable_min_k(len(rows))
-        model = self._clusterer_for(k, floor)
+        model = self._clusterer_for(k)
         _fit_clusterer(model, block, views=views)
         self.clusterers_[group] = model
         labels = np.asarray(model.labels_)
         found = len(set(labels.tolist()))
         if k is None and hasattr(model, "k_scores_"):
-            log.note(f"{label}число разделов выбрано автоматически: {found} "
-                     "(наименьшее k с наилучшей согласованностью разбиений по разным признакам, "
-                     f"k от {floor} до 15: не меньше {floor} разделов, чтобы разделы "
-                     "оставались обозримыми).")
+            clear = max(model.k_scores_.values(), default=0.0) >= CLEAR_STRUCTURE_SCORE
+            why = ("разбиения по разным признакам согласованы лучше всего при этом k" if clear
+                   else "явной группировки в текстах нет, поэтому разделы по размеру удобны "
+                        f"для чтения: около √(2·{len(rows)}), не больше 15")
+            log.note(f"{label}число разделов выбрано автоматически: {found} ({why}).")
         elif k is not None and found < k:
             log.note(f"{label}задано k={k}, но различных текстов меньше: разделов {found}.")
         return labels, []

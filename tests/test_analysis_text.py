@@ -5,10 +5,11 @@ import pandas as pd
 import pytest
 
 from analysis.clustering import (
+    CLEAR_STRUCTURE_SCORE,
     ProposalClusterer,
     choose_n_clusters,
     count_distinct_rows,
-    readable_min_k,
+    readable_k,
 )
 from analysis.duplicates import find_duplicates, most_similar
 from analysis.features import ProposalVectorizer, prepare_texts
@@ -121,15 +122,28 @@ def test_choose_n_clusters_finds_clear_blobs():
     assert set(scores) == {2, 3, 4, 5, 6, 7, 8}
 
 
-def test_readable_floor_of_the_automatic_k():
-    assert [readable_min_k(n) for n in (0, 20, 32, 48, 59, 60, 300, 100000)] == \
-        [2, 2, 2, 4, 4, 5, 5, 5]
-    k, scores = choose_n_clusters(_blobs(), k_min=5)
-    assert k >= 5 and min(scores) == 5
-    # a floor above the sqrt(n / 2) + 1 cap is lowered to the cap, not an error
-    # (12 points: cap ceil(sqrt(6)) + 1 = 4)
-    k, scores = choose_n_clusters(_blobs()[:12], k_min=5)
-    assert k == 4 and set(scores) == {4}
+def test_without_a_clear_grouping_k_is_sized_for_the_reader():
+    assert [readable_k(n) for n in (0, 2, 42, 100, 113, 5000)] == [2, 2, 9, 14, 15, 15]
+    rng = np.random.default_rng(0)
+
+    def unit_noise():
+        noise = rng.normal(size=(200, 20))
+        return noise / np.linalg.norm(noise, axis=1, keepdims=True)
+
+    # views that agree on nothing, as lemma, character and word-vector views of short texts
+    # with overlapping topics nearly do
+    k, scores = choose_n_clusters(unit_noise(), views={"a": unit_noise(), "b": unit_noise()})
+    assert max(scores.values()) < CLEAR_STRUCTURE_SCORE
+    assert k == readable_k(200) == 15
+
+
+def test_the_chosen_k_does_not_depend_on_the_seed():
+    rng = np.random.default_rng(1)
+    noise = rng.normal(size=(120, 10))
+    chosen = {choose_n_clusters(_blobs(), random_state=seed)[0] for seed in range(4)}
+    assert chosen == {4}
+    chosen = {ProposalClusterer(random_state=seed).fit(noise).n_clusters_ for seed in range(3)}
+    assert len(chosen) == 1
 
 
 def test_clusterer_clamps_k_to_distinct_points_and_is_deterministic():
