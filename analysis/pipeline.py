@@ -42,12 +42,15 @@ logger = logging.getLogger(__name__)
 
 ASSIGNMENT_COLUMNS = [
     "id", "section", "section_title", "group", "is_representative", "rank_in_section", "score",
-    "reason",
+    "reason", "see_also",
 ]
 SECTION_COLUMNS = [
     "section", "group", "title", "key_terms", "size", "representative_ids", "votes_total",
-    "locked", "is_other",
+    "locked", "is_other", "coverage", "summary", "quote_ids", "quotes", "subtopics", "reason",
 ]
+#: What a section gets when the namer does not give it.
+SECTION_DEFAULTS = {"coverage": lambda: float("nan"), "summary": str, "quote_ids": list,
+                    "quotes": list, "subtopics": list, "reason": str}
 FAILURE_FIELDS = ("stage", "group", "error")
 #: A re-run may create new sections only when this share of the free texts is new.
 NEW_TEXT_SHARE_FOR_NEW_SECTIONS = 0.3
@@ -301,8 +304,15 @@ class ProposalGrouper(BaseEstimator):
         report("cluster", PROGRESS_STAGES["cluster"])
         documents, fixed_titles = self._assign_sections(documents, features, prev, log, report)
         report("name", PROGRESS_STAGES["name"])
-        self.namer_ = self._stage(self.namer, SectionNamer())
-        self.namer_.fit(documents, vectors=features.vectors, fixed_titles=fixed_titles)
+        self.namer_ = self._stage(self.namer, SectionNamer(random_state=self.random_state))
+        self.namer_.fit(documents, vectors=features.vectors, fixed_titles=fixed_titles,
+                        first_free_id=max(_first_free_id(prev), _max_id(documents) + 1))
+        for message in getattr(self.namer_, "log_", []):
+            log.note(message)
+        named = self.namer_.documents_
+        for column in ("section", "reason", "is_other"):
+            if column in named.columns:
+                documents[column] = named[column].to_numpy()
         report("duplicates", PROGRESS_STAGES["duplicates"])
         return self._result(documents, features, prev, log)
 
@@ -495,6 +505,8 @@ class ProposalGrouper(BaseEstimator):
         sections["locked"] = [bool(prev is not None and s in prev.locked)
                               for s in sections["section"]]
         described = self.namer_.documents_
+        see_also = (described["see_also"].to_numpy() if "see_also" in described.columns
+                    else [[] for _ in range(len(documents))])
         assignments = pd.DataFrame({
             "id": documents["id"],
             "section": documents["section"],
@@ -504,14 +516,17 @@ class ProposalGrouper(BaseEstimator):
             "rank_in_section": described["rank_in_section"].to_numpy(),
             "score": described["score"].to_numpy(),
             "reason": documents["reason"],
+            "see_also": see_also,
         })
         duplicates = self._duplicates(documents, features, log)
         n_sections = int((~sections["is_other"]).sum())
         log.note(f"Разделов: {n_sections}, текстов: {len(documents)}, пар похожих текстов: "
                  f"{len(duplicates)}.")
-        extra = [c for c in sections.columns if c not in SECTION_COLUMNS and c != "members_"]
+        for column, default in SECTION_DEFAULTS.items():  # a namer may leave some out
+            if column not in sections.columns:
+                sections[column] = [default() for _ in range(len(sections))]
         return ClusteringResult(assignments[ASSIGNMENT_COLUMNS],
-                                sections[SECTION_COLUMNS + extra].reset_index(drop=True),
+                                sections[SECTION_COLUMNS].reset_index(drop=True),
                                 duplicates, list(log), list(log.failures))
 
     def _duplicates(self, documents, features, log) -> pd.DataFrame:
@@ -588,6 +603,11 @@ def _name_clusters(labels, rows, documents, prev, previous_sections, next_id):
             mapping[label] = next_id
             next_id += 1
     return mapping, next_id
+
+
+def _max_id(documents: pd.DataFrame) -> int:
+    return max([int(s) for s in documents["section"] if isinstance(s, (int, np.integer))],
+               default=0)
 
 
 def _first_free_id(prev: _Previous | None) -> int:

@@ -244,26 +244,3 @@ def analyse_text(text: object, max_chars: int = MAX_TEXT_CHARS) -> tuple[str, li
 
 
 _CLAUSE_BREAK_RE = re.compile(r"[.,;:!?()\[\]«»\"\n–—]+|\s-\s")
-
-
-def surface_clauses(text: object, max_chars: int = MAX_TEXT_CHARS) -> list[list[str]]:
-    """Tokens of each clause of a text, no stop-word filtering (to find real phrases).
-
-    Punctuation splits clauses so that words from different sentences never form a phrase.
-
-    Parameters
-    ----------
-    text : object
-        Raw text.
-    max_chars : int, default=5000
-
-    Returns
-    -------
-    list of list of str
-        Non-empty token lists.
-    """
-    if text is None or (isinstance(text, float) and text != text):
-        return []
-    raw = _URL_RE.sub(" ", str(text)[:max_chars])
-    clauses = (tokenize(normalize_text(part)) for part in _CLAUSE_BREAK_RE.split(raw))
-    return [tokens for tokens in clauses if tokens]

@@ -345,23 +345,6 @@ def test_spectral_members_are_seeded_and_scale_with_n():
     assert spectral_embedding_of(view[:10], 3) is None  # too few rows: centroid members only
 
 
-def test_terms_most_sections_share_leave_key_terms_and_titles():
-    from analysis.naming import _drop_terms_shared_by_most_sections
-
-    def record(group, *terms, other=False):
-        return {"group": group, "key_terms": list(terms), "is_other": other}
-
-    records = [record("t", "библиотека", "резиденция", "писатель", "художник"),
-               record("t", "библиотека", "карта", "маршрут", "пушкинский карта"),
-               record("t", "библиотека", "подкаст", "мастер", "бренд"),
-               record("u", "библиотека", "клуб", "игра", "подросток")]
-    _drop_terms_shared_by_most_sections(records)
-    assert [r["key_terms"][0] for r in records[:3]] == ["резиденция", "карта", "подкаст"]
-    assert "пушкинский карта" in records[1]["key_terms"]
-    # A group of one section keeps its terms: nothing to tell it apart from.
-    assert records[3]["key_terms"][0] == "библиотека"
-
-
 # --------------------------------------------------------------------------- swappable stages
 
 

@@ -1,4 +1,4 @@
-"""Unit tests of the text, feature, clustering and representation steps of ``analysis``."""
+"""Unit tests of the text, feature, clustering and duplicate steps of ``analysis``."""
 
 import numpy as np
 import pandas as pd
@@ -13,17 +13,11 @@ from analysis.clustering import (
 )
 from analysis.duplicates import find_duplicates, most_similar
 from analysis.features import ProposalVectorizer, prepare_texts
-from analysis.representation import (
-    class_tfidf_terms,
-    make_titles_unique,
-    russian_title,
-)
 from analysis.text import (
     analyse_text,
     detect_language,
     lemmatize_ru,
     normalize_text,
-    surface_clauses,
     tokenize,
 )
 
@@ -78,12 +72,6 @@ def test_lemmatisation_is_cached_per_token():
 
 def test_only_stop_words_digits_emoji_and_links_give_no_lemmas():
     assert analyse_text("и в на 123 45,6 😀🎉 https://example.org")[1] == []
-
-
-def test_surface_clauses_split_at_punctuation():
-    assert surface_clauses("Ремонт дорог. Детские площадки!") == [
-        ["ремонт", "дорог"], ["детские", "площадки"]
-    ]
 
 
 def test_prepare_texts_has_one_row_per_text():
@@ -154,34 +142,6 @@ def test_clusterer_clamps_k_to_distinct_points_and_is_deterministic():
     assert (model.labels_ == again.labels_).all()
 
 
-def test_class_tfidf_prefers_terms_specific_to_a_cluster():
-    docs = pd.Series(["книга чтение клуб", "книга клуб чтение", "ремонт крыша книга",
-                      "ремонт крыша здание"])
-    terms = class_tfidf_terms(docs, np.array([0, 0, 1, 1]), n_terms=3)
-    assert [t for t, _ in terms[0]][:2] == ["клуб", "чтение"] or \
-        [t for t, _ in terms[0]][:2] == ["чтение", "клуб"]
-    assert terms[1][0][0] in {"ремонт", "крыша"}
-
-
-def test_russian_title_agrees_adjective_and_keeps_genitive_complement():
-    texts = [
-        "Развитие креативных пространств в сельских библиотеках",
-        "Нужно развитие креативных пространств для молодёжи",
-        "Креативное развитие библиотек",
-        "Креативное развитие читателей",
-    ]
-    tokens = [c for t in texts for c in surface_clauses(t)]
-    title = russian_title(["развитие", "пространство", "креативный"], tokens)
-    assert title == "Креативное развитие креативных пространств"
-
-
-def test_titles_are_made_unique_with_a_key_term():
-    titles = make_titles_unique(["Клуб", "Клуб", "Клуб"], [["клуб", "шахматы"], ["клуб", "игра"],
-                                                           ["клуб", "игра"]])
-    assert len(set(titles)) == 3
-    assert titles[0] == "Клуб: шахматы"
-
-
 def test_find_duplicates_catches_typos_and_ignores_different_texts():
     frame = pd.DataFrame({"id": [1, 2, 3], "text": [
         "Открыть в библиотеке клуб настольных игр для подростков",
@@ -205,16 +165,6 @@ def test_most_similar_ranks_the_related_text_first():
     assert most_similar("", frame).empty
 
 
-def test_phrase_titles_come_from_real_phrases_in_the_nominative():
-    from analysis.representation import phrase_title_candidates
-
-    texts = ["Открыть в детской библиотеке клуб", "Ремонт детской библиотеки в селе",
-             "Детская библиотека нужна району", "Автобус маршрута 5 ходит редко"]
-    candidates = phrase_title_candidates(["библиотека", "детский", "автобус", "маршрут"], texts)
-    assert candidates[0] == "Детская библиотека"
-    assert "Автобус маршрута" not in candidates  # a complement naming a numbered object
-
-
 def test_duplicate_pairs_can_reuse_a_given_character_matrix():
     from analysis.duplicates import char_tfidf, duplicate_pairs
 
@@ -223,11 +173,3 @@ def test_duplicate_pairs_can_reuse_a_given_character_matrix():
     assert duplicate_pairs(texts, 0.7, matrix=matrix) == duplicate_pairs(texts, 0.7)
 
 
-def test_lemma_bigrams_read_as_phrases():
-    from analysis.representation import readable_term
-
-    assert readable_term("пушкинский карта") == "пушкинская карта"
-    assert readable_term("открытый данные") == "открытые данные"
-    assert readable_term("участник проект") == "участник проекта"
-    assert readable_term("грант") == "грант"
-    assert readable_term("covid 19") == "covid 19"
