@@ -68,7 +68,7 @@ SPLIT_MIN_SIZE = 2 * MIN_SECTION_SIZE + 2
 MAX_SPLITS = 3
 #: Texts of a section read for phrases: phrases that matter recur within a few hundred
 #: texts, and reading all of a 10,000-text section would be slow.
-SECTION_SAMPLE = 300
+SECTION_SAMPLE = 200
 #: Sections above this size get one level of subtopics, at most MAX_SUBTOPICS of them.
 SUBTOPIC_MIN_SIZE = 12
 MAX_SUBTOPICS = 4
@@ -146,14 +146,16 @@ def _lowered(text: str) -> str:
 class _GroupIndex:
     """Content lemmas and phrases of a track's (sampled) texts, for contrastive scores."""
 
-    def __init__(self, terms: list, section_of: list):
+    def __init__(self, terms: list, section_of: list, forms: dict | None = None):
         self.terms = terms
         self.section_of = list(section_of)
         self.postings: dict = {}
         for position, text_terms_ in enumerate(terms):
             for lemma in text_terms_.lemmas:
                 self.postings.setdefault(lemma, set()).add(position)
-        self.forms = most_frequent_forms(t.phrases for t in terms)
+        # the display form of each phrase; the track's forms serve its sections and subtopics
+        self.forms = forms if forms is not None else most_frequent_forms(t.phrases
+                                                                          for t in terms)
         self._all_cache: dict = {}
 
     def members(self, section) -> set:
@@ -397,6 +399,7 @@ class SectionNamer(BaseEstimator):
         fixed_titles = {s: t for s, t in (fixed_titles or {}).items() if t}
         self.log_ = []
         self.first_free_id_ = int(first_free_id)
+        self._forms: dict = {}  # group -> display forms of its phrases
         section = documents["section"].to_numpy(dtype=object).copy()
         is_other = documents["is_other"].to_numpy(dtype=bool).copy()
         reason = (documents["reason"].fillna("").astype(str).to_numpy(dtype=object).copy()
@@ -439,7 +442,12 @@ class SectionNamer(BaseEstimator):
 
     def _index(self, rows, terms, section) -> tuple[_GroupIndex, list]:
         sampled = [r for r in rows if r in terms]
-        return _GroupIndex([terms[r] for r in sampled], [section[r] for r in sampled]), sampled
+        group_key = (len(rows), int(rows[0]) if len(rows) else -1)
+        if group_key not in self._forms:
+            self._forms[group_key] = most_frequent_forms(terms[r].phrases for r in sampled)
+        index = _GroupIndex([terms[r] for r in sampled], [section[r] for r in sampled],
+                            self._forms[group_key])
+        return index, sampled
 
     # ----------------------------------------------------------------- titles
 
@@ -616,7 +624,8 @@ class SectionNamer(BaseEstimator):
             block).labels_
         sampled = [r for r in members if r in terms]
         index = _GroupIndex([terms[r] for r in sampled],
-                            [int(labels[np.searchsorted(members, r)]) for r in sampled])
+                            [int(labels[np.searchsorted(members, r)]) for r in sampled],
+                            most_frequent_forms(terms[r].phrases for r in sampled))
         within = set(range(len(sampled)))
         section_phrases = list(text_terms(section_title).phrases.values())
         taken = [p for p in section_phrases]

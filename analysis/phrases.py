@@ -148,45 +148,52 @@ def _agrees(adjective, noun) -> bool:
     return a.number == "plur" or a.gender is None or n.gender is None or a.gender == n.gender
 
 
+@lru_cache(maxsize=200_000)
+def _word_info(raw: str) -> tuple:
+    """``(parse or None, lemma, abbreviation)`` of a raw Russian token (cached: tokens repeat
+    across texts, and parsing is the slow part of reading phrases)."""
+    if raw == _NUMBER_MARK or not re.search(r"[а-яё]", raw, re.IGNORECASE):
+        return None, "", False
+    stops = stop_words("ru")
+    parse = parse_word(raw.lower())
+    lemma = _lemma(parse)
+    # «ЦОД», «НЭБ», «СВО», «ЛитРес»: capitals inside the word mark an abbreviation or a
+    # brand; pymorphy may not know it, and it must be shown as written
+    abbreviation = bool(_INNER_CAPITAL_RE.match(raw)) and len(raw) >= 2
+    if lemma in stops or (not _is_common(parse) and not abbreviation):
+        return None, "", abbreviation
+    if len(raw) < MIN_WORD_CHARS and not abbreviation:
+        return None, "", abbreviation
+    if parse.tag.POS == "PRTF":  # «данный» parses as a participle of «дать»
+        masculine = parse.inflect({"nomn", "sing", "masc"})
+        if masculine is not None and masculine.word.replace("ё", "е") in stops:
+            return None, "", abbreviation
+    return parse, lemma, abbreviation
+
+
+@lru_cache(maxsize=200_000)
+def _word_kind(raw: str) -> tuple:
+    """:func:`_word_info` plus whether the token is a content noun, adjective, genitive noun."""
+    parse, lemma, abbreviation = _word_info(raw)
+    if parse is None:
+        return parse, lemma, abbreviation, False, False, False
+    pos = parse.tag.POS
+    is_noun = pos == "NOUN" or abbreviation
+    is_adjective = pos in {"ADJF", "PRTF"} and not abbreviation
+    is_genitive = is_noun and ("gent" in parse.tag or abbreviation)
+    return parse, lemma, abbreviation, is_noun, is_adjective, is_genitive
+
+
 class _Word:
     """A token of a clause: its raw form, parse and whether it is a content noun/adjective."""
 
-    __slots__ = ("raw", "parse", "lemma", "abbreviation")
+    __slots__ = ("raw", "parse", "lemma", "abbreviation", "is_noun", "is_adjective",
+                 "is_genitive_noun")
 
-    def __init__(self, raw: str, stops: frozenset):
+    def __init__(self, raw: str):
         self.raw = raw
-        self.parse = None
-        self.lemma = ""
-        self.abbreviation = False
-        if raw == _NUMBER_MARK or not re.search(r"[а-яё]", raw, re.IGNORECASE):
-            return
-        parse = parse_word(raw.lower())
-        lemma = _lemma(parse)
-        # «ЦОД», «НЭБ», «СВО», «ЛитРес»: capitals inside the word mark an abbreviation or a
-        # brand; pymorphy may not know it, and it must be shown as written
-        self.abbreviation = bool(_INNER_CAPITAL_RE.match(raw)) and len(raw) >= 2
-        if lemma in stops or (not _is_common(parse) and not self.abbreviation):
-            return
-        if len(raw) < MIN_WORD_CHARS and not self.abbreviation:
-            return
-        if parse.tag.POS == "PRTF":  # «данный» parses as a participle of «дать»
-            masculine = parse.inflect({"nomn", "sing", "masc"})
-            if masculine is not None and masculine.word.replace("ё", "е") in stops:
-                return
-        self.parse, self.lemma = parse, lemma
-
-    @property
-    def is_noun(self) -> bool:
-        return self.parse is not None and (self.parse.tag.POS == "NOUN" or self.abbreviation)
-
-    @property
-    def is_adjective(self) -> bool:
-        return self.parse is not None and self.parse.tag.POS in {"ADJF", "PRTF"} \
-            and not self.abbreviation
-
-    @property
-    def is_genitive_noun(self) -> bool:
-        return self.is_noun and ("gent" in self.parse.tag or self.abbreviation)
+        (self.parse, self.lemma, self.abbreviation, self.is_noun, self.is_adjective,
+         self.is_genitive_noun) = _word_kind(raw)
 
     def shown(self, form: str | None) -> str | None:
         """``form`` as written: abbreviations keep their capitals."""
@@ -250,10 +257,9 @@ def _russian_phrases(words: list[_Word], i: int) -> list[Phrase]:
 
 
 def _russian_terms(raw: str) -> TextTerms:
-    stops = stop_words("ru")
     lemmas, phrases = set(), {}
     for clause in raw_clauses(raw):
-        words = [_Word(token, stops) for token in clause]
+        words = [_Word(token) for token in clause]
         for i, word in enumerate(words):
             if word.parse is None:
                 continue
