@@ -77,13 +77,11 @@ class ClusteringResult:
     Attributes
     ----------
     assignments : DataFrame
-        One row per input row, in input order: ``id, section, section_title, group,
-        is_representative, rank_in_section, score, reason`` (``score`` is the cosine
-        similarity to the section centre, 0 in «Прочее»; ``reason`` says why a text is in
-        «Прочее», "" elsewhere).
+        One row per input row, in input order: ``ASSIGNMENT_COLUMNS`` (types and meaning in
+        the :mod:`analysis` docstring).
     sections : DataFrame
-        One row per section: ``section, group, title, key_terms (list[str]), size,
-        representative_ids (list), votes_total, locked, is_other``.
+        One row per section: ``SECTION_COLUMNS``, including ``coverage, summary, quote_ids,
+        quotes, subtopics, reason``.
     duplicates : DataFrame
         Near-duplicate pairs ``id_a, id_b, similarity``.
     log : list of str
