@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,6 +60,8 @@ MIN_TEXTS_TO_SPLIT = 3
 #: Above this many texts, duplicates are searched only inside sections (pairs across
 #: sections are rare, and the all-pairs search would dominate the run time).
 DUPLICATES_ACROSS_SECTIONS_MAX_N = 3000
+#: Groups (tracks) clustered at once: the machines this runs on have two cores.
+GROUP_WORKERS = 2
 #: Ids shown in one «Прочее» log line; the rest are counted.
 LOGGED_IDS = 10
 
@@ -377,21 +380,21 @@ class ProposalGrouper(BaseEstimator):
         next_id = _first_free_id(prev)
         self.clusterers_ = {}
         groups = sorted(documents["group"].unique())
-        for position, group in enumerate(groups):
-            rows = np.flatnonzero((documents["group"] == group).to_numpy() & has_vector & ~fixed)
-            if len(rows) == 0:
-                continue
-            try:
-                labels, centers_from = self._cluster_group(features, rows, documents, prev,
-                                                           group, log)
-            except (ValueError, ArithmeticError, MemoryError, IndexError,
-                    np.linalg.LinAlgError) as error:
+        work = [(group, np.flatnonzero((documents["group"] == group).to_numpy()
+                                       & has_vector & ~fixed)) for group in groups]
+        work = [(group, rows) for group, rows in work if len(rows)]
+        outcomes = self._cluster_groups(features, work, documents, prev, report)
+        for (group, rows), (outcome, notes) in zip(work, outcomes):
+            for message in notes:  # in group order, whatever order the threads finished in
+                log.note(message)
+            if isinstance(outcome, BaseException):
                 label = f"Группа «{group}»: " if group else ""
-                log.fail("cluster", group, error,
+                log.fail("cluster", group, outcome,
                          f"{label}не удалось разбить тексты, они отнесены к «{OTHER_TITLE}».")
                 for row in rows:
                     reason[row] = REASON_CLUSTERING
                 continue
+            labels, centers_from = outcome
             mapping, next_id = _name_clusters(labels, rows, documents, prev, centers_from,
                                               next_id)
             for section_id in mapping.values():
@@ -399,11 +402,36 @@ class ProposalGrouper(BaseEstimator):
                     kept_titles.setdefault(section_id, prev.title_of[section_id])
             for row, local in zip(rows, labels):
                 section[row] = mapping[local]
-            report("cluster", PROGRESS_STAGES["cluster"] + (PROGRESS_STAGES["name"]
-                   - PROGRESS_STAGES["cluster"]) * (position + 1) / len(groups))
         section, is_other = self._other_sections(documents, section, reason, prev, log)
         documents = documents.assign(section=section, reason=reason, is_other=is_other)
         return documents, kept_titles
+
+    def _cluster_groups(self, features, work, documents, prev, report) -> list:
+        """``[(labels and previous sections, or the exception), notes]`` per group.
+
+        Groups are independent, so up to ``GROUP_WORKERS`` run at once: each is numerically
+        single-threaded (same result for any thread count), and numpy/sklearn release the GIL
+        in their loops, so two tracks use both cores of a small server."""
+        def run(item):
+            group, rows = item
+            notes = _RunLog()
+            try:
+                outcome = self._cluster_group(features, rows, documents, prev, group, notes)
+            except (ValueError, ArithmeticError, MemoryError, IndexError,
+                    np.linalg.LinAlgError) as error:
+                outcome = error
+            return outcome, list(notes)
+
+        outcomes = []
+        # progress is reported from the calling thread only: the caller's callback may
+        # touch a database session or a request context that belongs to that thread
+        with ThreadPoolExecutor(max_workers=max(1, min(GROUP_WORKERS, len(work))),
+                                thread_name_prefix="analysis-group") as pool:
+            for outcome in pool.map(run, work):
+                outcomes.append(outcome)
+                report("cluster", PROGRESS_STAGES["cluster"] + (PROGRESS_STAGES["name"]
+                       - PROGRESS_STAGES["cluster"]) * len(outcomes) / len(work))
+        return outcomes
 
     def _other_sections(self, documents, section, reason, prev, log):
         """One «Прочее» per group for the rows without a section; log why they are there."""

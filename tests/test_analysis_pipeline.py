@@ -421,3 +421,14 @@ def test_a_broken_progress_callback_does_not_stop_the_grouping():
         raise RuntimeError("display gone")
 
     assert len(cluster_proposals(corpus(), k=4, progress=broken).sections) == 4
+
+
+def test_progress_is_reported_from_the_calling_thread_when_tracks_run_in_parallel():
+    import threading
+
+    frame = corpus(copies=2)
+    frame["track"] = ["A" if i % 2 else "B" for i in range(len(frame))]
+    threads = set()
+    cluster_proposals(frame, group_col="track",
+                      progress=lambda stage, share: threads.add(threading.get_ident()))
+    assert threads == {threading.get_ident()}
