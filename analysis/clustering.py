@@ -65,8 +65,8 @@ def fit_kmeans(vectors, n_clusters, *, random_state=0, n_init=10, init="k-means+
     # small fits, where OpenMP threads spin and wait on a shared 2-core machine.
     if len(vectors) > LARGE_N:
         model = MiniBatchKMeans(
-            n_clusters=n_clusters, init=init, n_init=min(n_init, MINI_BATCH_MAX_INIT), batch_size=MINI_BATCH_SIZE,
-            random_state=random_state,
+            n_clusters=n_clusters, init=init, n_init=min(n_init, MINI_BATCH_MAX_INIT),
+            batch_size=MINI_BATCH_SIZE, random_state=random_state,
         )
     else:
         model = KMeans(n_clusters=n_clusters, init=init, n_init=n_init, random_state=random_state)

@@ -130,8 +130,8 @@ def quality_figures(frame: pd.DataFrame, language: str, seeds=SEEDS) -> dict:
         result = cluster_proposals(frame[["id", "text"]], random_state=seed)
         auto.append(scores(truth, result.assignments["section"].astype(str)))
         chosen.append(int((~result.sections["is_other"].astype(bool)).sum()))
-    return {"n": len(frame), "k": int(k), "base": base, "given": mean_scores(given), "auto": mean_scores(auto),
-            "chosen": chosen}
+    return {"n": len(frame), "k": int(k), "base": base, "given": mean_scores(given),
+            "auto": mean_scores(auto), "chosen": chosen}
 
 
 def bench_quality(name: str, path: Path) -> None:

@@ -20,7 +20,6 @@ from analysis.naming import (
 )
 from analysis.partners import merge_partner_names, partner_key
 from analysis.phrases import Phrase, text_terms
-from tests.test_analysis_pipeline import corpus
 
 ROADS = [
     "Отремонтировать дорогу на улице Мира, сплошные ямы",
