@@ -15,8 +15,8 @@ Stages (each can be switched off through :class:`ProposalVectorizer` parameters)
 from __future__ import annotations
 
 import logging
+import threading
 import warnings
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,13 @@ from .text import MAX_TEXT_CHARS, analyse_normalized, normalize_text
 logger = logging.getLogger(__name__)
 
 NAVEC_FILE = "navec_news_v1_1B_250K_300d_100q.tar"
+#: Terms must occur in at least MIN_DF texts (one-off words and typos only add noise) and in
+#: at most MAX_DF of them (words in most texts tell no section apart).
+MIN_DF, MAX_DF = 2, 0.5
+#: Below this many texts the bounds above would empty the vocabulary: every term is kept.
+SMALL_INPUT_DOCS = 10
+#: Texts transformed at once: bounds the peak memory of the sparse matrices at 100,000 texts.
+CHUNK_ROWS = 10000
 
 
 def prepare_texts(texts: pd.Series | list, max_chars: int = MAX_TEXT_CHARS) -> pd.DataFrame:
@@ -60,9 +67,15 @@ def prepare_texts(texts: pd.Series | list, max_chars: int = MAX_TEXT_CHARS) -> p
     return pd.DataFrame(rows, columns=["normalized", "language", "lemmas", "tokens", "n_lemmas"])
 
 
-@lru_cache(maxsize=1)
+_NAVEC_LOCK = threading.Lock()
+_NAVEC: dict = {}  # "model" -> the loaded vectors or None, filled once under _NAVEC_LOCK
+
+
 def load_navec():
     """Load the navec vectors shipped in the ``natasha`` wheel, or ``None`` if unavailable.
+
+    Loaded once per process under a lock: the file is ~50 MB, and threads grouping
+    tracks in parallel must neither load it twice nor see a half-built model.
 
     Returns
     -------
@@ -70,6 +83,14 @@ def load_navec():
         The loaded model; ``None`` when ``navec``/``natasha`` are not installed (the pipeline
         then works on TF-IDF features alone).
     """
+    if "model" not in _NAVEC:
+        with _NAVEC_LOCK:
+            if "model" not in _NAVEC:
+                _NAVEC["model"] = _read_navec()
+    return _NAVEC["model"]
+
+
+def _read_navec():
     try:
         import importlib.util
 
@@ -82,7 +103,8 @@ def load_navec():
         if not path.exists():
             return None
         return Navec.load(str(path))
-    except Exception as error:  # a broken optional dependency must not stop the analysis
+    except (ImportError, OSError, ValueError) as error:  # a broken optional dependency
+        # must not stop the analysis: it then runs on TF-IDF features alone
         logger.warning("navec vectors unavailable: %s", error)
         return None
 
@@ -183,9 +205,9 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
 
     def _document_frequency_bounds(self, n_docs: int) -> tuple[int, float]:
         # On tiny inputs min_df=2/max_df=0.5 would empty the vocabulary.
-        if n_docs < 10:
+        if n_docs < SMALL_INPUT_DOCS:
             return 1, 1.0
-        return 2, 0.5
+        return MIN_DF, MAX_DF
 
     def fit(self, prepared: pd.DataFrame, y=None):
         """Fit the vectorisers and LSA on (a sample of) prepared texts.
@@ -283,7 +305,7 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
         """
         self._fit(prepared)
         cached, self._fitted = self._fitted, None
-        n, step = len(prepared), 10000
+        n, step = len(prepared), CHUNK_ROWS
         views, vectors, chars = {}, None, []
         for start in range(0, n, step):
             chunk = prepared.iloc[start:start + step]
@@ -312,14 +334,7 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
             char = _transform_or_empty(self.char_vectorizer_, prepared["normalized"])
         return word, char
 
-    def sparse_features(self, prepared: pd.DataFrame) -> sp.csr_matrix:
-        """Stacked lemma and character TF-IDF (before LSA) for the given texts."""
-        check_is_fitted(self, "word_vectorizer_")
-        word, char = self._sparse_blocks(prepared)
-        blocks = [word] + ([self.char_weight * char] if char is not None else [])
-        return sp.hstack(blocks).tocsr()
-
-    def transform(self, prepared: pd.DataFrame, chunk_size: int = 10000) -> np.ndarray:
+    def transform(self, prepared: pd.DataFrame, chunk_size: int = CHUNK_ROWS) -> np.ndarray:
         """Vectorise prepared texts in chunks.
 
         Parameters

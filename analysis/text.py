@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from functools import lru_cache
 
 import snowballstemmer
-from stop_words import get_stop_words
+from stop_words import StopWordError, get_stop_words
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def stop_words(language: str) -> frozenset[str]:
     names = {"ru": "russian", "en": "english", "de": "german"}
     try:
         words = set(get_stop_words(names.get(language, "russian")))
-    except Exception:  # the package raises its own error type for unknown languages
+    except StopWordError:  # unknown language: no stop words rather than no analysis
         words = set()
     if language == "ru":
         words |= DOMAIN_STOP_WORDS_RU
@@ -137,11 +138,24 @@ def detect_language(text: str) -> str:
     return "de" if _GERMAN_HINT_RE.search(text) else "en"
 
 
-@lru_cache(maxsize=1)
-def _morph():
-    import pymorphy3  # imported lazily: building the analyzer costs ~0.5 s
+_MORPH_LOCK = threading.Lock()
+_MORPH = None
 
-    return pymorphy3.MorphAnalyzer()
+
+def _morph():
+    """The process's one pymorphy3 analyzer, built on first use under a lock.
+
+    Building it costs ~0.5 s and ~15 MB, so threads that ask at once must not each build
+    one; after that, ``parse`` only reads the dictionaries and is safe to share.
+    """
+    global _MORPH
+    if _MORPH is None:
+        with _MORPH_LOCK:
+            if _MORPH is None:
+                import pymorphy3  # imported lazily: building the analyzer costs ~0.5 s
+
+                _MORPH = pymorphy3.MorphAnalyzer()
+    return _MORPH
 
 
 @lru_cache(maxsize=200_000)
@@ -152,9 +166,19 @@ def lemmatize_ru(token: str) -> str:
     return _morph().parse(token)[0].normal_form.replace("ё", "е")
 
 
-@lru_cache(maxsize=4)
+_STEMMERS = threading.local()
+
+
 def _stemmer(language: str):
-    return snowballstemmer.stemmer({"en": "english", "de": "german"}.get(language, "english"))
+    """A Snowball stemmer of this thread: a stemmer keeps the word it is working on in its
+    own fields, so two threads sharing one corrupt each other's stems."""
+    stemmers = getattr(_STEMMERS, "by_language", None)
+    if stemmers is None:
+        stemmers = _STEMMERS.by_language = {}
+    name = {"en": "english", "de": "german"}.get(language, "english")
+    if name not in stemmers:
+        stemmers[name] = snowballstemmer.stemmer(name)
+    return stemmers[name]
 
 
 @lru_cache(maxsize=200_000)
@@ -220,26 +244,3 @@ def analyse_text(text: object, max_chars: int = MAX_TEXT_CHARS) -> tuple[str, li
 
 
 _CLAUSE_BREAK_RE = re.compile(r"[.,;:!?()\[\]«»\"\n–—]+|\s-\s")
-
-
-def surface_clauses(text: object, max_chars: int = MAX_TEXT_CHARS) -> list[list[str]]:
-    """Tokens of each clause of a text, no stop-word filtering (to find real phrases).
-
-    Punctuation splits clauses so that words from different sentences never form a phrase.
-
-    Parameters
-    ----------
-    text : object
-        Raw text.
-    max_chars : int, default=5000
-
-    Returns
-    -------
-    list of list of str
-        Non-empty token lists.
-    """
-    if text is None or (isinstance(text, float) and text != text):
-        return []
-    raw = _URL_RE.sub(" ", str(text)[:max_chars])
-    clauses = (tokenize(normalize_text(part)) for part in _CLAUSE_BREAK_RE.split(raw))
-    return [tokens for tokens in clauses if tokens]

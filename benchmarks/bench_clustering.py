@@ -5,7 +5,7 @@ Prints one JSON line per figure, each with its baseline and ratio::
     python -m benchmarks.bench_clustering            # quality + speed at 1k, 10k, 100k
     python -m benchmarks.bench_clustering --quick     # quality + speed at 1k, 10k
     python -m benchmarks.bench_clustering --sizes 1000 5000 --no-quality
-    python -m benchmarks.bench_clustering --halves 8   # quality on 8 random stratified halves
+    python -m benchmarks.bench_clustering --splits halves tenths --n-splits 4 --seeds 3
 
 Quality: NMI, ARI and V-measure of ``cluster_proposals`` with k given (= number of labels) and
 with k chosen automatically, against the baseline of ``shared/data/README.md`` (lemma TF-IDF +
@@ -14,11 +14,13 @@ measured in a fresh subprocess per size (``resource.getrusage`` max RSS) on text
 from the shared Russian sample with shuffled words and four mixed tracks; the growth exponent
 is the log-log slope between consecutive sizes.
 
-``--halves N`` is the proxy for held-out text: N seeded random stratified halves of the Russian
-sample (half of every label, seed = half index), each scored like the full sample (ours with k
-given and k auto vs the baseline, means over seeds 0–4). It prints one JSON line per half and
-then the mean and standard deviation over halves of the margin (ours − baseline, k given and
-k auto) and of auto − given, with the worst half.
+Splits are the proxy for texts kept back (the method is never tuned to one split): random
+stratified halves (8) and tenths (10) of both samples, split i drawn with seed i, each scored
+like the full sample (ours with k given and k chosen vs the baseline, means over seeds 0–4).
+One JSON line per split, then per kind the distribution over splits (mean, std, min, max) of
+NMI with k given and k chosen against the same-run baseline (with the ratio), of the margins
+over the baseline (target +0.05), of k chosen − k given (target ≥ −0.03) and of the spread of
+the chosen k across seeds (target ≤ 2, i.e. the same k ± 1).
 
 Data are read from ``$SHARED_DATA_DIR`` (default: ``<repo>/../shared/data``) and never copied.
 """
@@ -67,11 +69,6 @@ def emit(**figure) -> None:
 # --------------------------------------------------------------------------- quality
 
 
-def baseline_labels(texts: pd.Series, k: int, seed: int, language: str) -> np.ndarray:
-    """The baseline of ``shared/data/README.md``, step by step."""
-    return baseline_runs(texts, k, [seed], language)[0]
-
-
 def baseline_runs(texts: pd.Series, k: int, seeds, language: str) -> list[np.ndarray]:
     """Baseline labels for several KMeans seeds (the LSA does not depend on the seed)."""
     import pymorphy3
@@ -96,7 +93,10 @@ def baseline_runs(texts: pd.Series, k: int, seeds, language: str) -> list[np.nda
     ]
     matrix = TfidfVectorizer(token_pattern=r"(?u)\b\w{2,}\b", min_df=2, max_df=0.5,
                              sublinear_tf=True).fit_transform(docs)
-    reduced = normalize(TruncatedSVD(n_components=100, random_state=0).fit_transform(matrix))
+    # 100 components as in the README; fewer where a tenth has fewer terms than that
+    n_components = min(100, matrix.shape[1] - 1, matrix.shape[0] - 1)
+    reduced = normalize(TruncatedSVD(n_components=n_components,
+                                     random_state=0).fit_transform(matrix))
     return [KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(reduced)
             for seed in seeds]
 
@@ -115,23 +115,23 @@ def mean_scores(runs: list[dict]) -> dict[str, float]:
     return {key: float(np.mean([run[key] for run in runs])) for key in runs[0]}
 
 
-def quality_figures(frame: pd.DataFrame, language: str) -> dict:
-    """Baseline, ours with k given and ours with k auto on ``frame``: means over seeds 0–4."""
+def quality_figures(frame: pd.DataFrame, language: str, seeds=SEEDS) -> dict:
+    """Baseline, ours with k given and ours with k auto on ``frame``: means over ``seeds``."""
     from analysis import cluster_proposals
 
     truth = frame["label"].to_numpy()
     k = frame["label"].nunique()
     base = mean_scores([scores(truth, labels)
-                        for labels in baseline_runs(frame["text"], k, SEEDS, language)])
+                        for labels in baseline_runs(frame["text"], k, seeds, language)])
     given, auto, chosen = [], [], []
-    for seed in SEEDS:
+    for seed in seeds:
         result = cluster_proposals(frame[["id", "text"]], k=k, random_state=seed)
         given.append(scores(truth, result.assignments["section"].astype(str)))
         result = cluster_proposals(frame[["id", "text"]], random_state=seed)
         auto.append(scores(truth, result.assignments["section"].astype(str)))
-        chosen.append(int(result.sections["section"].nunique()))
-    return {"n": len(frame), "k": int(k), "base": base, "given": mean_scores(given), "auto": mean_scores(auto),
-            "chosen": chosen}
+        chosen.append(int((~result.sections["is_other"].astype(bool)).sum()))
+    return {"n": len(frame), "k": int(k), "base": base, "given": mean_scores(given),
+            "auto": mean_scores(auto), "chosen": chosen}
 
 
 def bench_quality(name: str, path: Path) -> None:
@@ -149,45 +149,68 @@ def bench_quality(name: str, path: Path) -> None:
          baseline=-0.05, unit="nmi difference (target >= -0.05)")
 
 
-def stratified_half(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """Half of every label (rounded down, at least one row), drawn with ``seed``."""
+def stratified_split(frame: pd.DataFrame, fraction: float, seed: int) -> pd.DataFrame:
+    """``fraction`` of every label (rounded, at least one row), drawn with ``seed``."""
     rng = np.random.default_rng(seed)
     rows = []
     for _, members in frame.groupby("label", sort=True).indices.items():
-        rows.extend(rng.choice(members, max(1, len(members) // 2), replace=False).tolist())
+        size = max(1, int(round(len(members) * fraction)))
+        rows.extend(rng.choice(members, size, replace=False).tolist())
     return frame.iloc[np.sort(rows)].reset_index(drop=True)
 
 
-def bench_halves(name: str, path: Path, n_halves: int) -> None:
-    """Quality on ``n_halves`` random stratified halves: the proxy for held-out text."""
+#: Split kinds of ``--splits``: the fraction of every label that a split keeps.
+SPLITS = {"halves": 0.5, "tenths": 0.1}
+
+
+def _distribution(values) -> dict:
+    values = np.asarray(values, dtype=float)
+    std = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+    return {"mean": round(float(values.mean()), 4), "std": round(std, 4),
+            "min": round(float(values.min()), 4), "max": round(float(values.max()), 4),
+            "mean_minus_std": round(float(values.mean()) - std, 4)}
+
+
+def bench_splits(name: str, path: Path, kind: str, n_splits: int, seeds=SEEDS) -> None:
+    """Quality over random stratified splits (split i drawn with seed i): the proxy for texts
+    kept back.
+
+    One JSON line per split (baseline, k given, k chosen and the chosen k per seed), then the
+    distribution over splits of NMI with k given and with k chosen (``baseline``: the mean of
+    the same-run baseline, with the ratio), of the margins over that baseline, of k chosen
+    minus k given, and of the spread of the chosen k across seeds.
+    """
     frame = pd.read_csv(path)
     language = "ru" if name.startswith("ru") else "de"
-    margin_given, margin_auto, auto_minus_given = [], [], []
-    for half in range(n_halves):
-        q = quality_figures(stratified_half(frame, half), language)
-        margin_given.append(q["given"]["nmi"] - q["base"]["nmi"])
-        margin_auto.append(q["auto"]["nmi"] - q["base"]["nmi"])
-        auto_minus_given.append(q["auto"]["nmi"] - q["given"]["nmi"])
+    runs = [quality_figures(stratified_split(frame, SPLITS[kind], split), language, seeds)
+            for split in range(n_splits)]
+    for split, q in enumerate(runs):
         print(json.dumps({
-            "figure": "nmi_half", "dataset": name, "half": half, "n": q["n"],
+            "figure": f"nmi_split_{kind}", "dataset": name, "split": split, "n": q["n"],
             "k": q["k"], "baseline": round(q["base"]["nmi"], 4),
             "k_given": round(q["given"]["nmi"], 4), "k_auto": round(q["auto"]["nmi"], 4),
             "k_chosen": q["chosen"],
         }, ensure_ascii=False), flush=True)
+    base = [q["base"]["nmi"] for q in runs]
+    common = {"dataset": name, "splits": f"{n_splits} {kind}",
+              "seeds": f"{min(seeds)}-{max(seeds)}"}
+    for mode in ("given", "auto"):
+        values = [q[mode]["nmi"] for q in runs]
+        emit(figure=f"nmi_k_{mode}_{kind}", value=float(np.mean(values)),
+             baseline=float(np.mean(base)), unit="nmi", **common,
+             distribution=_distribution(values), baseline_distribution=_distribution(base))
     for figure, values, target in (
-        ("nmi_margin_k_given_halves", margin_given, 0.05),
-        ("nmi_margin_k_auto_halves", margin_auto, None),
-        ("nmi_auto_minus_given_halves", auto_minus_given, -0.05),
+        (f"nmi_margin_k_given_{kind}", [q["given"]["nmi"] - q["base"]["nmi"] for q in runs],
+         0.05),
+        (f"nmi_margin_k_auto_{kind}", [q["auto"]["nmi"] - q["base"]["nmi"] for q in runs],
+         0.05),
+        (f"nmi_auto_minus_given_{kind}", [q["auto"]["nmi"] - q["given"]["nmi"] for q in runs],
+         -0.03),
+        (f"k_spread_across_seeds_{kind}", [max(q["chosen"]) - min(q["chosen"]) for q in runs],
+         2),
     ):
-        values = np.asarray(values)
-        std = float(values.std(ddof=1)) if len(values) > 1 else 0.0
-        line = {"figure": figure, "dataset": name, "halves": n_halves, "seeds": "0-4",
-                "mean": round(float(values.mean()), 4), "std": round(std, 4),
-                "min": round(float(values.min()), 4),
-                "mean_minus_std": round(float(values.mean()) - std, 4)}
-        if target is not None:
-            line["target"] = target
-        print(json.dumps(line, ensure_ascii=False), flush=True)
+        print(json.dumps({"figure": figure, "target": target, **common,
+                          **_distribution(values)}, ensure_ascii=False), flush=True)
 
 
 # --------------------------------------------------------------------------- speed
@@ -250,18 +273,28 @@ def bench_speed(sizes: list[int]) -> None:
              baseline=GROWTH_TARGET, unit="log-log slope of seconds")
 
 
+#: Splits measured by default (``make bench``); ``--quick`` measures fewer.
+DEFAULT_SPLITS = {"halves": 8, "tenths": 10}
+QUICK_SPLITS = {"halves": 3, "tenths": 5}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=None)
-    parser.add_argument("--quick", action="store_true", help="speed at 1k and 10k only")
+    parser.add_argument("--quick", action="store_true",
+                        help="speed at 1k and 10k only, fewer splits")
     parser.add_argument("--no-quality", action="store_true")
     parser.add_argument("--no-speed", action="store_true")
-    parser.add_argument("--halves", type=int, default=None, metavar="N",
-                        help="quality on N random stratified halves of the Russian sample "
-                             "(only this, unless --datasets adds more)")
+    parser.add_argument("--no-splits", action="store_true",
+                        help="quality on the full samples only")
+    parser.add_argument("--splits", nargs="+", choices=sorted(SPLITS), default=None,
+                        help="split kinds to measure (default: halves and tenths)")
+    parser.add_argument("--n-splits", type=int, default=None, metavar="N",
+                        help="splits of each kind (default: 8 halves, 10 tenths)")
+    parser.add_argument("--seeds", type=int, default=len(SEEDS), metavar="N",
+                        help="seeds 0..N-1 per measurement (default: 5)")
     parser.add_argument("--datasets", nargs="+", choices=sorted(DATASETS), default=None,
-                        help="datasets for quality figures (default: all; with --halves: "
-                             "ru_citizen_appeals)")
+                        help="datasets for quality figures (default: all)")
     parser.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO_ROOT))
@@ -271,24 +304,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         speed_worker(args.worker)
         return 0
-    if args.halves:
-        for name in args.datasets or ["ru_citizen_appeals"]:
-            path = data_dir() / DATASETS[name]
-            if path.exists():
-                bench_halves(name, path, args.halves)
-            else:
-                emit(figure="halves", dataset=name, status="skipped", reason="file missing")
-        return 0
+    seeds = range(args.seeds)
     if not args.no_quality:
         for name, file in DATASETS.items():
             if args.datasets and name not in args.datasets:
                 continue
             path = data_dir() / file
-            if path.exists():
-                bench_quality(name, path)
-            else:
+            if not path.exists():
                 emit(figure="quality", dataset=name, status="skipped", reason="file missing")
-    if not args.no_speed:
+                continue
+            if not args.splits:
+                bench_quality(name, path)
+            if args.no_splits:
+                continue
+            counts = QUICK_SPLITS if args.quick else DEFAULT_SPLITS
+            for kind in args.splits or sorted(SPLITS):
+                bench_splits(name, path, kind, args.n_splits or counts[kind], seeds)
+    if not args.no_speed and not args.splits:
         sizes = args.sizes or ([1000, 10000] if args.quick else [1000, 10000, 100000])
         bench_speed(sizes)
     return 0

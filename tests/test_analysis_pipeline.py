@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pymorphy3
 import pytest
+from sklearn.base import BaseEstimator
 from sklearn.metrics import adjusted_rand_score
 
 from analysis import ClusteringResult, cluster_proposals
@@ -344,18 +345,90 @@ def test_spectral_members_are_seeded_and_scale_with_n():
     assert spectral_embedding_of(view[:10], 3) is None  # too few rows: centroid members only
 
 
-def test_terms_most_sections_share_leave_key_terms_and_titles():
-    from analysis.pipeline import _drop_terms_shared_by_most_sections
+# --------------------------------------------------------------------------- swappable stages
 
-    def record(group, *terms, other=False):
-        return {"group": group, "key_terms": list(terms), "is_other": other}
 
-    records = [record("t", "библиотека", "резиденция", "писатель", "художник"),
-               record("t", "библиотека", "карта", "маршрут", "пушкинский карта"),
-               record("t", "библиотека", "подкаст", "мастер", "бренд"),
-               record("u", "библиотека", "клуб", "игра", "подросток")]
-    _drop_terms_shared_by_most_sections(records)
-    assert [r["key_terms"][0] for r in records[:3]] == ["резиденция", "карта", "подкаст"]
-    assert "пушкинский карта" in records[1]["key_terms"]
-    # A group of one section keeps its terms: nothing to tell it apart from.
-    assert records[3]["key_terms"][0] == "библиотека"
+def test_grouper_stages_can_be_swapped_for_plain_sklearn_objects():
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.compose import make_column_transformer
+    from sklearn.pipeline import make_pipeline
+
+    from analysis import ProposalGrouper
+
+    vectorizer = make_pipeline(make_column_transformer((TfidfVectorizer(), "lemmas")),
+                               TruncatedSVD(n_components=10, random_state=0))
+    grouper = ProposalGrouper(vectorizer=vectorizer,
+                              clusterer=KMeans(n_clusters=4, n_init=5, random_state=0))
+    labels = grouper.fit_predict(corpus())
+    assert adjusted_rand_score(corpus()["label"], labels) > 0.5
+    assert grouper.sections_.shape[0] == 4
+    assert set(grouper.clusterers_[""].get_params()) >= {"n_clusters"}
+    assert grouper.vectorizer is vectorizer  # the given stage is cloned, not fitted in place
+    assert not hasattr(vectorizer[-1], "components_")
+
+
+def test_grouper_follows_the_estimator_contract():
+    from sklearn.base import clone
+
+    from analysis import ProposalGrouper
+
+    grouper = ProposalGrouper(k=4, random_state=2)
+    assert clone(grouper).get_params()["k"] == 4
+    assert not hasattr(grouper, "result_")
+    assert grouper.fit(corpus()) is grouper
+    assert grouper.result_.assignments is grouper.assignments_
+
+
+class _BrokenClusterer(BaseEstimator):
+    def __init__(self, n_clusters=None):
+        self.n_clusters = n_clusters
+
+    def fit(self, X):
+        raise ValueError("no way to split these")
+
+
+def test_a_failed_stage_is_logged_with_its_reason_in_the_result():
+    from analysis import ProposalGrouper
+
+    grouper = ProposalGrouper(clusterer=_BrokenClusterer()).fit(corpus())
+    result = grouper.result_
+    assert (result.sections["title"] == "Прочее").all()
+    assert (result.assignments["reason"] == "ошибка группировки").all()
+    assert result.failures == [{"stage": "cluster", "group": "",
+                                "error": "ValueError: no way to split these"}]
+    assert any("Причина: ValueError: no way to split these" in m for m in result.log)
+
+
+def test_reason_is_empty_outside_other(result):
+    assert (result.assignments["reason"] == "").all()
+    assert result.failures == []
+
+
+def test_progress_reports_stages_in_order_up_to_one():
+    calls = []
+    cluster_proposals(corpus(), k=4, progress=lambda stage, share: calls.append((stage, share)))
+    stages = [stage for stage, _ in calls]
+    shares = [share for _, share in calls]
+    assert stages[0] == "prepare" and stages[-1] == "done"
+    assert {"vectorize", "cluster", "name", "duplicates"} <= set(stages)
+    assert shares == sorted(shares) and shares[-1] == 1.0 and shares[0] == 0.0
+
+
+def test_a_broken_progress_callback_does_not_stop_the_grouping():
+    def broken(stage, share):
+        raise RuntimeError("display gone")
+
+    assert len(cluster_proposals(corpus(), k=4, progress=broken).sections) == 4
+
+
+def test_progress_is_reported_from_the_calling_thread_when_tracks_run_in_parallel():
+    import threading
+
+    frame = corpus(copies=2)
+    frame["track"] = ["A" if i % 2 else "B" for i in range(len(frame))]
+    threads = set()
+    cluster_proposals(frame, group_col="track",
+                      progress=lambda stage, share: threads.add(threading.get_ident()))
+    assert threads == {threading.get_ident()}

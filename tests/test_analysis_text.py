@@ -1,28 +1,23 @@
-"""Unit tests of the text, feature, clustering and representation steps of ``analysis``."""
+"""Unit tests of the text, feature, clustering and duplicate steps of ``analysis``."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from analysis.clustering import (
+    CLEAR_STRUCTURE_SCORE,
     ProposalClusterer,
     choose_n_clusters,
     count_distinct_rows,
-    readable_min_k,
+    readable_k,
 )
 from analysis.duplicates import find_duplicates, most_similar
 from analysis.features import ProposalVectorizer, prepare_texts
-from analysis.representation import (
-    class_tfidf_terms,
-    make_titles_unique,
-    russian_title,
-)
 from analysis.text import (
     analyse_text,
     detect_language,
     lemmatize_ru,
     normalize_text,
-    surface_clauses,
     tokenize,
 )
 
@@ -79,12 +74,6 @@ def test_only_stop_words_digits_emoji_and_links_give_no_lemmas():
     assert analyse_text("и в на 123 45,6 😀🎉 https://example.org")[1] == []
 
 
-def test_surface_clauses_split_at_punctuation():
-    assert surface_clauses("Ремонт дорог. Детские площадки!") == [
-        ["ремонт", "дорог"], ["детские", "площадки"]
-    ]
-
-
 def test_prepare_texts_has_one_row_per_text():
     prepared = prepare_texts(["Клуб чтения", None, "", "Reading club"])
     assert list(prepared["n_lemmas"]) == [2, 0, 0, 2]
@@ -121,15 +110,28 @@ def test_choose_n_clusters_finds_clear_blobs():
     assert set(scores) == {2, 3, 4, 5, 6, 7, 8}
 
 
-def test_readable_floor_of_the_automatic_k():
-    assert [readable_min_k(n) for n in (0, 20, 32, 48, 59, 60, 300, 100000)] == \
-        [2, 2, 2, 4, 4, 5, 5, 5]
-    k, scores = choose_n_clusters(_blobs(), k_min=5)
-    assert k >= 5 and min(scores) == 5
-    # a floor above the sqrt(n / 2) + 1 cap is lowered to the cap, not an error
-    # (12 points: cap ceil(sqrt(6)) + 1 = 4)
-    k, scores = choose_n_clusters(_blobs()[:12], k_min=5)
-    assert k == 4 and set(scores) == {4}
+def test_without_a_clear_grouping_k_is_sized_for_the_reader():
+    assert [readable_k(n) for n in (0, 2, 42, 100, 113, 5000)] == [2, 2, 9, 14, 15, 15]
+    rng = np.random.default_rng(0)
+
+    def unit_noise():
+        noise = rng.normal(size=(200, 20))
+        return noise / np.linalg.norm(noise, axis=1, keepdims=True)
+
+    # views that agree on nothing, as lemma, character and word-vector views of short texts
+    # with overlapping topics nearly do
+    k, scores = choose_n_clusters(unit_noise(), views={"a": unit_noise(), "b": unit_noise()})
+    assert max(scores.values()) < CLEAR_STRUCTURE_SCORE
+    assert k == readable_k(200) == 15
+
+
+def test_the_chosen_k_does_not_depend_on_the_seed():
+    rng = np.random.default_rng(1)
+    noise = rng.normal(size=(120, 10))
+    chosen = {choose_n_clusters(_blobs(), random_state=seed)[0] for seed in range(4)}
+    assert chosen == {4}
+    chosen = {ProposalClusterer(random_state=seed).fit(noise).n_clusters_ for seed in range(3)}
+    assert len(chosen) == 1
 
 
 def test_clusterer_clamps_k_to_distinct_points_and_is_deterministic():
@@ -138,34 +140,6 @@ def test_clusterer_clamps_k_to_distinct_points_and_is_deterministic():
     assert model.n_clusters_ == 3 == count_distinct_rows(points)
     again = ProposalClusterer(n_clusters=10).fit(points)
     assert (model.labels_ == again.labels_).all()
-
-
-def test_class_tfidf_prefers_terms_specific_to_a_cluster():
-    docs = pd.Series(["книга чтение клуб", "книга клуб чтение", "ремонт крыша книга",
-                      "ремонт крыша здание"])
-    terms = class_tfidf_terms(docs, np.array([0, 0, 1, 1]), n_terms=3)
-    assert [t for t, _ in terms[0]][:2] == ["клуб", "чтение"] or \
-        [t for t, _ in terms[0]][:2] == ["чтение", "клуб"]
-    assert terms[1][0][0] in {"ремонт", "крыша"}
-
-
-def test_russian_title_agrees_adjective_and_keeps_genitive_complement():
-    texts = [
-        "Развитие креативных пространств в сельских библиотеках",
-        "Нужно развитие креативных пространств для молодёжи",
-        "Креативное развитие библиотек",
-        "Креативное развитие читателей",
-    ]
-    tokens = [c for t in texts for c in surface_clauses(t)]
-    title = russian_title(["развитие", "пространство", "креативный"], tokens)
-    assert title == "Креативное развитие креативных пространств"
-
-
-def test_titles_are_made_unique_with_a_key_term():
-    titles = make_titles_unique(["Клуб", "Клуб", "Клуб"], [["клуб", "шахматы"], ["клуб", "игра"],
-                                                           ["клуб", "игра"]])
-    assert len(set(titles)) == 3
-    assert titles[0] == "Клуб: шахматы"
 
 
 def test_find_duplicates_catches_typos_and_ignores_different_texts():
@@ -191,16 +165,6 @@ def test_most_similar_ranks_the_related_text_first():
     assert most_similar("", frame).empty
 
 
-def test_phrase_titles_come_from_real_phrases_in_the_nominative():
-    from analysis.representation import phrase_title_candidates
-
-    texts = ["Открыть в детской библиотеке клуб", "Ремонт детской библиотеки в селе",
-             "Детская библиотека нужна району", "Автобус маршрута 5 ходит редко"]
-    candidates = phrase_title_candidates(["библиотека", "детский", "автобус", "маршрут"], texts)
-    assert candidates[0] == "Детская библиотека"
-    assert "Автобус маршрута" not in candidates  # a complement naming a numbered object
-
-
 def test_duplicate_pairs_can_reuse_a_given_character_matrix():
     from analysis.duplicates import char_tfidf, duplicate_pairs
 
@@ -209,11 +173,3 @@ def test_duplicate_pairs_can_reuse_a_given_character_matrix():
     assert duplicate_pairs(texts, 0.7, matrix=matrix) == duplicate_pairs(texts, 0.7)
 
 
-def test_lemma_bigrams_read_as_phrases():
-    from analysis.representation import readable_term
-
-    assert readable_term("пушкинский карта") == "пушкинская карта"
-    assert readable_term("открытый данные") == "открытые данные"
-    assert readable_term("участник проект") == "участник проекта"
-    assert readable_term("грант") == "грант"
-    assert readable_term("covid 19") == "covid 19"

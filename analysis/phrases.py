@@ -1,0 +1,348 @@
+"""Noun phrases of raw texts, for titles, key terms and summaries.
+
+:func:`text_terms` reads one raw text and returns its content lemmas (what a title must share
+with a text to describe it) and its candidate phrases, each a :class:`Phrase` in the form
+people read:
+
+* Russian: nouns and noun phrases found in the text (adjective + noun, noun + genitive, and
+  their three-word forms), put in the nominative with pymorphy3 («в детской библиотеке» →
+  «детская библиотека»). A word that can be a noun is read as a noun before a verb («сёл» →
+  «село», not «сесть»); abbreviations keep their capitals (ЦОД, НЭБ, ЛитРес). No verbs, no
+  bare adjectives.
+* English and German: single words and pairs of adjacent content words, matched by their
+  Snowball stems but shown as the most frequent surface form (never a stem such as «Hous»);
+  German single words must be nouns (written with a capital inside a sentence).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .text import _CLAUSE_BREAK_RE, _URL_RE, _morph, detect_language, stem, stop_words
+
+#: Nouns too generic to name a section on their own.
+GENERIC_NOUNS = frozenset(
+    "вопрос проблема ситуация случай время день год раз человек житель работа сторона "
+    "место помощь просьба решение ответ обращение информация сделать часть вид тема номер "
+    "thing way people time issue idea problem".split()
+)
+#: Grammemes of names and places, which make poor title words («Улица Косухина»).
+PROPER_GRAMMEMES = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
+MONTHS = frozenset(
+    "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь".split()
+)
+#: Parts of speech a word is not read as when it can also be a noun («сёл», «стали»).
+VERB_LIKE = frozenset({"VERB", "INFN", "PRTS", "GRND", "ADVB", "PRED"})
+#: Shortest content word (letters); abbreviations written in capitals may be shorter.
+MIN_WORD_CHARS = 3
+#: Endings of English adjectives («affordable», «green» is let through): no bare adjective
+#: may be a title or key term, and without a tagger the ending is the best sign.
+ENGLISH_ADJECTIVE_ENDINGS = ("able", "ible", "ful", "ous", "ive", "less", "ical", "ish")
+_NUMBER_MARK = "#"
+_TOKEN_RE = re.compile(r"№|\d+(?:[.,:/-]\d+)*|[^\W\d_]+(?:-[^\W\d_]+)*")
+_INNER_CAPITAL_RE = re.compile(r"^\w+[A-ZА-ЯЁ]|^[A-ZА-ЯЁ]{2,}$")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A candidate title or key term.
+
+    Attributes
+    ----------
+    key : tuple of str
+        Content lemmas (Russian) or stems (other languages), in phrase order.
+    text : str
+        The phrase as people read it (nominative; surface form for English/German).
+    head : str
+        Lemma or stem of the head noun.
+    complements : tuple of str
+        Lemmas of the nouns that complement the head («ремонт *дорог*»): two phrases with
+        the same head and the same complements say the same thing in other words.
+    """
+
+    key: tuple
+    text: str
+    head: str
+    complements: tuple = ()
+
+
+@dataclass
+class TextTerms:
+    """The content lemmas and candidate phrases of one text."""
+
+    lemmas: frozenset
+    phrases: dict  # key -> Phrase (one display form per key in this text)
+
+
+def text_terms(text: object, language: str | None = None) -> TextTerms:
+    """Content lemmas and candidate phrases of one raw text (see the module docstring)."""
+    if text is None or (isinstance(text, float) and text != text):
+        return TextTerms(frozenset(), {})
+    raw = _URL_RE.sub(" ", str(text))
+    language = language or detect_language(raw.lower())
+    if language == "ru":
+        return _russian_terms(raw)
+    return _latin_terms(raw, language)
+
+
+def raw_clauses(raw: str) -> list[list[str]]:
+    """Word tokens of each clause of a raw text, case kept, numbers as ``'#'``."""
+    clauses = []
+    for part in _CLAUSE_BREAK_RE.split(raw):
+        tokens = [_NUMBER_MARK if t == "№" or t[0].isdigit() else t
+                  for t in _TOKEN_RE.findall(part)]
+        if tokens:
+            clauses.append(tokens)
+    return clauses
+
+
+# --------------------------------------------------------------------------- Russian
+
+
+@lru_cache(maxsize=100_000)
+def parse_word(word: str):
+    """The pymorphy3 parse of a lower-case word, a noun reading first where there is one."""
+    parses = _morph().parse(word)
+    first = parses[0]
+    if first.tag.POS in VERB_LIKE or first.tag.POS is None:
+        for parse in parses:
+            if parse.tag.POS == "NOUN":
+                return parse
+    return first
+
+
+def _lemma(parse) -> str:
+    return parse.normal_form.replace("ё", "е")
+
+
+def _is_common(parse) -> bool:
+    return not (PROPER_GRAMMEMES & set(parse.tag.grammemes)) and _lemma(parse) not in MONTHS
+
+
+def _inflect(parse, grammemes: frozenset) -> str | None:
+    inflected = parse.inflect(set(grammemes))
+    return inflected.word if inflected else None
+
+
+@lru_cache(maxsize=50_000)
+def _nominative_noun(parse) -> str | None:
+    if "Abbr" in parse.tag or "Fixd" in parse.tag:
+        return parse.normal_form
+    return _inflect(parse, frozenset({"nomn", parse.tag.number or "sing"}))
+
+
+@lru_cache(maxsize=50_000)
+def _nominative_adjective(parse, number, gender) -> str | None:
+    if number == "plur":
+        return _inflect(parse, frozenset({"nomn", "plur"}))
+    return _inflect(parse, frozenset({"nomn", "sing", gender or "masc"}))
+
+
+def _agrees(adjective, noun) -> bool:
+    a, n = adjective.tag, noun.tag
+    if a.case != n.case or a.number != n.number:
+        return False
+    return a.number == "plur" or a.gender is None or n.gender is None or a.gender == n.gender
+
+
+@lru_cache(maxsize=200_000)
+def _word_info(raw: str) -> tuple:
+    """``(parse or None, lemma, abbreviation)`` of a raw Russian token (cached: tokens repeat
+    across texts, and parsing is the slow part of reading phrases)."""
+    if raw == _NUMBER_MARK or not re.search(r"[а-яё]", raw, re.IGNORECASE):
+        return None, "", False
+    stops = stop_words("ru")
+    parse = parse_word(raw.lower())
+    lemma = _lemma(parse)
+    # «ЦОД», «НЭБ», «СВО», «ЛитРес»: capitals inside the word mark an abbreviation or a
+    # brand; pymorphy may not know it, and it must be shown as written
+    abbreviation = bool(_INNER_CAPITAL_RE.match(raw)) and len(raw) >= 2
+    if lemma in stops or (not _is_common(parse) and not abbreviation):
+        return None, "", abbreviation
+    if len(raw) < MIN_WORD_CHARS and not abbreviation:
+        return None, "", abbreviation
+    if parse.tag.POS == "PRTF":  # «данный» parses as a participle of «дать»
+        masculine = parse.inflect({"nomn", "sing", "masc"})
+        if masculine is not None and masculine.word.replace("ё", "е") in stops:
+            return None, "", abbreviation
+    return parse, lemma, abbreviation
+
+
+@lru_cache(maxsize=200_000)
+def _word_kind(raw: str) -> tuple:
+    """:func:`_word_info` plus whether the token is a content noun, adjective, genitive noun."""
+    parse, lemma, abbreviation = _word_info(raw)
+    if parse is None:
+        return parse, lemma, abbreviation, False, False, False
+    pos = parse.tag.POS
+    is_noun = pos == "NOUN" or abbreviation
+    is_adjective = pos in {"ADJF", "PRTF"} and not abbreviation
+    is_genitive = is_noun and ("gent" in parse.tag or abbreviation)
+    return parse, lemma, abbreviation, is_noun, is_adjective, is_genitive
+
+
+class _Word:
+    """A token of a clause: its raw form, parse and whether it is a content noun/adjective."""
+
+    __slots__ = ("raw", "parse", "lemma", "abbreviation", "is_noun", "is_adjective",
+                 "is_genitive_noun")
+
+    def __init__(self, raw: str):
+        self.raw = raw
+        (self.parse, self.lemma, self.abbreviation, self.is_noun, self.is_adjective,
+         self.is_genitive_noun) = _word_kind(raw)
+
+    def shown(self, form: str | None) -> str | None:
+        """``form`` as written: abbreviations keep their capitals."""
+        if form is None:
+            return None
+        if self.abbreviation:
+            return self.raw if not self.raw.isupper() else form.upper()
+        return form
+
+
+def _noun_form(word: _Word) -> str | None:
+    if word.abbreviation:
+        return word.raw if word.raw.isupper() or not word.raw.islower() else word.raw.upper()
+    return _nominative_noun(word.parse)
+
+
+def _adjective_form(adjective: _Word, noun: _Word) -> str | None:
+    tag = noun.parse.tag
+    return _nominative_adjective(adjective.parse, tag.number or "sing", tag.gender)
+
+
+def _russian_phrases(words: list[_Word], i: int) -> list[Phrase]:
+    """Noun phrases starting at ``words[i]``."""
+    w0 = words[i]
+    w1, w2, w3 = (words[i + j] if i + j < len(words) else None for j in (1, 2, 3))
+    found = []
+    free = lambda w: w is None or w.raw != _NUMBER_MARK  # «автобус маршрута № 5»: too specific
+    if w0.is_noun and w0.lemma not in GENERIC_NOUNS:
+        noun = _noun_form(w0)
+        if noun:
+            found.append(Phrase((w0.lemma,), noun, w0.lemma))
+    if w0.is_noun:
+        head = _noun_form(w0)
+        if head and w1 is not None and w1.is_genitive_noun and free(w2) \
+                and w1.lemma != w0.lemma:
+            found.append(Phrase((w0.lemma, w1.lemma), f"{head} {w1.shown(w1.raw.lower())}",
+                                w0.lemma, (w1.lemma,)))
+        if head and w1 is not None and w1.is_adjective and "gent" in w1.parse.tag \
+                and w2 is not None and w2.is_genitive_noun and _agrees(w1.parse, w2.parse) \
+                and free(w3):
+            found.append(Phrase((w0.lemma, w1.lemma, w2.lemma),
+                                f"{head} {w1.raw.lower()} {w2.shown(w2.raw.lower())}",
+                                w0.lemma, (w2.lemma,)))
+    if w0.is_adjective and w1 is not None and w1.is_noun and not w1.abbreviation \
+            and _agrees(w0.parse, w1.parse):
+        adjective, noun = _adjective_form(w0, w1), _nominative_noun(w1.parse)
+        if adjective and noun:
+            found.append(Phrase((w0.lemma, w1.lemma), f"{adjective} {noun}", w1.lemma))
+            if w2 is not None and w2.is_genitive_noun and free(w3):
+                found.append(Phrase((w0.lemma, w1.lemma, w2.lemma),
+                                    f"{adjective} {noun} {w2.shown(w2.raw.lower())}",
+                                    w1.lemma, (w2.lemma,)))
+        if w1.is_adjective and w2 is not None and w2.is_noun and not w2.abbreviation \
+                and _agrees(w0.parse, w2.parse) and _agrees(w1.parse, w2.parse):
+            first, second = _adjective_form(w0, w2), _adjective_form(w1, w2)
+            noun = _nominative_noun(w2.parse)
+            if first and second and noun:
+                found.append(Phrase((w0.lemma, w1.lemma, w2.lemma),
+                                    f"{first} {second} {noun}", w2.lemma))
+    return found
+
+
+def _russian_terms(raw: str) -> TextTerms:
+    lemmas, phrases = set(), {}
+    for clause in raw_clauses(raw):
+        words = [_Word(token) for token in clause]
+        for i, word in enumerate(words):
+            if word.parse is None:
+                continue
+            if word.is_noun or word.is_adjective:
+                lemmas.add(word.lemma)
+            for phrase in _russian_phrases(words, i):
+                phrases.setdefault(phrase.key, phrase)
+    return TextTerms(frozenset(lemmas), phrases)
+
+
+# --------------------------------------------------------------------------- English, German
+
+
+def _latin_stop_words() -> frozenset:
+    # short German texts without umlauts are detected as English: both lists apply
+    return stop_words("en") | stop_words("de")
+
+
+def _latin_terms(raw: str, language: str) -> TextTerms:
+    stops = _latin_stop_words()
+    lemmas, phrases = set(), {}
+    for clause in raw_clauses(raw):
+        stems = []
+        for position, token in enumerate(clause):
+            lower = token.lower()
+            if token == _NUMBER_MARK or lower in stops or len(lower) < MIN_WORD_CHARS \
+                    or not lower.isalpha():
+                stems.append(None)
+                continue
+            stems.append(stem(lower, language))
+        for position, token in enumerate(clause):
+            word_stem = stems[position]
+            if word_stem is None:
+                continue
+            lemmas.add(word_stem)
+            # German nouns are written with a capital (one at the start of a clause says
+            # nothing: such a word counts where it also stands inside a clause); English has
+            # no such mark, so common adjective endings keep bare adjectives out
+            if language == "de":
+                is_noun = token[0].isupper() and position > 0
+            else:
+                is_noun = not token.lower().endswith(ENGLISH_ADJECTIVE_ENDINGS)
+            if is_noun and word_stem not in GENERIC_NOUNS:
+                phrases.setdefault((word_stem,), Phrase((word_stem,), token, word_stem))
+            following = stems[position + 1] if position + 1 < len(stems) else None
+            if following is not None and _is_noun_pair(token, clause[position + 1], language):
+                key = (word_stem, following)
+                text = f"{token} {clause[position + 1]}"
+                phrases.setdefault(key, Phrase(key, text, following))
+    return TextTerms(frozenset(lemmas), phrases)
+
+
+#: Endings of inflected German adjectives («erneuerbare Energie», «öffentlichen Verkehr»).
+GERMAN_ADJECTIVE_ENDINGS = ("e", "en", "er", "es", "em")
+
+
+def _is_noun_pair(first: str, second: str, language: str) -> bool:
+    """Whether two adjacent words form a noun phrase: the head (second word) is a noun.
+
+    German: a lower-case inflected adjective before a capitalised noun. English: the second
+    word is no adjective (no tagger: by its ending)."""
+    if language == "de":
+        return first[0].islower() and first.endswith(GERMAN_ADJECTIVE_ENDINGS) \
+            and second[0].isupper()
+    return not second.lower().endswith(ENGLISH_ADJECTIVE_ENDINGS)
+
+
+def most_frequent_forms(phrases_of_texts) -> dict:
+    """The most frequent display form of every phrase key over many texts.
+
+    Parameters
+    ----------
+    phrases_of_texts : iterable of dict
+        ``TextTerms.phrases`` of each text.
+
+    Returns
+    -------
+    dict
+        ``{key: Phrase}`` with the form seen most often (ties: the first seen). For German,
+        a single word seen both capitalised and not is a noun only if mostly capitalised.
+    """
+    counts: dict = {}
+    for phrases in phrases_of_texts:
+        for key, phrase in phrases.items():
+            counts.setdefault(key, Counter())[phrase] += 1
+    return {key: counter.most_common(1)[0][0] for key, counter in counts.items()}

@@ -1,0 +1,316 @@
+"""Rules of the naming stage: honest titles, readable key terms, real summaries, subtopics,
+cross-references, and partner names merged across spellings. Texts are written for these
+tests."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import cluster_proposals
+from analysis.naming import (
+    MIN_TITLE_COVERAGE,
+    REASON_TOO_SMALL,
+    SectionNamer,
+    _GroupIndex,
+    choose_title,
+    compose_summary,
+    near_synonyms,
+)
+from analysis.partners import merge_partner_names, partner_key
+from analysis.phrases import Phrase, text_terms
+
+ROADS = [
+    "Отремонтировать дорогу на улице Мира, сплошные ямы",
+    "Ямы на дороге к школе, нужен ремонт дороги",
+    "Дорога в деревню разбита, просим ремонт дороги",
+    "Ремонт дороги и тротуара возле рынка",
+    "Разбитая дорога после зимы, ямы и лужи",
+    "Нужен ремонт дороги по улице Ленина",
+    "Дорогу размыло, машины не проезжают",
+    "Заасфальтировать дорогу до кладбища",
+]
+LIGHT = [
+    "Не горят фонари на улице Садовой, темно",
+    "Установить фонари во дворе дома",
+    "Уличное освещение не работает неделю",
+    "Фонари в парке разбиты, нет освещения",
+    "Вечером темно, нужно освещение улицы",
+    "Замените лампы в фонарях у остановки",
+    "Освещение пешеходного перехода не работает",
+    "Поставить фонари вдоль дороги к школе",
+]
+DOGS = [
+    "Бродячие собаки нападают на детей",
+    "Стая бродячих собак у школы",
+    "Безнадзорные собаки во дворе, страшно гулять",
+    "Отловить бродячих собак возле рынка",
+    "Собаки бегают стаей и лают ночью",
+    "Бездомные собаки покусали прохожего",
+]
+
+
+def frame_of(*topics):
+    rows = []
+    for number, texts in enumerate(topics):
+        rows.extend({"id": f"t{number}-{i}", "text": text, "label": number}
+                    for i, text in enumerate(texts))
+    return pd.DataFrame(rows)
+
+
+def content_lemmas(text):
+    return text_terms(text).lemmas
+
+
+def title_lemmas(title):
+    return {lemma for phrase in text_terms(title).phrases.values() for lemma in phrase.key}
+
+
+# --------------------------------------------------------------------------- titles
+
+
+def test_every_title_is_shared_by_at_least_half_of_its_section():
+    result = cluster_proposals(frame_of(ROADS, LIGHT, DOGS), k=3)
+    named = result.sections[~result.sections["is_other"]]
+    assert len(named) == 3
+    for section in named.itertuples():
+        texts = result.assignments.loc[result.assignments["section"] == section.section, "id"]
+        frame = frame_of(ROADS, LIGHT, DOGS).set_index("id")
+        lemmas = title_lemmas(section.title)
+        covered = sum(bool(lemmas & content_lemmas(frame.loc[i, "text"])) for i in texts)
+        assert covered >= MIN_TITLE_COVERAGE * section.size, section.title
+        assert section.coverage == pytest.approx(covered / section.size, abs=0.01)
+
+
+def index_of(sections: dict):
+    texts, labels = [], []
+    for label, members in sections.items():
+        texts.extend(members)
+        labels.extend([label] * len(members))
+    return _GroupIndex([text_terms(t) for t in texts], labels)
+
+
+def test_title_is_chosen_by_coverage_against_the_track_not_by_distinctiveness():
+    # a big section mostly about yards, with a small distinctive subtopic about dogs
+    yards = ["Благоустроить двор у дома", "Во дворе нет скамеек", "Двор зарос травой",
+             "Покрасить забор во дворе", "Сделать парковку во дворе", "Во дворе грязно",
+             "Посадить деревья во дворе", "Бродячие собаки во дворе", "Бродячие собаки лают"]
+    index = index_of({"yards": yards, "roads": ROADS})
+    title = choose_title(index, index.members("yards"))
+    assert title.parts[0].head == "двор"
+    assert title.coverage >= MIN_TITLE_COVERAGE
+
+
+def test_a_section_no_phrase_covers_is_named_as_a_mixture():
+    mixed = ["Остановка без навеса", "Перенести остановку ближе", "Остановку занесло снегом",
+             "Трамвай ходит редко", "Трамвай сломался", "Новый трамвай нужен",
+             "Детская площадка сломана", "Детская площадка без песка", "Качели на площадке"]
+    index = index_of({"mixed": mixed, "roads": ROADS, "light": LIGHT})
+    title = choose_title(index, index.members("mixed"))
+    assert len(title.parts) >= 2
+    assert ";" in title.text and title.text[0].isupper()
+    assert title.coverage >= MIN_TITLE_COVERAGE
+
+
+def test_near_synonym_phrases():
+    stray = Phrase(("бродячий", "собака"), "бродячие собаки", "собака")
+    loose = Phrase(("безнадзорный", "собака"), "безнадзорные собаки", "собака")
+    dogs = Phrase(("собака",), "собаки", "собака")
+    roads = Phrase(("ремонт", "дорога"), "ремонт дорог", "ремонт", ("дорога",))
+    porches = Phrase(("ремонт", "подъезд"), "ремонт подъездов", "ремонт", ("подъезд",))
+    assert near_synonyms(stray, loose) and near_synonyms(stray, dogs)
+    assert not near_synonyms(roads, porches)
+
+
+def test_no_two_sections_of_a_track_have_near_synonym_titles():
+    stray = [t for t in DOGS if "бродяч" in t.lower()] + ["Бродячие собаки везде"]
+    loose = ["Безнадзорные собаки у магазина", "Безнадзорные собаки у садика",
+             "Безнадзорные собаки в парке", "Безнадзорные собаки на остановке"]
+    documents = pd.DataFrame({
+        "id": range(len(stray) + len(loose) + len(ROADS)),
+        "text": stray + loose + ROADS, "votes": 0, "group": "",
+        "language": "ru", "is_other": False,
+        "section": [1] * len(stray) + [2] * len(loose) + [3] * len(ROADS),
+    })
+    namer = SectionNamer().fit(documents)
+    titles = namer.sections_.loc[~namer.sections_["is_other"], "title"].tolist()
+    heads = [next(iter(sorted(text_terms(t).phrases.values(), key=lambda p: -len(p.key)))).head
+             for t in titles]
+    assert len(heads) == len(set(heads)), titles
+    if len(titles) == 2:  # merged: the dogs are one section now, and the log says so
+        assert any("объединён" in message for message in namer.log_)
+
+
+def test_too_small_sections_go_to_other_with_the_reason():
+    documents = pd.DataFrame({
+        "id": range(26), "text": ROADS + LIGHT + ROADS[:8] + ["Бродячие собаки", "Собаки"],
+        "votes": 0, "group": "", "language": "ru", "is_other": False,
+        "section": [1] * 8 + [2] * 8 + [3] * 8 + [4] * 2,
+    })
+    namer = SectionNamer().fit(documents)
+    moved = namer.documents_.iloc[24:]
+    assert moved["is_other"].all() and (moved["reason"] == REASON_TOO_SMALL).all()
+    other = namer.sections_[namer.sections_["is_other"]].iloc[0]
+    assert other["title"] == "Прочее" and REASON_TOO_SMALL in other["reason"]
+    assert "слишком маленький раздел" in other["summary"]
+
+
+def test_incoherent_texts_are_split_or_go_to_other_with_the_reason():
+    unrelated = ["Купить новый глобус", "Кошка спит на окне", "Шахматный турнир осенью",
+                 "Почтальон опоздал", "Клубника в июле", "Рыбалка на озере",
+                 "Сломался лифт", "Музыка громкая", "Вязание крючком", "Погода холодная"]
+    documents = pd.DataFrame({
+        "id": range(26), "text": ROADS + LIGHT + unrelated, "votes": 0, "group": "",
+        "language": "ru", "is_other": False, "section": [1] * 8 + [2] * 8 + [3] * 10,
+    })
+    namer = SectionNamer().fit(documents)
+    for section in namer.sections_.itertuples():
+        if section.is_other:
+            assert section.reason  # every text in «Прочее» says why
+        else:
+            assert section.coverage >= MIN_TITLE_COVERAGE, section.title
+
+
+# --------------------------------------------------------------------------- key terms
+
+
+def test_key_terms_are_nominative_noun_phrases_with_abbreviations_in_capitals():
+    texts = ["Вокруг сёл нет дорог, сёла отрезаны", "В сёлах нет связи, сёла пустеют",
+             "Построить ЦОД для библиотек района", "ЦОД нужен для хранения данных",
+             "Подключить НЭБ в каждой библиотеке", "Доступ к НЭБ и ЛитРес для читателей",
+             "Поддержка участников СВО и их семей", "Семьям участников СВО нужна помощь"]
+    terms = [p.text for t in texts for p in text_terms(t).phrases.values()]
+    assert "сесть" not in terms and "сёла" in terms
+    assert {"ЦОД", "НЭБ", "СВО", "ЛитРес"} <= set(terms)
+    assert "цод" not in terms and "сво" not in terms
+    for term in terms:  # no verbs and no bare adjectives
+        for word in term.split():
+            assert word.lower() not in {"построить", "подключить", "нужен", "отрезаны",
+                                        "пустеют", "каждой", "нужна"}
+
+
+def test_section_key_terms_read_as_phrases():
+    result = cluster_proposals(frame_of(ROADS, LIGHT, DOGS), k=3)
+    all_terms = [t for terms in result.sections["key_terms"] for t in terms]
+    assert "ремонт дороги" in all_terms or "ремонт дорог" in all_terms or "дорога" in all_terms
+    assert all(t == t.strip() and t for t in all_terms)
+    assert not any(t in {"отремонтировать", "нужен", "разбитый"} for t in all_terms)
+
+
+def test_english_and_german_titles_are_real_words_not_stems():
+    english = ["Affordable housing for young families", "More social housing in the city",
+               "Housing costs are too high", "Build housing near public transport",
+               "Cycling lanes on every main road", "Safe cycling lanes for children",
+               "More cycling lanes and bike parking", "Protected cycling lanes downtown"]
+    german = ["Mehr Photovoltaik auf den Dächern", "Photovoltaik auf allen Dächern",
+              "Förderung für Photovoltaik", "Photovoltaik für Gemeinden",
+              "Der öffentliche Verkehr muss billiger werden", "Den öffentlichen Verkehr ausbauen",
+              "Öffentlicher Verkehr am Land", "Mehr Züge im öffentlichen Verkehr"]
+    for texts in (english, german):
+        result = cluster_proposals(pd.DataFrame({"id": range(8), "text": texts}), k=2)
+        raw_words = {w.lower() for t in texts for w in re.findall(r"\w+", t)}
+        for title in result.sections["title"]:
+            for word in re.findall(r"\w+", title):
+                assert word.lower() in raw_words, title  # «Hous», «Photovolta» never
+
+
+# --------------------------------------------------------------------------- summaries
+
+
+def test_summary_is_third_person_with_key_phrases_and_the_count():
+    summary = compose_summary("Ремонт дорог", 12, [("ямы", 7), ("тротуары", 4)],
+                              ["Ямы", "Тротуары"])
+    assert summary.startswith("Участники предлагают")
+    assert "12 предложений" in summary and "ямы (7 из 12)" in summary
+    assert 2 <= summary.count(".") <= 3
+
+
+def test_sections_have_summaries_and_quotes_never_copied_first_person_sentences():
+    frame = frame_of(ROADS, LIGHT, DOGS)
+    result = cluster_proposals(frame, k=3)
+    texts = dict(zip(frame["id"], frame["text"]))
+    for section in result.sections[~result.sections["is_other"]].itertuples():
+        assert section.summary.startswith("Участники предлагают")
+        assert f"{section.size} предложени" in section.summary
+        assert not re.search(r"\b(я|мы|прошу|просим)\b", section.summary, re.IGNORECASE)
+        assert not any(text in section.summary for text in texts.values())
+        assert 1 <= len(section.quote_ids) <= 2
+        members = set(result.assignments.loc[result.assignments["section"] == section.section,
+                                             "id"])
+        assert set(section.quote_ids) <= members
+        assert [q["id"] for q in section.quotes] == section.quote_ids
+        assert all(q["text"] == texts[q["id"]] for q in section.quotes)
+
+
+# --------------------------------------------------------------------------- subtopics
+
+
+def test_large_sections_have_one_level_of_subtopics_and_small_ones_none():
+    result = cluster_proposals(frame_of(ROADS + LIGHT, DOGS), k=2)
+    for section in result.sections.itertuples():
+        members = set(result.assignments.loc[result.assignments["section"] == section.section,
+                                             "id"])
+        if section.size > 12 and not section.is_other:
+            assert 2 <= len(section.subtopics) <= 4
+            ids = [i for sub in section.subtopics for i in sub["ids"]]
+            assert sorted(ids) == sorted(members)  # a partition of the section
+            titles = [sub["title"] for sub in section.subtopics]
+            assert len(set(titles)) == len(titles) and all(titles)
+            assert "Подтемы раздела" in section.summary
+        else:
+            assert section.subtopics == []
+
+
+def test_see_also_points_to_other_sections_of_the_same_track():
+    frame = frame_of(ROADS, LIGHT, DOGS)
+    frame["track"] = "A"
+    result = cluster_proposals(frame, k=3, group_col="track")
+    sections = set(result.sections["section"])
+    for row in result.assignments.itertuples():
+        assert isinstance(row.see_also, list)
+        assert all(s in sections and s != row.section for s in row.see_also)
+
+
+def test_a_text_that_fits_two_sections_is_cross_referenced_in_the_other():
+    bridge = "Фонари у дороги не горят, ямы не видно"
+    texts = ROADS + [bridge] + LIGHT
+    section = [1] * (len(ROADS) + 1) + [2] * len(LIGHT)
+    vectors = np.zeros((len(texts), 3))
+    vectors[:len(ROADS), 0] = 1
+    vectors[len(ROADS)] = [0.72, 0.69, 0.0]  # nearly as close to the lights as to the roads
+    vectors[len(ROADS) + 1:, 1] = 1
+    documents = pd.DataFrame({"id": range(len(texts)), "text": texts, "votes": 0, "group": "",
+                              "language": "ru", "is_other": False, "section": section})
+    namer = SectionNamer().fit(documents, vectors=vectors)
+    see_also = namer.documents_["see_also"].tolist()
+    assert see_also[len(ROADS)] == [2]
+    assert all(s == [] for i, s in enumerate(see_also) if i != len(ROADS))
+
+
+# --------------------------------------------------------------------------- partners
+
+
+def test_partner_spellings_merge_into_one_canonical_name():
+    spellings = ['ООО "Ромашка"', "Ромашка", "ромашка ооо", "ООО «Ромашка»", "  ромашка  "]
+    merged = merge_partner_names(spellings + ["Библиотека им. Пушкина",
+                                              "библиотека им пушкина", "Сбербанк"])
+    assert {merged[s] for s in spellings} == {"ООО «Ромашка»"}
+    assert merged["библиотека им пушкина"] == merged["Библиотека им. Пушкина"]
+    assert merged["Сбербанк"] == "Сбербанк"
+    assert len(set(merged.values())) == 3
+
+
+def test_partner_typos_merge_but_short_or_different_names_do_not():
+    merged = merge_partner_names(["Краеведческий музей", "Краеведческий музей",
+                                  "Краеведчиский музей", "МТС", "МТТ", "Сбер", "Сбербанк"])
+    assert merged["Краеведчиский музей"] == "Краеведческий музей"
+    assert merged["МТС"] != merged["МТТ"]
+    assert merged["Сбер"] != merged["Сбербанк"]
+
+
+def test_partner_merging_ignores_empty_names_and_order():
+    names = ["ромашка ооо", None, "", float("nan"), 'ООО "Ромашка"']
+    assert merge_partner_names(names) == merge_partner_names(list(reversed(names)))
+    assert partner_key(None) == partner_key("") == ""
+    assert set(merge_partner_names(names)) == {"ромашка ооо", 'ООО "Ромашка"'}
