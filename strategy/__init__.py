@@ -109,7 +109,7 @@ def bind_sqlite_engine(app: Flask) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")  # readers go on while one writes
         cursor.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite
-        cursor.execute(f"PRAGMA synchronous={app.config.get('SQLITE_SYNCHRONOUS', 'NORMAL')}")
+        cursor.execute(f"PRAGMA synchronous={sqlite_synchronous(app)}")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.close()
 
@@ -154,6 +154,12 @@ def strip_nul(parameters):
     if isinstance(parameters, (list, tuple)):
         return type(parameters)(strip_nul(value) for value in parameters)
     return parameters
+
+
+def sqlite_synchronous(app: Flask) -> str:
+    """NORMAL (default) or FULL; see README «Backups and durability»."""
+    value = str(app.config.get("SQLITE_SYNCHRONOUS") or "NORMAL").upper()
+    return value if value in ("NORMAL", "FULL", "EXTRA") else "NORMAL"
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -1,15 +1,25 @@
-"""Joining an event, returning with a personal code, signing in staff."""
+"""Joining an event, returning with a personal code, signing in staff; who may take part."""
+import hashlib
 import secrets
-from typing import Optional
+from datetime import timedelta
+from typing import Iterable, Optional
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from strategy.auth.models import Invitation, Role, User, hash_code, normalise_code
 from strategy.core.db import utcnow
-from strategy.core.errors import OperationError
-from strategy.events.models import Event
+from strategy.core.audit import audit
+from strategy.core.errors import OperationError, operation
+from strategy.core.permissions import ensure_can_manage, staff_of
+from strategy.events.models import Event, ParticipationMode
 from strategy.extensions import db
+from strategy.proposals.models import Proposal
+from strategy.supports.models import Support
+
+# Identities from one browser within this many minutes count as a burst for the staff's list.
+BURST_MINUTES = 30
+BURST_SIZE = 3
 
 
 INVITATION_USED = _l("Это приглашение уже использовано. Если это были вы, вернитесь по "
@@ -27,13 +37,26 @@ def find_event_by_code(code: str) -> Optional[Event]:
     return None
 
 
+def browser_hash(browser: Optional[str]) -> Optional[str]:
+    return hashlib.sha256(browser.encode()).hexdigest()[:32] if browser else None
+
+
 def join_event(event: Event, *, display_name: str, library: str, municipality: str,
                consent_public_affiliation: bool = True,
-               invitation: Optional[Invitation] = None) -> tuple[User, str]:
-    """Create a participant of the event; returns the user and their personal return code."""
+               invitation: Optional[Invitation] = None,
+               browser: Optional[str] = None) -> tuple[User, str]:
+    """Create a participant of the event; returns the user and their personal return code.
+    The event's participation mode decides whether the code alone is enough."""
+    mode = event.participation_mode or ParticipationMode.open
+    if mode is ParticipationMode.invited and invitation is None:
+        raise OperationError(_l("В это мероприятие входят только по персональному приглашению "
+                                "организаторов. Если вы уже участвовали, вернитесь по своему "
+                                "коду."), 403)
     user = User(event_id=event.id, display_name=display_name.strip(), library=library.strip(),
                 municipality=municipality.strip(), role=Role.participant,
-                consent_public_affiliation=consent_public_affiliation, last_seen_at=utcnow())
+                consent_public_affiliation=consent_public_affiliation, last_seen_at=utcnow(),
+                is_approved=mode is not ParticipationMode.approval or invitation is not None,
+                joined_browser=browser_hash(browser))
     code = user.set_return_code()
     user.reveal_code(code)
     db.session.add(user)
@@ -122,3 +145,106 @@ def find_invitation(token: str) -> Optional[Invitation]:
 def invitations_of(event: Event) -> list[Invitation]:
     return list(db.session.scalars(sa.select(Invitation).where(Invitation.event_id == event.id)
                                    .order_by(Invitation.id.desc())))
+
+
+# --- who takes part: mode, approval, suspension ---------------------------------------------
+
+@operation
+def set_participation_mode(event: Event, actor: User, mode: ParticipationMode) -> bool:
+    ensure_can_manage(actor, event)
+    if event.participation_mode is mode:
+        return False
+    before = {"participation_mode": event.participation_mode.value}
+    event.participation_mode = mode
+    audit(actor, "event_settings", event_id=event.id, track_id=None, target_type="event",
+          target_id=event.id, before=before, after={"participation_mode": mode.value})
+    db.session.commit()
+    return True
+
+
+def participants_of(event: Event, ids: Iterable[int]) -> list[User]:
+    wanted = {int(i) for i in ids if str(i).isdigit() and int(i) < 2**31}
+    if not wanted:
+        return []
+    return list(db.session.scalars(sa.select(User).where(
+        User.id.in_(wanted), User.event_id == event.id, User.role == Role.participant)))
+
+
+@operation
+def approve_participants(event: Event, actor: User, users: list[User]) -> int:
+    ensure_staff_of(actor, event)
+    pending = [u for u in users if not u.is_approved]
+    for user in pending:
+        user.is_approved = True
+        audit(actor, "participant_approved", event_id=event.id, track_id=None,
+              target_type="user", target_id=user.id, after={"display_name": user.display_name})
+    db.session.commit()
+    return len(pending)
+
+
+def count_supports_of(user: User, delta: int) -> None:
+    """Add (+1) or take away (-1) the person's supports from the proposals' counters."""
+    for (proposal_id,) in db.session.execute(sa.select(Support.proposal_id).where(
+            Support.user_id == user.id)):
+        db.session.execute(sa.update(Proposal).where(Proposal.id == proposal_id)
+                           .values(support_count=Proposal.support_count + delta)
+                           .execution_options(synchronize_session=False))
+
+
+@operation
+def suspend_participants(event: Event, actor: User, users: list[User], *,
+                         suspended: bool = True, reason: str = "") -> int:
+    """Suspend (or reinstate) participants together: they cannot act, and their supports stop
+    counting until they are reinstated; nothing is deleted."""
+    ensure_staff_of(actor, event)
+    changed = [u for u in users if u.is_suspended != suspended]
+    for user in changed:
+        user.suspended_at = utcnow() if suspended else None
+        count_supports_of(user, -1 if suspended else +1)
+        audit(actor, "participant_suspended" if suspended else "participant_reinstated",
+              event_id=event.id, track_id=None, target_type="user", target_id=user.id,
+              reason=reason, after={"display_name": user.display_name})
+    db.session.commit()
+    return len(changed)
+
+
+def ensure_staff_of(actor: User, event: Event) -> None:
+    if actor is None or not staff_of(actor, event):
+        raise OperationError(_l("Это могут только модераторы и методическая группа "
+                                "мероприятия."), 403)
+
+
+def pending_participants(event: Event) -> list[User]:
+    return list(db.session.scalars(sa.select(User).where(
+        User.event_id == event.id, User.role == Role.participant,
+        User.is_approved.is_(False)).order_by(User.id)))
+
+
+def suspended_participants(event: Event) -> list[User]:
+    return list(db.session.scalars(sa.select(User).where(
+        User.event_id == event.id, User.suspended_at.is_not(None)).order_by(User.id)))
+
+
+def bursts(event: Event, minutes: int = BURST_MINUTES, size: int = BURST_SIZE) -> list[list[User]]:
+    """Groups of identities made from one browser within `minutes` of each other, biggest
+    first: a hall's phones make one each, a script many."""
+    people = db.session.scalars(sa.select(User).where(
+        User.event_id == event.id, User.role == Role.participant,
+        User.joined_browser.is_not(None)).order_by(User.joined_browser, User.created_at))
+    by_browser: dict[str, list[User]] = {}
+    for user in people:
+        by_browser.setdefault(user.joined_browser, []).append(user)
+    groups = []
+    window = timedelta(minutes=minutes)
+    for users in by_browser.values():
+        run = [users[0]]
+        for user in users[1:]:
+            if user.created_at - run[-1].created_at <= window:
+                run.append(user)
+                continue
+            if len(run) >= size:
+                groups.append(run)
+            run = [user]
+        if len(run) >= size:
+            groups.append(run)
+    return sorted(groups, key=len, reverse=True)

@@ -1,15 +1,22 @@
 """Join by event code or invitation, return by personal code, staff sign-in, language."""
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from strategy.auth import bp, throttle
 from strategy.auth.forms import InvitationForm, JoinForm, LoginForm, ReturnForm
-from strategy.auth.operations import (INVITATION_USED, authenticate, create_invitation, end_sessions,
+from strategy.auth.operations import (INVITATION_USED, approve_participants, authenticate,
+                                      bursts, participants_of, pending_participants,
+                                      set_participation_mode, suspend_participants,
+                                      suspended_participants, create_invitation, end_sessions,
                                       find_event_by_code, find_invitation,
                                       find_user_by_return_code, invitations_of, join_event,
                                       renew_return_code)
-from strategy.core.permissions import organiser_required
+from strategy.core.errors import OperationError
+from strategy.core.permissions import organiser_required, staff_of, staff_required
+from strategy.core.templating import register_nav
+from strategy.events.models import ParticipationMode
 from strategy.core.urls import public_url_for
 from strategy.core.loading import load_event
 from strategy.extensions import limiter
@@ -98,14 +105,45 @@ def used_invitation(invite):
                            message=INVITATION_USED), 409
 
 
+JOIN_LIMITS = {
+    "JOIN_BROWSER_LIMIT": _l("С этого устройства уже присоединились несколько участников. "
+                             "Если вы уже участвовали, вернитесь по персональному коду."),
+    "JOIN_ADDRESS_LIMIT": _l("Слишком много новых участников с этого адреса за последние "
+                             "минуты. Подождите немного и попробуйте снова."),
+}
+
+
+def identity_refused(form):
+    """Identities per browser and per address, counted only for joins that would succeed."""
+    keys = {"JOIN_BROWSER_LIMIT": throttle.browser_id(),
+            "JOIN_ADDRESS_LIMIT": throttle.client_address()}
+    for limit, key in keys.items():
+        if throttle.over(limit, key):
+            form.display_name.errors = list(form.display_name.errors) + [str(JOIN_LIMITS[limit])]
+            return render_template("auth/join.html", form=form), 429
+    return None
+
+
 def complete_join(event, form, invitation=None):
+    refused = identity_refused(form)
+    if refused is not None:
+        return refused
+    try:
+        user, _code = join_event(event, display_name=form.display_name.data,
+                                 library=form.library.data, municipality=form.municipality.data,
+                                 consent_public_affiliation=form.consent_public_affiliation.data,
+                                 invitation=invitation, browser=throttle.browser_id())
+    except OperationError as error:
+        form.event_code.errors = list(form.event_code.errors) + [str(error.message)]
+        return render_template("auth/join.html", form=form, invitation=invitation), error.status
+    throttle.count("JOIN_BROWSER_LIMIT", throttle.browser_id())
+    throttle.count("JOIN_ADDRESS_LIMIT", throttle.client_address())
     if current_user.is_authenticated:
         logout_user()
-    user, code = join_event(event, display_name=form.display_name.data,
-                            library=form.library.data, municipality=form.municipality.data,
-                            consent_public_affiliation=form.consent_public_affiliation.data,
-                            invitation=invitation)
     sign_in(user)
+    if not user.is_approved:
+        flash(_("Вы присоединились. Организаторы подтвердят ваше участие, после этого можно "
+                "будет предлагать и поддерживать."), "info")
     return redirect(url_for("auth.welcome"))
 
 
@@ -273,3 +311,62 @@ def invitations(event_id: int):
     status = 400 if request.method == "POST" and new_link is None else 200
     return render_template("auth/invitations.html", event=event, form=form, new_link=new_link,
                            invitations=invitations_of(event)), status
+
+
+# --- who takes part (staff) ------------------------------------------------------------------
+
+MODE_LABELS = {
+    ParticipationMode.open: _l("Любой, у кого есть код мероприятия"),
+    ParticipationMode.approval: _l("По коду, но модератор подтверждает каждого нового участника"),
+    ParticipationMode.invited: _l("Только по персональным приглашениям и импорту"),
+}
+
+
+def participant_nav(event, user):
+    if event is None or not staff_of(user, event):
+        return []
+    return [{"url": url_for("auth.participants", event_id=event.id),
+             "label": _("Участники: допуск и всплески")}]
+
+
+bp.record_once(lambda state: register_nav(state.app, participant_nav))
+
+
+@bp.route("/events/<int:event_id>/manage/participants", methods=["GET", "POST"])
+@staff_required
+def participants(event_id: int):
+    """Who may take part; approvals; identities made in a burst from one browser, suspended
+    together (their supports stop counting) and reinstated."""
+    event = load_event(event_id)
+    form = EmptyForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        flash(apply_participants_action(event), "success")
+        return redirect(url_for("auth.participants", event_id=event.id))
+    if not staff_of(current_user, event):
+        abort(403)
+    return render_template("auth/participants.html", event=event, form=form,
+                           modes=MODE_LABELS, pending=pending_participants(event),
+                           bursts=bursts(event), suspended=suspended_participants(event))
+
+
+def apply_participants_action(event) -> str:
+    action = request.form.get("action", "")
+    chosen = participants_of(event, request.form.getlist("user_id"))
+    if action == "mode":
+        try:
+            mode = ParticipationMode(request.form.get("mode", ""))
+        except ValueError:
+            abort(400)
+        set_participation_mode(event, current_user, mode)
+        return _("Порядок участия сохранён.")
+    if action == "approve":
+        n = approve_participants(event, current_user, chosen)
+        return _("Подтверждено участников: %(n)d.", n=n)
+    if action in ("suspend", "reinstate"):
+        n = suspend_participants(event, current_user, chosen, suspended=action == "suspend",
+                                 reason=request.form.get("reason", "")[:500])
+        return (_("Приостановлено участников: %(n)d. Их поддержка не учитывается.", n=n)
+                if action == "suspend" else _("Возвращено участников: %(n)d.", n=n))
+    abort(400)
