@@ -10,13 +10,23 @@ TABLE = {
         ("GET", E + "/manage/participants", None, expect("staff", 200)),
     ("auth.sign_out_others", "/me/sign-out-others"):
         ("POST", "/me/sign-out-others", None, expect("login", 302)),
+    ("auth.my_data", "/me/data"): ("GET", "/me/data", None, expect("login", 200)),
+    ("auth.my_data_download", "/me/data.json"):
+        ("GET", "/me/data.json", None, expect("login", 200)),
+    ("auth.delete_me", "/me/delete"): ("GET", "/me/delete", None, expect("login", 200)),
+    ("auth.participant_data",
+     "/events/<int:event_id>/manage/participants/<int:user_id>/data.json"):
+        ("GET", E + "/manage/participants/{u}/data.json", None,
+         expect("organiser", 200, anonymous=SIGN_IN)),
+    ("auth.delete_participant",
+     "/events/<int:event_id>/manage/participants/<int:user_id>/delete"):
+        ("POST", E + "/manage/participants/{u}/delete", None, expect("organiser", 302)),
 }
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_security_route_role_table(app, world, role):  # noqa: F811
     people, ids = world
-    ids = {**ids, "own_author": ids["u"]}
     client = sign_in(app, role, people)
     problems = []
     for key, (method, template, data, expected) in TABLE.items():

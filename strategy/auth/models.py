@@ -118,6 +118,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     suspended_at: orm.Mapped[Optional[datetime]] = orm.mapped_column()
     # A hash of the browser id the person joined from: identities made in a burst show up.
     joined_browser: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(32), index=True)
+    # «Мои данные»: a deleted profile keeps its contributions under DELETED_NAME.
+    deleted_at: orm.Mapped[Optional[datetime]] = orm.mapped_column()
 
     event: orm.Mapped[Optional["Event"]] = orm.relationship(back_populates="participants")
     facilitated_tracks: orm.Mapped[list["Track"]] = orm.relationship(

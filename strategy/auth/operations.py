@@ -14,7 +14,9 @@ from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_can_manage, staff_of
 from strategy.events.models import Event, ParticipationMode
 from strategy.extensions import db
-from strategy.proposals.models import Proposal
+from strategy.comments.models import Comment
+from strategy.moderation.models import Flag
+from strategy.proposals.models import LibraryJoin, Proposal
 from strategy.supports.models import Support
 
 # Identities from one browser within this many minutes count as a burst for the staff's list.
@@ -248,3 +250,102 @@ def bursts(event: Event, minutes: int = BURST_MINUTES, size: int = BURST_SIZE) -
         if len(run) >= size:
             groups.append(run)
     return sorted(groups, key=len, reverse=True)
+
+
+# --- «Мои данные»: download and deletion ----------------------------------------------------
+
+DELETED_NAME = "Участник удалил профиль"
+
+
+def ensure_can_handle_data_of(actor: User, user: User) -> None:
+    """The person themself, or an organiser of their event (on the person's request)."""
+    if actor is not None and actor.id == user.id:
+        return
+    if actor is not None and user.event is not None and actor.can_manage(user.event):
+        return
+    raise OperationError(_l("Данные участника может получить или удалить только он сам или "
+                            "методическая группа его мероприятия."), 403)
+
+
+def iso(value) -> Optional[str]:
+    return value.isoformat() + "Z" if value else None
+
+
+def personal_data(actor: User, user: User) -> dict:
+    """Everything stored about the person, as plain data (JSON and the readable page)."""
+    ensure_can_handle_data_of(actor, user)
+    proposals = db.session.scalars(sa.select(Proposal).where(Proposal.author_id == user.id)
+                                   .order_by(Proposal.id))
+    comments = db.session.scalars(sa.select(Comment).where(Comment.author_id == user.id)
+                                  .order_by(Comment.id))
+    supports = db.session.execute(sa.select(Support.created_at, Proposal.id, Proposal.title)
+                                  .join(Proposal, Proposal.id == Support.proposal_id)
+                                  .where(Support.user_id == user.id).order_by(Support.id))
+    joins = db.session.scalars(sa.select(LibraryJoin).where(LibraryJoin.user_id == user.id))
+    flags = db.session.scalars(sa.select(Flag).where(Flag.user_id == user.id))
+    return {
+        "profile": {"id": user.id, "display_name": user.display_name, "library": user.library,
+                    "municipality": user.municipality, "email": user.email,
+                    "role": user.role.value, "event": user.event.title if user.event else None,
+                    "consent_public_affiliation": user.consent_public_affiliation,
+                    "joined_at": iso(user.created_at), "last_seen_at": iso(user.last_seen_at),
+                    "muted": user.is_muted, "suspended_at": iso(user.suspended_at),
+                    "approved": user.is_approved},
+        "proposals": [{"id": p.id, "title": p.title, "body": p.body, "kind": p.kind.value,
+                       "expected_result": p.expected_result, "partners": p.partners,
+                       "status": p.status.value, "created_at": iso(p.created_at)}
+                      for p in proposals],
+        "comments": [{"id": c.id, "proposal_id": c.proposal_id, "body": c.body,
+                      "status": c.status.value, "created_at": iso(c.created_at)}
+                     for c in comments],
+        "supports": [{"proposal_id": pid, "title": title, "created_at": iso(at)}
+                     for at, pid, title in supports],
+        "library_joins": [{"proposal_id": j.proposal_id, "library": j.library,
+                           "municipality": j.municipality, "note": j.note,
+                           "created_at": iso(j.created_at)} for j in joins],
+        "flags": [{"proposal_id": f.proposal_id, "comment_id": f.comment_id,
+                   "reason": getattr(f, "reason", ""), "created_at": iso(f.created_at)}
+                  for f in flags],
+    }
+
+
+@operation
+def delete_account(actor: User, user: User) -> None:
+    """Remove the person's personal data; their proposals, comments and supports stay, shown as
+    «Участник удалил профиль». Library joins (they name the library) go; flags stay as
+    moderation records without a name; every
+    session ends; the return code and the invitation's details stop existing."""
+    ensure_can_handle_data_of(actor, user)
+    if user.is_staff and actor.id != user.id:
+        raise OperationError(_l("Учётные записи модераторов удаляются через командную "
+                                "строку."), 403)
+    for join in db.session.scalars(sa.select(LibraryJoin).where(LibraryJoin.user_id == user.id)):
+        db.session.execute(sa.update(Proposal).where(Proposal.id == join.proposal_id)
+                           .values(join_count=Proposal.join_count - 1)
+                           .execution_options(synchronize_session=False))
+        db.session.delete(join)
+    db.session.execute(sa.update(Invitation).where(Invitation.used_by_id == user.id).values(
+        display_name="", library="", municipality="", email=None))
+    user.display_name = DELETED_NAME
+    user.library = user.municipality = ""
+    user.email = None
+    user.password_hash = user.return_code_hash = None
+    user.code_reveal = user.code_reveal_until = None
+    user.joined_browser = None
+    user.consent_public_affiliation = False
+    user.deleted_at = utcnow()
+    user.end_sessions()
+    if user.event_id is not None:
+        audit(actor, "profile_deleted", event_id=user.event_id, track_id=None,
+              target_type="user", target_id=user.id)
+    db.session.commit()
+
+
+def find_participants(event: Event, query: str, limit: int = 20) -> list[User]:
+    """Participants of the event whose name contains the query (for organisers' requests)."""
+    text = (query or "").strip()
+    if not text:
+        return []
+    return list(db.session.scalars(sa.select(User).where(
+        User.event_id == event.id, User.role == Role.participant, User.deleted_at.is_(None),
+        User.display_name.ilike(f"%{text[:80]}%")).order_by(User.display_name).limit(limit)))

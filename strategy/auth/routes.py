@@ -1,4 +1,6 @@
 """Join by event code or invitation, return by personal code, staff sign-in, language."""
+import json
+
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -7,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from strategy.auth import bp, throttle
 from strategy.auth.forms import InvitationForm, JoinForm, LoginForm, ReturnForm
 from strategy.auth.operations import (INVITATION_USED, approve_participants, authenticate,
+                                      delete_account, find_participants, personal_data,
                                       bursts, participants_of, pending_participants,
                                       set_participation_mode, suspend_participants,
                                       suspended_participants, create_invitation, end_sessions,
@@ -19,7 +22,8 @@ from strategy.core.templating import register_nav
 from strategy.events.models import ParticipationMode
 from strategy.core.urls import public_url_for
 from strategy.core.loading import load_event
-from strategy.extensions import limiter
+from strategy.auth.models import User
+from strategy.extensions import db, limiter
 from strategy.core.forms import EmptyForm
 
 
@@ -346,7 +350,11 @@ def participants(event_id: int):
         return redirect(url_for("auth.participants", event_id=event.id))
     if not staff_of(current_user, event):
         abort(403)
-    return render_template("auth/participants.html", event=event, form=form,
+    can_manage = current_user.can_manage(event)
+    query = request.args.get("q", "")
+    return render_template("auth/participants.html", event=event, form=form, query=query,
+                           found=find_participants(event, query) if can_manage else [],
+                           can_manage=can_manage,
                            modes=MODE_LABELS, pending=pending_participants(event),
                            bursts=bursts(event), suspended=suspended_participants(event))
 
@@ -370,3 +378,75 @@ def apply_participants_action(event) -> str:
         return (_("Приостановлено участников: %(n)d. Их поддержка не учитывается.", n=n)
                 if action == "suspend" else _("Возвращено участников: %(n)d.", n=n))
     abort(400)
+
+
+# --- «Мои данные» ------------------------------------------------------------------------------
+
+def data_download(data: dict, user_id: int):
+    response = current_app.response_class(
+        json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="my-data-{user_id}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/me/data")
+@login_required
+def my_data():
+    """Everything stored about me, readable, with a JSON download and account deletion."""
+    user = current_user._get_current_object()
+    if user.event_id:
+        load_event(user.event_id)
+    return render_template("auth/my_data.html", data=personal_data(user, user))
+
+
+@bp.route("/me/data.json")
+@login_required
+def my_data_download():
+    user = current_user._get_current_object()
+    return data_download(personal_data(user, user), user.id)
+
+
+@bp.route("/me/delete", methods=["GET", "POST"])
+@login_required
+def delete_me():
+    """Delete my profile: personal data removed, contributions kept anonymised."""
+    form = EmptyForm()
+    if form.validate_on_submit() and request.form.get("confirm") == "yes":
+        delete_account(current_user._get_current_object(), current_user._get_current_object())
+        logout_user()
+        flash(_("Профиль удалён. Ваши предложения и комментарии остались без вашего имени."),
+              "info")
+        return redirect(url_for("events.index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/delete_me.html", form=form), status
+
+
+def participant_of(event, user_id: int):
+    user = db.session.get(User, user_id)
+    if user is None or user.event_id != event.id:
+        abort(404)
+    return user
+
+
+@bp.route("/events/<int:event_id>/manage/participants/<int:user_id>/data.json")
+@organiser_required
+def participant_data(event_id: int, user_id: int):
+    """An organiser downloads a participant's data on their request."""
+    event = load_event(event_id)
+    user = participant_of(event, user_id)
+    return data_download(personal_data(current_user, user), user.id)
+
+
+@bp.route("/events/<int:event_id>/manage/participants/<int:user_id>/delete", methods=["POST"])
+@organiser_required
+def delete_participant(event_id: int, user_id: int):
+    """An organiser deletes a participant's profile on their request."""
+    event = load_event(event_id)
+    user = participant_of(event, user_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    delete_account(current_user, user)
+    flash(_("Профиль участника удалён; его вклад сохранён без имени."), "success")
+    return redirect(url_for("auth.participants", event_id=event.id))
