@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Iterable, Optional
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from strategy.auth.models import Invitation, Role, User, hash_code, normalise_code
@@ -105,10 +106,29 @@ def end_sessions(user: User) -> None:
     db.session.commit()
 
 
+# Published in the README for the demo accounts; never accepted for a real one.
+DEMO_PASSWORD = "demo-strategy-2026"  # nosec B105
+DEMO_EMAIL_DOMAIN = "@strategy.demo"
+DEMO_PASSWORD_REFUSED = _l("Пароль из демо действует только для демо-учётных записей и только "
+                           "пока не задан PUBLIC_URL. Для настоящего мероприятия задайте свой "
+                           "пароль (flask create-user или приглашение модератора).")
+
+
+def demo_password_refused(user: User, password: str) -> bool:
+    """The published demo password signs in only the demo's own accounts, and only on an
+    installation not yet set up for a real hall (no PUBLIC_URL)."""
+    if password != DEMO_PASSWORD:
+        return False
+    is_demo_account = (user.email or "").endswith(DEMO_EMAIL_DOMAIN)
+    return not is_demo_account or bool(current_app.config.get("PUBLIC_URL"))
+
+
 def authenticate(email: str, password: str) -> Optional[User]:
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.check_password(password):
+    if user is None or user.deleted_at is not None or not user.check_password(password):
         return None
+    if demo_password_refused(user, password):
+        raise OperationError(DEMO_PASSWORD_REFUSED, 403)
     return user
 
 
@@ -116,6 +136,8 @@ def create_user(*, display_name: str, role: Role, email: Optional[str] = None,
                 password: Optional[str] = None, event: Optional[Event] = None,
                 library: str = "", municipality: str = "") -> tuple[User, Optional[str]]:
     """Create an account from the CLI or the seed; participants get a return code."""
+    if password == DEMO_PASSWORD and not (email or "").lower().endswith(DEMO_EMAIL_DOMAIN):
+        raise OperationError(str(DEMO_PASSWORD_REFUSED), 400)
     if email and db.session.scalar(sa.select(User).where(User.email == email.strip().lower())):
         raise OperationError(f"Пользователь с адресом {email} уже есть.", 409)
     user = User(display_name=display_name, role=role, library=library, municipality=municipality,

@@ -265,7 +265,11 @@ def login():
     """Password sign-in for facilitators and organisers."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        try:
+            user = authenticate(form.email.data, form.password.data)
+        except OperationError as error:
+            form.password.errors = [str(error.message)]
+            return render_template("auth/login.html", form=form), error.status
         if user is None:
             form.password.errors = [_("Неверная почта или пароль.")]
             return render_template("auth/login.html", form=form), 401
