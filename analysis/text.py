@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from functools import lru_cache
 
 import snowballstemmer
@@ -152,9 +153,17 @@ def lemmatize_ru(token: str) -> str:
     return _morph().parse(token)[0].normal_form.replace("ё", "е")
 
 
-@lru_cache(maxsize=4)
+_local = threading.local()
+
+
 def _stemmer(language: str):
-    return snowballstemmer.stemmer({"en": "english", "de": "german"}.get(language, "english"))
+    """One stemmer per thread and language: a Snowball stemmer keeps state while it works, so
+    sharing one between threads raises and returns wrong stems."""
+    stemmers = _local.__dict__.setdefault("stemmers", {})
+    if language not in stemmers:
+        stemmers[language] = snowballstemmer.stemmer(
+            {"en": "english", "de": "german"}.get(language, "english"))
+    return stemmers[language]
 
 
 @lru_cache(maxsize=200_000)
