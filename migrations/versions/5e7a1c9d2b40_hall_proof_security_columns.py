@@ -1,4 +1,4 @@
-"""hall-proof: session version, return code shown once, participation mode, approval, suspension, deleted profiles
+"""hall-proof: session version, return code shown once, participation mode, suspension
 
 Revision ID: 5e7a1c9d2b40
 Revises: 78c11013c0e5
@@ -22,28 +22,10 @@ def upgrade():
                                       nullable=False))
         batch_op.add_column(sa.Column('code_reveal', sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column('code_reveal_until', sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column('is_approved', sa.Boolean(), server_default=sa.true(),
-                                      nullable=False))
-        batch_op.add_column(sa.Column('suspended_at', sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column('joined_browser', sa.String(length=32), nullable=True))
-        batch_op.add_column(sa.Column('deleted_at', sa.DateTime(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_users_joined_browser'), ['joined_browser'],
-                              unique=False)
-    with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('participation_mode', sa.Enum(
-            'open', 'approval', 'invited', name='participationmode', native_enum=False,
-            length=10), server_default='open', nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.drop_column('participation_mode')
     with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_users_joined_browser'))
-        batch_op.drop_column('deleted_at')
-        batch_op.drop_column('joined_browser')
-        batch_op.drop_column('suspended_at')
-        batch_op.drop_column('is_approved')
         batch_op.drop_column('code_reveal_until')
         batch_op.drop_column('code_reveal')
         batch_op.drop_column('session_version')
