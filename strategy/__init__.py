@@ -30,6 +30,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_extensions(app)
     bind_sqlite_engine(app)
+    strip_nul_for_postgresql(app)
+    install_url_converters(app)
     register_blueprints(app)
 
     from strategy.api import setup as api_setup
@@ -111,7 +113,7 @@ def bind_sqlite_engine(app: Flask) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")  # readers go on while one writes
         cursor.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite
-        cursor.execute(f"PRAGMA synchronous={app.config.get('SQLITE_SYNCHRONOUS', 'NORMAL')}")
+        cursor.execute(f"PRAGMA synchronous={sqlite_synchronous(app)}")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.close()
 
@@ -125,6 +127,43 @@ def bind_sqlite_engine(app: Flask) -> None:
             # pysqlite's own mode: each read sees the latest commit, and a deferred BEGIN comes
             # just before the first write (CLI, background runs).
             dbapi_connection.isolation_level = ""
+
+
+def install_url_converters(app: Flask) -> None:
+    from strategy.core import hardening
+
+    hardening.install_url_converters(app)
+
+
+def strip_nul_for_postgresql(app: Flask) -> None:
+    """PostgreSQL refuses NUL in text ("cannot contain NUL characters"); requests are cleaned
+    already (strategy.core.hardening), this keeps imported files and CLI input from failing."""
+    from strategy.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return
+
+    @sa_event.listens_for(engine, "before_cursor_execute", retval=True)
+    def without_nul(conn, cursor, statement, parameters, context, executemany):
+        return statement, strip_nul(parameters)
+
+
+def strip_nul(parameters):
+    if isinstance(parameters, str):
+        return parameters.replace("\x00", "") if "\x00" in parameters else parameters
+    if isinstance(parameters, dict):
+        return {key: strip_nul(value) for key, value in parameters.items()}
+    if isinstance(parameters, (list, tuple)):
+        return type(parameters)(strip_nul(value) for value in parameters)
+    return parameters
+
+
+def sqlite_synchronous(app: Flask) -> str:
+    """NORMAL (default) or FULL; see README «Backups and durability»."""
+    value = str(app.config.get("SQLITE_SYNCHRONOUS") or "NORMAL").upper()
+    return value if value in ("NORMAL", "FULL", "EXTRA") else "NORMAL"
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -1,5 +1,9 @@
-"""Command line: init-db, seed-demo, create-user (flask --app app ...)."""
+"""Command line: init-db, seed-demo, create-user, backup, restore (flask --app app ...)."""
 import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -116,8 +120,93 @@ def create_invitation_command(display_name, library, municipality, email, base_u
     click.echo(f"Приглашение для {display_name}: {base_url.rstrip('/')}/i/{token}")
 
 
+# --- backup and restore ----------------------------------------------------------------------
+
+def sqlite_path() -> Path:
+    return Path(db.engine.url.database).resolve()
+
+
+def libpq_url() -> str:
+    """The database URL as pg_dump and pg_restore read it (no SQLAlchemy driver suffix)."""
+    url = db.engine.url.set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def integrity_of(path: Path) -> str:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """SQLite's online backup API: a consistent copy while the app goes on writing (WAL)."""
+    src = sqlite3.connect(source, timeout=30)
+    dst = sqlite3.connect(target, timeout=30)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
+def run_postgres_tool(command: list[str]) -> None:
+    if shutil.which(command[0]) is None:
+        raise click.ClickException(
+            f"{command[0]} не найден. Установите клиент PostgreSQL (apt-get install "
+            f"postgresql-client) и выполните: {' '.join(command)}")
+    result = subprocess.run(command, capture_output=True, text=True)  # nosec B603: fixed argv
+    if result.returncode != 0:
+        raise click.ClickException(f"{command[0]} завершился с ошибкой: {result.stderr.strip()}")
+
+
+@click.command("backup")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(out: Path):
+    """Copy the whole database to OUT while the app keeps running (SQLite: online backup API;
+    PostgreSQL: pg_dump in its custom format)."""
+    if out.exists():
+        raise click.ClickException(f"Файл {out} уже есть: выберите новое имя.")
+    if db.engine.dialect.name == "postgresql":
+        run_postgres_tool(["pg_dump", "--format=custom", "--no-owner", f"--file={out}",
+                           libpq_url()])
+        click.echo(f"Копия базы PostgreSQL сохранена в {out} (pg_dump).")
+        return
+    copy_sqlite(sqlite_path(), out)
+    check = integrity_of(out)
+    if check != "ok":
+        raise click.ClickException(f"Копия повреждена: {check}")
+    click.echo(f"Копия базы сохранена в {out} (проверка целостности: ok).")
+
+
+@click.command("restore")
+@click.argument("source", metavar="IN", type=click.Path(exists=True, dir_okay=False,
+                                                         path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask: the current data is replaced.")
+@with_appcontext
+def restore_command(source: Path, yes: bool):
+    """Replace the database with the backup IN, then bring its schema up to date. Stop the
+    server first: the running app would keep writing into what is being replaced."""
+    if not yes:
+        click.confirm("Все текущие данные будут заменены копией. Продолжить?", abort=True)
+    if db.engine.dialect.name == "postgresql":
+        db.session.remove()
+        db.engine.dispose()
+        run_postgres_tool(["pg_restore", "--clean", "--if-exists", "--no-owner",
+                           f"--dbname={libpq_url()}", str(source)])
+    else:
+        check = integrity_of(source)
+        if check != "ok":
+            raise click.ClickException(f"Копия {source} повреждена: {check}")
+        db.session.remove()
+        db.engine.dispose()
+        copy_sqlite(source, sqlite_path())
+    if sa.inspect(db.engine).has_table("alembic_version"):
+        upgrade_database()  # a copy from an older version gets today's schema
+    click.echo(f"База восстановлена из {source}.")
+
+
 def init_app(app: Flask) -> None:
     for command in (init_db_command, seed_demo_command, create_user_command,
-                    create_invitation_command, *workspace_commands, *export_commands,
-                    *import_commands):
+                    create_invitation_command, backup_command, restore_command,
+                    *workspace_commands, *export_commands, *import_commands):
         app.cli.add_command(command)

@@ -34,6 +34,14 @@ class Config:
     # Return codes are secrets (about 59 bits): once over the limit, even a right one waits.
     RETURN_CODE_BROWSER_LIMIT = "10 per minute;30 per hour"
     RETURN_CODE_ADDRESS_LIMIT = "60 per minute"
+    # Against stuffing (public code): new identities per browser, and per address sized for a
+    # hall (300 joining in 5 minutes pass; a script making 100 a minute is stopped).
+    JOIN_BROWSER_LIMIT = "5 per day"
+    JOIN_ADDRESS_LIMIT = "360 per 5 minutes;1000 per day"
+    # Per participant (keyed on the account, not the address): writing and supporting.
+    PROPOSAL_LIMIT = "5 per minute;30 per hour"
+    COMMENT_LIMIT = "10 per minute;100 per hour"
+    SUPPORT_LIMIT = "30 per minute"
     # Invitation links and the older generic limit (kept for the invitation link).
     CODE_ATTEMPT_LIMIT = "20 per minute"
     SIGNIN_ATTEMPT_LIMIT = "10 per minute"
@@ -45,6 +53,10 @@ class Config:
     # Number of reverse proxies in front of the app (nginx: 1). Exactly that many
     # X-Forwarded-For/-Proto/-Host hops are believed; 0 trusts none (direct connections).
     PROXY_FIX = int(os.environ.get("PROXY_FIX", "0"))
+    # SQLite durability (README «Backups and durability»): NORMAL, or FULL to lose nothing
+    # acknowledged even on a power cut, at the price of one more disk sync per write.
+    SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL")
+    SQLITE_BUSY_TIMEOUT = 15
     PROPOSALS_PER_PAGE = 20
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 

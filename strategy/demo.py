@@ -47,7 +47,7 @@ def create_event_with_tracks() -> Event:
     return event
 
 
-def seed_demo(password: str = "demo-strategy-2026") -> Event:
+def seed_demo(password: str = "demo-strategy-2026") -> Event:  # nosec B107: demo accounts only
     """Create the demo event with staff, participants, proposals, supports, comments, joins."""
     event = create_event_with_tracks()
     for account in (DEMO_ORGANISER, DEMO_FACILITATOR):

@@ -112,6 +112,14 @@ class User(UserMixin, TimestampMixin, db.Model):
     # welcome page can show it again; never put in a cookie.
     code_reveal: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(20))
     code_reveal_until: orm.Mapped[Optional[datetime]] = orm.mapped_column()
+    # Against stuffing: in an event with approval, new participants wait for a moderator;
+    # suspended ones cannot act and their supports do not count (until reinstated).
+    is_approved: orm.Mapped[bool] = orm.mapped_column(default=True, server_default=sa.true())
+    suspended_at: orm.Mapped[Optional[datetime]] = orm.mapped_column()
+    # A hash of the browser id the person joined from: identities made in a burst show up.
+    joined_browser: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(32), index=True)
+    # «Мои данные»: a deleted profile keeps its contributions under DELETED_NAME.
+    deleted_at: orm.Mapped[Optional[datetime]] = orm.mapped_column()
 
     event: orm.Mapped[Optional["Event"]] = orm.relationship(back_populates="participants")
     facilitated_tracks: orm.Mapped[list["Track"]] = orm.relationship(
@@ -150,6 +158,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     def end_sessions(self) -> None:
         """Every session and remember cookie issued so far stops working."""
         self.session_version = (self.session_version or 1) + 1
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
     @property
     def is_organiser(self) -> bool:

@@ -1,15 +1,28 @@
-"""Joining an event, returning with a personal code, signing in staff."""
+"""Joining an event, returning with a personal code, signing in staff; who may take part."""
+import hashlib
 import secrets
-from typing import Optional
+from datetime import timedelta
+from typing import Iterable, Optional
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from strategy.auth.models import Invitation, Role, User, hash_code, normalise_code
 from strategy.core.db import utcnow
-from strategy.core.errors import OperationError
-from strategy.events.models import Event
+from strategy.core.audit import audit
+from strategy.core.errors import OperationError, operation
+from strategy.core.permissions import ensure_can_manage, staff_of
+from strategy.events.models import Event, ParticipationMode
 from strategy.extensions import db
+from strategy.comments.models import Comment
+from strategy.moderation.models import Flag
+from strategy.proposals.models import LibraryJoin, Proposal
+from strategy.supports.models import Support
+
+# Identities from one browser within this many minutes count as a burst for the staff's list.
+BURST_MINUTES = 30
+BURST_SIZE = 3
 
 
 INVITATION_USED = _l("Это приглашение уже использовано. Если это были вы, вернитесь по "
@@ -27,13 +40,26 @@ def find_event_by_code(code: str) -> Optional[Event]:
     return None
 
 
+def browser_hash(browser: Optional[str]) -> Optional[str]:
+    return hashlib.sha256(browser.encode()).hexdigest()[:32] if browser else None
+
+
 def join_event(event: Event, *, display_name: str, library: str, municipality: str,
                consent_public_affiliation: bool = True,
-               invitation: Optional[Invitation] = None) -> tuple[User, str]:
-    """Create a participant of the event; returns the user and their personal return code."""
+               invitation: Optional[Invitation] = None,
+               browser: Optional[str] = None) -> tuple[User, str]:
+    """Create a participant of the event; returns the user and their personal return code.
+    The event's participation mode decides whether the code alone is enough."""
+    mode = event.participation_mode or ParticipationMode.open
+    if mode is ParticipationMode.invited and invitation is None:
+        raise OperationError(_l("В это мероприятие входят только по персональному приглашению "
+                                "организаторов. Если вы уже участвовали, вернитесь по своему "
+                                "коду."), 403)
     user = User(event_id=event.id, display_name=display_name.strip(), library=library.strip(),
                 municipality=municipality.strip(), role=Role.participant,
-                consent_public_affiliation=consent_public_affiliation, last_seen_at=utcnow())
+                consent_public_affiliation=consent_public_affiliation, last_seen_at=utcnow(),
+                is_approved=mode is not ParticipationMode.approval or invitation is not None,
+                joined_browser=browser_hash(browser))
     code = user.set_return_code()
     user.reveal_code(code)
     db.session.add(user)
@@ -80,10 +106,29 @@ def end_sessions(user: User) -> None:
     db.session.commit()
 
 
+# Published in the README for the demo accounts; never accepted for a real one.
+DEMO_PASSWORD = "demo-strategy-2026"  # nosec B105
+DEMO_EMAIL_DOMAIN = "@strategy.demo"
+DEMO_PASSWORD_REFUSED = _l("Пароль из демо действует только для демо-учётных записей и только "
+                           "пока не задан PUBLIC_URL. Для настоящего мероприятия задайте свой "
+                           "пароль (flask create-user или приглашение модератора).")
+
+
+def demo_password_refused(user: User, password: str) -> bool:
+    """The published demo password signs in only the demo's own accounts, and only on an
+    installation not yet set up for a real hall (no PUBLIC_URL)."""
+    if password != DEMO_PASSWORD:
+        return False
+    is_demo_account = (user.email or "").endswith(DEMO_EMAIL_DOMAIN)
+    return not is_demo_account or bool(current_app.config.get("PUBLIC_URL"))
+
+
 def authenticate(email: str, password: str) -> Optional[User]:
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.check_password(password):
+    if user is None or user.deleted_at is not None or not user.check_password(password):
         return None
+    if demo_password_refused(user, password):
+        raise OperationError(DEMO_PASSWORD_REFUSED, 403)
     return user
 
 
@@ -91,6 +136,8 @@ def create_user(*, display_name: str, role: Role, email: Optional[str] = None,
                 password: Optional[str] = None, event: Optional[Event] = None,
                 library: str = "", municipality: str = "") -> tuple[User, Optional[str]]:
     """Create an account from the CLI or the seed; participants get a return code."""
+    if password == DEMO_PASSWORD and not (email or "").lower().endswith(DEMO_EMAIL_DOMAIN):
+        raise OperationError(str(DEMO_PASSWORD_REFUSED), 400)
     if email and db.session.scalar(sa.select(User).where(User.email == email.strip().lower())):
         raise OperationError(f"Пользователь с адресом {email} уже есть.", 409)
     user = User(display_name=display_name, role=role, library=library, municipality=municipality,
@@ -122,3 +169,205 @@ def find_invitation(token: str) -> Optional[Invitation]:
 def invitations_of(event: Event) -> list[Invitation]:
     return list(db.session.scalars(sa.select(Invitation).where(Invitation.event_id == event.id)
                                    .order_by(Invitation.id.desc())))
+
+
+# --- who takes part: mode, approval, suspension ---------------------------------------------
+
+@operation
+def set_participation_mode(event: Event, actor: User, mode: ParticipationMode) -> bool:
+    ensure_can_manage(actor, event)
+    if event.participation_mode is mode:
+        return False
+    before = {"participation_mode": event.participation_mode.value}
+    event.participation_mode = mode
+    audit(actor, "event_settings", event_id=event.id, track_id=None, target_type="event",
+          target_id=event.id, before=before, after={"participation_mode": mode.value})
+    db.session.commit()
+    return True
+
+
+def participants_of(event: Event, ids: Iterable[int]) -> list[User]:
+    wanted = {int(i) for i in ids if str(i).isdigit() and int(i) < 2**31}
+    if not wanted:
+        return []
+    return list(db.session.scalars(sa.select(User).where(
+        User.id.in_(wanted), User.event_id == event.id, User.role == Role.participant)))
+
+
+@operation
+def approve_participants(event: Event, actor: User, users: list[User]) -> int:
+    ensure_staff_of(actor, event)
+    pending = [u for u in users if not u.is_approved]
+    for user in pending:
+        user.is_approved = True
+        audit(actor, "participant_approved", event_id=event.id, track_id=None,
+              target_type="user", target_id=user.id, after={"display_name": user.display_name})
+    db.session.commit()
+    return len(pending)
+
+
+def count_supports_of(user: User, delta: int) -> None:
+    """Add (+1) or take away (-1) the person's supports from the proposals' counters."""
+    for (proposal_id,) in db.session.execute(sa.select(Support.proposal_id).where(
+            Support.user_id == user.id)):
+        db.session.execute(sa.update(Proposal).where(Proposal.id == proposal_id)
+                           .values(support_count=Proposal.support_count + delta)
+                           .execution_options(synchronize_session=False))
+
+
+@operation
+def suspend_participants(event: Event, actor: User, users: list[User], *,
+                         suspended: bool = True, reason: str = "") -> int:
+    """Suspend (or reinstate) participants together: they cannot act, and their supports stop
+    counting until they are reinstated; nothing is deleted."""
+    ensure_staff_of(actor, event)
+    changed = [u for u in users if u.is_suspended != suspended]
+    for user in changed:
+        user.suspended_at = utcnow() if suspended else None
+        count_supports_of(user, -1 if suspended else +1)
+        audit(actor, "participant_suspended" if suspended else "participant_reinstated",
+              event_id=event.id, track_id=None, target_type="user", target_id=user.id,
+              reason=reason, after={"display_name": user.display_name})
+    db.session.commit()
+    return len(changed)
+
+
+def ensure_staff_of(actor: User, event: Event) -> None:
+    if actor is None or not staff_of(actor, event):
+        raise OperationError(_l("Это могут только модераторы и методическая группа "
+                                "мероприятия."), 403)
+
+
+def pending_participants(event: Event) -> list[User]:
+    return list(db.session.scalars(sa.select(User).where(
+        User.event_id == event.id, User.role == Role.participant,
+        User.is_approved.is_(False)).order_by(User.id)))
+
+
+def suspended_participants(event: Event) -> list[User]:
+    return list(db.session.scalars(sa.select(User).where(
+        User.event_id == event.id, User.suspended_at.is_not(None)).order_by(User.id)))
+
+
+def bursts(event: Event, minutes: int = BURST_MINUTES, size: int = BURST_SIZE) -> list[list[User]]:
+    """Groups of identities made from one browser within `minutes` of each other, biggest
+    first: a hall's phones make one each, a script many."""
+    people = db.session.scalars(sa.select(User).where(
+        User.event_id == event.id, User.role == Role.participant,
+        User.joined_browser.is_not(None)).order_by(User.joined_browser, User.created_at))
+    by_browser: dict[str, list[User]] = {}
+    for user in people:
+        by_browser.setdefault(user.joined_browser, []).append(user)
+    groups = []
+    window = timedelta(minutes=minutes)
+    for users in by_browser.values():
+        run = [users[0]]
+        for user in users[1:]:
+            if user.created_at - run[-1].created_at <= window:
+                run.append(user)
+                continue
+            if len(run) >= size:
+                groups.append(run)
+            run = [user]
+        if len(run) >= size:
+            groups.append(run)
+    return sorted(groups, key=len, reverse=True)
+
+
+# --- «Мои данные»: download and deletion ----------------------------------------------------
+
+DELETED_NAME = "Участник удалил профиль"
+
+
+def ensure_can_handle_data_of(actor: User, user: User) -> None:
+    """The person themself, or an organiser of their event (on the person's request)."""
+    if actor is not None and actor.id == user.id:
+        return
+    if actor is not None and user.event is not None and actor.can_manage(user.event):
+        return
+    raise OperationError(_l("Данные участника может получить или удалить только он сам или "
+                            "методическая группа его мероприятия."), 403)
+
+
+def iso(value) -> Optional[str]:
+    return value.isoformat() + "Z" if value else None
+
+
+def personal_data(actor: User, user: User) -> dict:
+    """Everything stored about the person, as plain data (JSON and the readable page)."""
+    ensure_can_handle_data_of(actor, user)
+    proposals = db.session.scalars(sa.select(Proposal).where(Proposal.author_id == user.id)
+                                   .order_by(Proposal.id))
+    comments = db.session.scalars(sa.select(Comment).where(Comment.author_id == user.id)
+                                  .order_by(Comment.id))
+    supports = db.session.execute(sa.select(Support.created_at, Proposal.id, Proposal.title)
+                                  .join(Proposal, Proposal.id == Support.proposal_id)
+                                  .where(Support.user_id == user.id).order_by(Support.id))
+    joins = db.session.scalars(sa.select(LibraryJoin).where(LibraryJoin.user_id == user.id))
+    flags = db.session.scalars(sa.select(Flag).where(Flag.user_id == user.id))
+    return {
+        "profile": {"id": user.id, "display_name": user.display_name, "library": user.library,
+                    "municipality": user.municipality, "email": user.email,
+                    "role": user.role.value, "event": user.event.title if user.event else None,
+                    "consent_public_affiliation": user.consent_public_affiliation,
+                    "joined_at": iso(user.created_at), "last_seen_at": iso(user.last_seen_at),
+                    "muted": user.is_muted, "suspended_at": iso(user.suspended_at),
+                    "approved": user.is_approved},
+        "proposals": [{"id": p.id, "title": p.title, "body": p.body, "kind": p.kind.value,
+                       "expected_result": p.expected_result, "partners": p.partners,
+                       "status": p.status.value, "created_at": iso(p.created_at)}
+                      for p in proposals],
+        "comments": [{"id": c.id, "proposal_id": c.proposal_id, "body": c.body,
+                      "status": c.status.value, "created_at": iso(c.created_at)}
+                     for c in comments],
+        "supports": [{"proposal_id": pid, "title": title, "created_at": iso(at)}
+                     for at, pid, title in supports],
+        "library_joins": [{"proposal_id": j.proposal_id, "library": j.library,
+                           "municipality": j.municipality, "note": j.note,
+                           "created_at": iso(j.created_at)} for j in joins],
+        "flags": [{"proposal_id": f.proposal_id, "comment_id": f.comment_id,
+                   "reason": getattr(f, "reason", ""), "created_at": iso(f.created_at)}
+                  for f in flags],
+    }
+
+
+@operation
+def delete_account(actor: User, user: User) -> None:
+    """Remove the person's personal data; their proposals, comments and supports stay, shown as
+    «Участник удалил профиль». Library joins (they name the library) go; flags stay as
+    moderation records without a name; every
+    session ends; the return code and the invitation's details stop existing."""
+    ensure_can_handle_data_of(actor, user)
+    if user.is_staff and actor.id != user.id:
+        raise OperationError(_l("Учётные записи модераторов удаляются через командную "
+                                "строку."), 403)
+    for join in db.session.scalars(sa.select(LibraryJoin).where(LibraryJoin.user_id == user.id)):
+        db.session.execute(sa.update(Proposal).where(Proposal.id == join.proposal_id)
+                           .values(join_count=Proposal.join_count - 1)
+                           .execution_options(synchronize_session=False))
+        db.session.delete(join)
+    db.session.execute(sa.update(Invitation).where(Invitation.used_by_id == user.id).values(
+        display_name="", library="", municipality="", email=None))
+    user.display_name = DELETED_NAME
+    user.library = user.municipality = ""
+    user.email = None
+    user.password_hash = user.return_code_hash = None
+    user.code_reveal = user.code_reveal_until = None
+    user.joined_browser = None
+    user.consent_public_affiliation = False
+    user.deleted_at = utcnow()
+    user.end_sessions()
+    if user.event_id is not None:
+        audit(actor, "profile_deleted", event_id=user.event_id, track_id=None,
+              target_type="user", target_id=user.id)
+    db.session.commit()
+
+
+def find_participants(event: Event, query: str, limit: int = 20) -> list[User]:
+    """Participants of the event whose name contains the query (for organisers' requests)."""
+    text = (query or "").strip()
+    if not text:
+        return []
+    return list(db.session.scalars(sa.select(User).where(
+        User.event_id == event.id, User.role == Role.participant, User.deleted_at.is_(None),
+        User.display_name.ilike(f"%{text[:80]}%")).order_by(User.display_name).limit(limit)))

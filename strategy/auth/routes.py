@@ -1,19 +1,30 @@
 """Join by event code or invitation, return by personal code, staff sign-in, language."""
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+import json
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from strategy.auth import bp, throttle
 from strategy.auth.forms import InvitationForm, JoinForm, LoginForm, ReturnForm
-from strategy.auth.operations import (INVITATION_USED, authenticate, create_invitation, end_sessions,
+from strategy.auth.operations import (INVITATION_USED, approve_participants, authenticate,
+                                      delete_account, find_participants, personal_data,
+                                      bursts, participants_of, pending_participants,
+                                      set_participation_mode, suspend_participants,
+                                      suspended_participants, create_invitation, end_sessions,
                                       find_event_by_code, find_invitation,
                                       find_user_by_return_code, invitations_of, join_event,
                                       renew_return_code)
-from strategy.core.permissions import organiser_required
+from strategy.core.errors import OperationError
+from strategy.core.permissions import organiser_required, staff_of, staff_required
+from strategy.core.templating import register_nav
+from strategy.events.models import ParticipationMode
 from strategy.core.urls import public_url_for
 from strategy.core.loading import load_event
 from strategy.core.redirects import safe_next
-from strategy.extensions import limiter
+from strategy.auth.models import User
+from strategy.extensions import db, limiter
 from strategy.core.forms import EmptyForm
 
 
@@ -99,14 +110,45 @@ def used_invitation(invite):
                            message=INVITATION_USED), 409
 
 
+JOIN_LIMITS = {
+    "JOIN_BROWSER_LIMIT": _l("С этого устройства уже присоединились несколько участников. "
+                             "Если вы уже участвовали, вернитесь по персональному коду."),
+    "JOIN_ADDRESS_LIMIT": _l("Слишком много новых участников с этого адреса за последние "
+                             "минуты. Подождите немного и попробуйте снова."),
+}
+
+
+def identity_refused(form):
+    """Identities per browser and per address, counted only for joins that would succeed."""
+    keys = {"JOIN_BROWSER_LIMIT": throttle.browser_id(),
+            "JOIN_ADDRESS_LIMIT": throttle.client_address()}
+    for limit, key in keys.items():
+        if throttle.over(limit, key):
+            form.display_name.errors = list(form.display_name.errors) + [str(JOIN_LIMITS[limit])]
+            return render_template("auth/join.html", form=form), 429
+    return None
+
+
 def complete_join(event, form, invitation=None):
+    refused = identity_refused(form)
+    if refused is not None:
+        return refused
+    try:
+        user, _code = join_event(event, display_name=form.display_name.data,
+                                 library=form.library.data, municipality=form.municipality.data,
+                                 consent_public_affiliation=form.consent_public_affiliation.data,
+                                 invitation=invitation, browser=throttle.browser_id())
+    except OperationError as error:
+        form.event_code.errors = list(form.event_code.errors) + [str(error.message)]
+        return render_template("auth/join.html", form=form, invitation=invitation), error.status
+    throttle.count("JOIN_BROWSER_LIMIT", throttle.browser_id())
+    throttle.count("JOIN_ADDRESS_LIMIT", throttle.client_address())
     if current_user.is_authenticated:
         logout_user()
-    user, code = join_event(event, display_name=form.display_name.data,
-                            library=form.library.data, municipality=form.municipality.data,
-                            consent_public_affiliation=form.consent_public_affiliation.data,
-                            invitation=invitation)
     sign_in(user)
+    if not user.is_approved:
+        flash(_("Вы присоединились. Организаторы подтвердят ваше участие, после этого можно "
+                "будет предлагать и поддерживать."), "info")
     return redirect(url_for("auth.welcome"))
 
 
@@ -224,7 +266,11 @@ def login():
     """Password sign-in for facilitators and organisers."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        try:
+            user = authenticate(form.email.data, form.password.data)
+        except OperationError as error:
+            form.password.errors = [str(error.message)]
+            return render_template("auth/login.html", form=form), error.status
         if user is None:
             form.password.errors = [_("Неверная почта или пароль.")]
             return render_template("auth/login.html", form=form), 401
@@ -268,3 +314,138 @@ def invitations(event_id: int):
     status = 400 if request.method == "POST" and new_link is None else 200
     return render_template("auth/invitations.html", event=event, form=form, new_link=new_link,
                            invitations=invitations_of(event)), status
+
+
+# --- who takes part (staff) ------------------------------------------------------------------
+
+MODE_LABELS = {
+    ParticipationMode.open: _l("Любой, у кого есть код мероприятия"),
+    ParticipationMode.approval: _l("По коду, но модератор подтверждает каждого нового участника"),
+    ParticipationMode.invited: _l("Только по персональным приглашениям и импорту"),
+}
+
+
+def participant_nav(event, user):
+    if event is None or not staff_of(user, event):
+        return []
+    return [{"url": url_for("auth.participants", event_id=event.id),
+             "label": _("Участники: допуск и всплески")}]
+
+
+bp.record_once(lambda state: register_nav(state.app, participant_nav))
+
+
+@bp.route("/events/<int:event_id>/manage/participants", methods=["GET", "POST"])
+@staff_required
+def participants(event_id: int):
+    """Who may take part; approvals; identities made in a burst from one browser, suspended
+    together (their supports stop counting) and reinstated."""
+    event = load_event(event_id)
+    form = EmptyForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        flash(apply_participants_action(event), "success")
+        return redirect(url_for("auth.participants", event_id=event.id))
+    if not staff_of(current_user, event):
+        abort(403)
+    can_manage = current_user.can_manage(event)
+    query = request.args.get("q", "")
+    return render_template("auth/participants.html", event=event, form=form, query=query,
+                           found=find_participants(event, query) if can_manage else [],
+                           can_manage=can_manage,
+                           modes=MODE_LABELS, pending=pending_participants(event),
+                           bursts=bursts(event), suspended=suspended_participants(event))
+
+
+def apply_participants_action(event) -> str:
+    action = request.form.get("action", "")
+    chosen = participants_of(event, request.form.getlist("user_id"))
+    if action == "mode":
+        try:
+            mode = ParticipationMode(request.form.get("mode", ""))
+        except ValueError:
+            abort(400)
+        set_participation_mode(event, current_user, mode)
+        return _("Порядок участия сохранён.")
+    if action == "approve":
+        n = approve_participants(event, current_user, chosen)
+        return _("Подтверждено участников: %(n)d.", n=n)
+    if action in ("suspend", "reinstate"):
+        n = suspend_participants(event, current_user, chosen, suspended=action == "suspend",
+                                 reason=request.form.get("reason", "")[:500])
+        return (_("Приостановлено участников: %(n)d. Их поддержка не учитывается.", n=n)
+                if action == "suspend" else _("Возвращено участников: %(n)d.", n=n))
+    abort(400)
+
+
+# --- «Мои данные» ------------------------------------------------------------------------------
+
+def data_download(data: dict, user_id: int):
+    response = current_app.response_class(
+        json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="my-data-{user_id}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/me/data")
+@login_required
+def my_data():
+    """Everything stored about me, readable, with a JSON download and account deletion."""
+    user = current_user._get_current_object()
+    if user.event_id:
+        load_event(user.event_id)
+    return render_template("auth/my_data.html", data=personal_data(user, user))
+
+
+@bp.route("/me/data.json")
+@login_required
+def my_data_download():
+    user = current_user._get_current_object()
+    return data_download(personal_data(user, user), user.id)
+
+
+@bp.route("/me/delete", methods=["GET", "POST"])
+@login_required
+def delete_me():
+    """Delete my profile: personal data removed, contributions kept anonymised."""
+    form = EmptyForm()
+    if form.validate_on_submit() and request.form.get("confirm") == "yes":
+        delete_account(current_user._get_current_object(), current_user._get_current_object())
+        logout_user()
+        flash(_("Профиль удалён. Ваши предложения и комментарии остались без вашего имени."),
+              "info")
+        return redirect(url_for("events.index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/delete_me.html", form=form), status
+
+
+def participant_of(event, user_id: int):
+    user = db.session.get(User, user_id)
+    if user is None or user.event_id != event.id:
+        abort(404)
+    return user
+
+
+@bp.route("/events/<int:event_id>/manage/participants/<int:user_id>/data.json")
+@organiser_required
+def participant_data(event_id: int, user_id: int):
+    """An organiser downloads a participant's data on their request."""
+    event = load_event(event_id)
+    user = participant_of(event, user_id)
+    return data_download(personal_data(current_user, user), user.id)
+
+
+@bp.route("/events/<int:event_id>/manage/participants/<int:user_id>/delete", methods=["POST"])
+@organiser_required
+def delete_participant(event_id: int, user_id: int):
+    """An organiser deletes a participant's profile on their request."""
+    event = load_event(event_id)
+    user = participant_of(event, user_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    delete_account(current_user, user)
+    flash(_("Профиль участника удалён; его вклад сохранён без имени."), "success")
+    return redirect(url_for("auth.participants", event_id=event.id))

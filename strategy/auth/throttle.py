@@ -7,11 +7,16 @@ ask here after they know whether the code was right. The counters live in the li
 """
 import secrets
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, g, jsonify, render_template, request, session
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import STRATEGIES
+
+from strategy.core.errors import wants_json
 
 BROWSER_KEY = "browser"
 
@@ -25,6 +30,7 @@ def init_app(app: Flask) -> None:
     storage = storage_from_string(uri, **options)
     strategy = STRATEGIES[app.config.get("RATELIMIT_STRATEGY") or "moving-window"]
     app.extensions["throttle"] = strategy(storage)
+    app.before_request(limit_participant_actions)
 
 
 def _strategy():
@@ -60,3 +66,30 @@ def count(config_key: str, key: str) -> bool:
     # Every window is hit even when an earlier one refuses, so all of them stay honest.
     results = [strategy.hit(item, config_key, key) for item in _items(config_key)]
     return all(results)
+
+
+# Writes limited per participant (keyed on the account, so a hall behind one address is not
+# affected, and a script with one identity cannot post hundreds of proposals).
+ACTION_LIMITS = {"proposals.create": "PROPOSAL_LIMIT", "comments.create": "COMMENT_LIMIT",
+                 "supports.support": "SUPPORT_LIMIT"}
+
+
+def limit_participant_actions():
+    if request.method != "POST" or request.endpoint not in ACTION_LIMITS:
+        return None
+    if not current_user.is_authenticated:
+        return None
+    if count(ACTION_LIMITS[request.endpoint], f"user:{current_user.id}"):
+        return None
+    return too_fast()
+
+
+def too_fast():
+    """429 that keeps the typed text: the same form, offered again with this session's token."""
+    message = _("Слишком часто: подождите минуту и отправьте ещё раз. Ничего не потеряно.")
+    if wants_json():
+        return jsonify({"success": False, "error": 429, "message": message}), 429
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+    g.pop("csrf_token", None)
+    return render_template("errors/csrf.html", message=message, fields=fields,
+                           action=request.path, token=generate_csrf()), 429

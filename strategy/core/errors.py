@@ -7,7 +7,7 @@ from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from strategy.extensions import db
@@ -153,7 +153,7 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         status = error.code or 500
         message = default_message(status)
-        if status in (400, 403, 404, 409) and error.description and getattr(
+        if status in (400, 403, 404, 409, 413) and error.description and getattr(
                 error, "user_message", False):
             message = error.description
         return error_response(status, message)
@@ -163,8 +163,26 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if database_busy(error):
             return busy_response()
+        if unrepresentable(error):
+            # A number or text the database cannot hold came in a query or form field.
+            app.logger.warning("Unrepresentable input refused: %s", error)
+            return error_response(400, _("В запросе есть значение, которое нельзя обработать "
+                                         "(слишком большое число или недопустимые символы). "
+                                         "Проверьте адрес или введённые данные."))
         app.logger.exception("Unhandled error")
         return error_response(500, _("Внутренняя ошибка. Мы уже знаем о ней; попробуйте ещё раз."))
+
+
+def unrepresentable(error: Exception) -> bool:
+    """An integer beyond the database's range (SQLite raises OverflowError, PostgreSQL
+    NumericValueOutOfRange) or a character it cannot store (NUL on PostgreSQL)."""
+    cause = getattr(error, "orig", None) or error
+    if isinstance(cause, OverflowError):
+        return True
+    if isinstance(error, DataError):
+        text = str(cause).lower()
+        return "out of range" in text or "nul" in text or "invalid input syntax" in text
+    return False
 
 
 def database_busy(error: Exception) -> bool:

@@ -45,6 +45,17 @@ def ensure_member(user: Optional[User], event: "Event") -> None:
     if not user.acts_in(event):
         raise OperationError(_("Вы вошли в другое мероприятие. Войдите с кодом мероприятия "
                                "«%(title)s».", title=event.title), 403)
+    if user.is_suspended:
+        raise OperationError(_("Организаторы приостановили ваше участие. Если это ошибка, "
+                               "обратитесь к ним."), 403)
+    if not user.is_approved:
+        raise OperationError(_("Организаторы ещё не подтвердили ваше участие. Как только "
+                               "подтвердят, вы сможете предлагать и поддерживать."), 403)
+
+
+def staff_of(user: Optional[User], event: "Event") -> bool:
+    """A facilitator or organiser acting in this event."""
+    return bool(user is not None and getattr(user, "is_staff", False) and user.acts_in(event))
 
 
 def ensure_can_manage(actor: Optional[User], event: "Event") -> None:

@@ -22,6 +22,15 @@ class ModerationMode(enum.Enum):
     pre = "pre"
 
 
+class ParticipationMode(enum.Enum):
+    """Who may take part: anyone with the (public) code, the same after a moderator approves
+    each new participant, or only people invited by link or imported by the organisers."""
+
+    open = "open"
+    approval = "approval"
+    invited = "invited"
+
+
 class Event(TimestampMixin, db.Model):
     """A workshop (мероприятие) with a join code."""
 
@@ -40,6 +49,9 @@ class Event(TimestampMixin, db.Model):
         sa.Enum(ModerationMode, native_enum=False, length=10), default=ModerationMode.post)
     allow_self_support: orm.Mapped[bool] = orm.mapped_column(default=False)
     flag_threshold: orm.Mapped[int] = orm.mapped_column(default=3)
+    participation_mode: orm.Mapped[ParticipationMode] = orm.mapped_column(
+        sa.Enum(ParticipationMode, native_enum=False, length=10), default=ParticipationMode.open,
+        server_default="open")
 
     tracks: orm.Mapped[list["Track"]] = orm.relationship(
         back_populates="event", order_by="Track.position", cascade="all, delete-orphan")

@@ -15,6 +15,7 @@ from flask import Response, current_app, jsonify, render_template, request, stre
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from strategy.core.permissions import staff_of
 from strategy.core.urls import public_url_for, public_url_missing
 from strategy.core.errors import OperationError
 from strategy.core.db import utcnow
@@ -72,6 +73,15 @@ def proposal_states(proposal_ids: set[int]) -> dict[int, dict]:
     return states
 
 
+# Moderation detail only the event's staff may see (who was muted, that something was flagged);
+# projectors and participants' lists get the rest (their cursor still moves past these).
+STAFF_ONLY_KINDS = frozenset({"user_moderated", "flag"})
+
+
+def hidden_kinds(event: Event) -> frozenset:
+    return frozenset() if staff_of(current_user, event) else STAFF_ONLY_KINDS
+
+
 @bp.route("/events/<int:event_id>/feed")
 def feed(event_id: int):
     """Changes after ``since`` and the new cursor; 304 when nothing happened since."""
@@ -85,13 +95,13 @@ def feed(event_id: int):
         response.headers["ETag"] = etag
         response.headers["Cache-Control"] = "private, no-cache"
         return response
-    load_event(event_id)
+    event = load_event(event_id)
     track_id = request.args.get("track", type=int)
     batch = broker.changes_since(event_id, since, broker.MAX_BATCH, track_id=track_id)
     more = len(batch) == broker.MAX_BATCH
     cursor = batch[-1].id if more else max([latest, since] + [c.id for c in batch])
     data = {"cursor": cursor, "more": more, "reset": since > latest,
-            "changes": [broker.serialise(c) for c in batch],
+            "changes": [broker.serialise(c) for c in batch if c.kind not in hidden_kinds(event)],
             "proposals": proposal_states({c.proposal_id for c in batch if c.proposal_id})}
     response = jsonify({"success": True, "data": data})
     response.headers["ETag"] = etag

@@ -241,7 +241,10 @@ def move_joins(source: Proposal, target: Proposal) -> None:
 
 def recount(proposal: Proposal) -> None:
     """Counters from the rows themselves, inside the merge's transaction."""
-    supports = sa.select(sa.func.count(Support.id)).where(Support.proposal_id == proposal.id)
+    # Suspended participants' supports do not count (see auth.operations.suspend_participants).
+    suspended = sa.select(User.id).where(User.suspended_at.is_not(None))
+    supports = sa.select(sa.func.count(Support.id)).where(Support.proposal_id == proposal.id,
+                                                         Support.user_id.not_in(suspended))
     comments = sa.select(sa.func.count(Comment.id)).where(
         Comment.proposal_id == proposal.id, Comment.status == CommentStatus.published)
     joins = sa.select(sa.func.count(LibraryJoin.id)).where(LibraryJoin.proposal_id == proposal.id)

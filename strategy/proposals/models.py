@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import enum
-import functools
 import re
+import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Optional
 
@@ -25,11 +25,17 @@ FIELD_MAX = 1000
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-@functools.lru_cache(maxsize=1)
-def _stemmers():
-    import snowballstemmer
+_local = threading.local()
 
-    return snowballstemmer.stemmer("russian"), snowballstemmer.stemmer("english")
+
+def _stemmers():
+    """Stemmers of this thread: a Snowball stemmer keeps state while it works, so one shared
+    between request threads raised and returned wrong stems."""
+    if not hasattr(_local, "stemmers"):
+        import snowballstemmer
+
+        _local.stemmers = snowballstemmer.stemmer("russian"), snowballstemmer.stemmer("english")
+    return _local.stemmers
 
 
 def fold_for_search(text: str) -> str:
