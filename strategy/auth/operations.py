@@ -3,6 +3,7 @@ import secrets
 from typing import Optional
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from strategy.auth.models import Invitation, Role, User, hash_code, normalise_code
 from strategy.core.db import utcnow
@@ -26,6 +27,7 @@ def join_event(event: Event, *, display_name: str, library: str, municipality: s
                consent_public_affiliation: bool = True,
                invitation: Optional[Invitation] = None) -> tuple[User, str]:
     """Create a participant of the event; returns the user and their personal return code."""
+    ensure_event_accepts_participants(event)
     user = User(event_id=event.id, display_name=display_name.strip(), library=library.strip(),
                 municipality=municipality.strip(), role=Role.participant,
                 consent_public_affiliation=consent_public_affiliation, last_seen_at=utcnow())
@@ -36,6 +38,15 @@ def join_event(event: Event, *, display_name: str, library: str, municipality: s
         invitation.mark_used(user)
     db.session.commit()
     return user, code
+
+
+def ensure_event_accepts_participants(event: Event) -> None:
+    """A draft is not there yet for participants; an archived event takes no one new."""
+    if event.is_draft:
+        raise OperationError(_("Мероприятие с таким кодом не найдено. Проверьте код на экране "
+                               "зала или в приглашении."), 404)
+    if not event.accepts_participants():
+        raise OperationError(_("Мероприятие в архиве: войти в него уже нельзя."), 409)
 
 
 def find_user_by_return_code(code: str) -> Optional[User]:

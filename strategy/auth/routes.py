@@ -187,3 +187,12 @@ def invitations(event_id: int):
     status = 400 if request.method == "POST" and new_link is None else 200
     return render_template("auth/invitations.html", event=event, form=form, new_link=new_link,
                            invitations=invitations_of(event)), status
+
+
+# --- staff: invitations by one-time link, roles, track assignment ----------------------------
+
+@bp.route("/events/<int:event_id>/manage/staff", methods=["GET", "POST"])
+@organiser_required
+def staff(event_id: int):
+    event = load_event(event_id)
+    return render_template("auth/staff.html", event=event)
