@@ -35,7 +35,8 @@ class EventForm(FlaskForm):
         Length(max=300, message=_l("Не больше 300 символов."))])
     description = TextAreaField(_l("Описание"), validators=[
         Length(max=5000, message=_l("Не больше 5000 символов."))])
-    moderation_mode = SelectField(_l("Модерация предложений"), default="post")
+    moderation_mode = SelectField(_l("Модерация предложений"), default="post",
+                                  validate_choice=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
