@@ -170,3 +170,87 @@ def test_only_organisers_set_events_up(client, auth, event, create_staff, create
     assert client.post(f"/events/{event.id}/manage/tracks", data={"title": "X трек"}
                        ).status_code == 403
     assert new_event() is None
+
+
+# --- staff: invitations by one-time link, roles, tracks ----------------------------------------
+
+def staff_link(response) -> str:
+    import re
+
+    return re.search(r"data-staff-link>([^<]+)<", page(response)).group(1).strip()
+
+
+def test_invited_facilitator_sets_a_password_once_and_moderates_their_track(app, client,
+                                                                            organiser, event):
+    from strategy.auth.models import User
+
+    hub = db.session.scalar(sa.select(Track).where(Track.slug == "social-hub"))
+    response = client.post(f"/events/{event.id}/manage/staff", data={
+        "display_name": "Анна Ведущая", "email": "Anna@Example.org", "role": "facilitator",
+        "tracks": [str(hub.id)]})
+    assert response.status_code == 200
+    path = "/staff/" + staff_link(response).rsplit("/staff/", 1)[1]
+    invitee = app.test_client()
+    assert "Анна Ведущая" in page(invitee.get(path))
+    short = invitee.post(path, data={"password": "short", "confirm": "short"})
+    assert short.status_code == 400 and "не короче 10" in page(short)
+    accepted = invitee.post(path, data={"password": "ведущая-2023", "confirm": "ведущая-2023"})
+    assert accepted.status_code == 302
+    user = db.session.scalar(sa.select(User).where(User.email == "anna@example.org"))
+    assert user.role is Role.facilitator and [t.slug for t in user.facilitated_tracks] == [
+        "social-hub"]
+    assert invitee.get(f"/events/{event.id}/manage/tracks/social-hub").status_code == 200
+    assert invitee.get(f"/events/{event.id}/manage/tracks/genius-loci").status_code == 403
+    again = app.test_client().post(path, data={"password": "другой-пароль-1",
+                                               "confirm": "другой-пароль-1"})
+    assert again.status_code == 410 and "уже использована" in page(again)
+    assert app.test_client().get("/staff/not-a-token").status_code == 404
+    team = page(client.get(f"/events/{event.id}/manage/staff"))
+    assert "Анна Ведущая" in team and "использовано" in team
+
+
+def test_staff_invitation_rules(app, client, organiser, event):
+    from strategy.auth.models import StaffInvitation
+
+    url = f"/events/{event.id}/manage/staff"
+    no_track = client.post(url, data={"display_name": "Без трека", "email": "a@example.org",
+                                      "role": "facilitator"})
+    assert no_track.status_code == 400 and "Выберите треки" in page(no_track)
+    assert 'value="Без трека"' in page(no_track)
+    taken = client.post(url, data={"display_name": "Дубль", "email": organiser.email,
+                                   "role": "expert"})
+    assert taken.status_code == 409 and "уже есть" in page(taken)
+    made = client.post(url, data={"display_name": "Эксперт Иванов", "email": "e@example.org",
+                                  "role": "expert"})
+    path = "/staff/" + staff_link(made).rsplit("/staff/", 1)[1]
+    invitation = db.session.scalar(sa.select(StaffInvitation))
+    invitation.expires_at = invitation.created_at  # a week later
+    db.session.commit()
+    expired = app.test_client().post(path, data={"password": "эксперт-пароль",
+                                                 "confirm": "эксперт-пароль"})
+    assert expired.status_code == 410 and "Срок ссылки истёк" in page(expired)
+
+
+def test_organiser_changes_a_role_and_revokes(app, client, organiser, event, create_staff):
+    from strategy.auth.models import User
+
+    member = create_staff(Role.facilitator, email="f@example.org")
+    member.facilitated_tracks.append(
+        db.session.scalar(sa.select(Track).where(Track.slug == "genius-loci")))
+    db.session.commit()
+    member_id = member.id
+    hub = db.session.scalar(sa.select(Track).where(Track.slug == "social-hub"))
+    response = client.post(f"/events/{event.id}/manage/staff/{member_id}/role",
+                           data={f"u{member_id}-role": "facilitator",
+                                 f"u{member_id}-tracks": [str(hub.id)]})
+    assert response.status_code == 302
+    member = db.session.get(User, member_id)
+    assert [t.slug for t in member.facilitated_tracks] == ["social-hub"]
+    own = client.post(f"/events/{event.id}/manage/staff/{organiser.id}/revoke")
+    assert own.status_code == 409
+    assert client.post(f"/events/{event.id}/manage/staff/{member_id}/revoke").status_code == 302
+    member = db.session.get(User, member_id)
+    assert member.role is Role.participant and member.password_hash is None
+    login = app.test_client().post("/login", data={"email": "f@example.org",
+                                                   "password": "test-password-1"})
+    assert login.status_code == 401

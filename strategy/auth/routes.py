@@ -4,10 +4,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from strategy.auth import bp
-from strategy.auth.forms import InvitationForm, JoinForm, LoginForm, ReturnForm
-from strategy.auth.operations import (authenticate, create_invitation, find_event_by_code,
-                                      find_invitation, find_user_by_return_code,
-                                      invitations_of, join_event, renew_return_code)
+from strategy.auth.forms import (InvitationForm, JoinForm, LoginForm, ReturnForm,
+                                 SetPasswordForm, StaffInvitationForm, StaffRoleForm)
+from strategy.auth.models import StaffInvitation, User
+from strategy.auth.operations import (accept_staff_invitation, authenticate,
+                                      change_staff_role, create_invitation,
+                                      create_staff_invitation, ensure_staff_invitation_usable,
+                                      find_event_by_code, find_invitation,
+                                      find_staff_invitation, find_user_by_return_code,
+                                      invitations_of, join_event, renew_return_code,
+                                      revoke_staff, revoke_staff_invitation, staff_invitations_of,
+                                      staff_of)
+from strategy.core.errors import OperationError
+from strategy.extensions import db
 from strategy.core.permissions import organiser_required
 from strategy.core.loading import load_event
 from strategy.extensions import limiter
@@ -190,9 +199,104 @@ def invitations(event_id: int):
 
 
 # --- staff: invitations by one-time link, roles, track assignment ----------------------------
+#   GET, POST /events/<id>/manage/staff                         staff                organiser
+#   POST      /events/<id>/manage/staff/<uid>/role              staff_role           organiser
+#   POST      /events/<id>/manage/staff/<uid>/revoke            staff_revoke         organiser
+#   POST      /events/<id>/manage/staff/invitations/<iid>/revoke staff_invitation_revoke organiser
+#   GET, POST /staff/<token>                                    staff_accept         the link
+
+def render_staff(event, form, new_link=None, status=200):
+    return render_template("auth/staff.html", event=event, form=form, new_link=new_link,
+                           members=staff_of(event), invitations=staff_invitations_of(event),
+                           role_form=lambda user: StaffRoleForm(
+                               prefix=f"u{user.id}", tracks=event.tracks, data={
+                                   "role": user.role.value,
+                                   "tracks": [str(t.id) for t in user.facilitated_tracks
+                                              if t.event_id == event.id]}),
+                           button_form=EmptyForm()), status
+
 
 @bp.route("/events/<int:event_id>/manage/staff", methods=["GET", "POST"])
 @organiser_required
 def staff(event_id: int):
+    """The event's team; invite by a one-time link that is shown once."""
     event = load_event(event_id)
-    return render_template("auth/staff.html", event=event)
+    form = StaffInvitationForm(tracks=event.tracks)
+    if not form.validate_on_submit():
+        return render_staff(event, form, status=400 if request.method == "POST" else 200)
+    try:
+        _invitation, token = create_staff_invitation(
+            event, current_user, display_name=form.display_name.data, email=form.email.data,
+            role=form.role.data, track_ids=[t for t in form.tracks.data if t.isdigit()])
+    except OperationError as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return render_staff(event, form, status=error.status)
+    link = url_for("auth.staff_accept", token=token, _external=True)
+    return render_staff(event, StaffInvitationForm(formdata=None, tracks=event.tracks), link)
+
+
+def team_member(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise OperationError(_("Страница не найдена."), 404)
+    return user
+
+
+@bp.route("/events/<int:event_id>/manage/staff/<int:user_id>/role", methods=["POST"])
+@organiser_required
+def staff_role(event_id: int, user_id: int):
+    event = load_event(event_id)
+    user = team_member(user_id)
+    form = StaffRoleForm(prefix=f"u{user.id}", tracks=event.tracks)
+    if not form.validate_on_submit():
+        raise OperationError(_("Страница устарела. Обновите её и повторите."), 400)
+    changed = change_staff_role(event, current_user, user, form.role.data,
+                                [t for t in form.tracks.data if t.isdigit()])
+    flash(_("Роль изменена.") if changed else _("Изменений нет."), "success")
+    return redirect(url_for("auth.staff", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/manage/staff/<int:user_id>/revoke", methods=["POST"])
+@organiser_required
+def staff_revoke(event_id: int, user_id: int):
+    event = load_event(event_id)
+    user = team_member(user_id)
+    if not EmptyForm().validate_on_submit():
+        raise OperationError(_("Страница устарела. Обновите её и повторите."), 400)
+    revoke_staff(event, current_user, user)
+    flash(_("Доступ %(name)s отозван.", name=user.display_name), "success")
+    return redirect(url_for("auth.staff", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/manage/staff/invitations/<int:invitation_id>/revoke",
+          methods=["POST"])
+@organiser_required
+def staff_invitation_revoke(event_id: int, invitation_id: int):
+    event = load_event(event_id)
+    invitation = db.session.get(StaffInvitation, invitation_id)
+    if invitation is None or invitation.event_id != event.id:
+        raise OperationError(_("Страница не найдена."), 404)
+    if not EmptyForm().validate_on_submit():
+        raise OperationError(_("Страница устарела. Обновите её и повторите."), 400)
+    revoke_staff_invitation(invitation, current_user)
+    flash(_("Приглашение отозвано."), "success")
+    return redirect(url_for("auth.staff", event_id=event.id))
+
+
+@bp.route("/staff/<token>", methods=["GET", "POST"])
+@limiter.limit(code_limit, deduct_when=failed)
+def staff_accept(token: str):
+    """The invited person sets their password once and is signed in."""
+    invitation = ensure_staff_invitation_usable(find_staff_invitation(token))
+    form = SetPasswordForm()
+    status = 400 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        if current_user.is_authenticated:
+            logout_user()
+        user = accept_staff_invitation(token, form.password.data)
+        login_user(user, remember=True)
+        flash(_("Добро пожаловать в команду, %(name)s! Ваша почта для входа: %(email)s.",
+                name=user.display_name, email=user.email), "success")
+        return redirect(url_for("events.home", event_id=user.event_id))
+    return render_template("auth/staff_accept.html", invitation=invitation, form=form), status
