@@ -348,3 +348,108 @@ def test_outcome_is_recorded_and_shown(client, auth, workshop, organiser, create
     appendix = programme_appendix(workshop)
     assert appendix[0]["attended_hall"] == 25 and appendix[0]["attended_online"] == 40
     assert appendix[0]["proposals"][0]["title"] == "Арт-резиденция в Листвянке"
+
+
+# --- the event as a file ---------------------------------------------------------------------
+
+def test_export_import_export_round_trip(app, runner, tmp_path, workshop, organiser):
+    make_item(workshop, organiser)
+    make_item(workshop, organiser, title="Онлайн-встреча", format="online", place="",
+              track="", capacity_online="50", registration_required="")
+    first = tmp_path / "first.json"
+    result = runner.invoke(args=["event", "export", "--event", str(workshop.id),
+                                 "--out", str(first)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["event", "import", str(first), "--code", "COPY2027"])
+    assert result.exit_code == 0, result.output
+    from strategy.events.models import Event
+
+    copy = db.session.scalar(sa.select(Event).where(Event.code == "COPY2027"))
+    assert copy.is_draft and [t.slug for t in copy.tracks] == ["genius-loci", "social-hub"]
+    second = tmp_path / "second.json"
+    runner.invoke(args=["event", "export", "--event", str(copy.id), "--out", str(second)])
+    import json
+
+    a, b = json.loads(first.read_text()), json.loads(second.read_text())
+    assert a.pop("code") == "TEST26" and b.pop("code") == "COPY2027"
+    assert a == b and len(a["programme"]) == 2
+    assert runner.invoke(args=["event", "open", "--event", str(copy.id)]).exit_code == 0
+    db.session.refresh(copy)
+    assert copy.status.value == "open"
+
+
+def test_import_shifts_dates_to_a_new_start(app, runner, tmp_path, workshop, organiser):
+    make_item(workshop, organiser)
+    path = tmp_path / "event.json"
+    runner.invoke(args=["event", "export", "--event", str(workshop.id), "--out", str(path)])
+    result = runner.invoke(args=["event", "import", str(path), "--code", "NEXT2027",
+                                 "--shift-to", "2027-09-26"])
+    assert result.exit_code == 0, result.output
+    from strategy.events.models import Event
+
+    copy = db.session.scalar(sa.select(Event).where(Event.code == "NEXT2027"))
+    assert (copy.starts_on.isoformat(), copy.ends_on.isoformat()) == ("2027-09-26", "2027-09-28")
+    assert copy.schedule[0].starts_at.isoformat() == "2027-09-27T02:00:00"
+
+
+BAD_FILES = [
+    (b"\xff\xfe{}", "UTF-8"),
+    (b'{"title": "X",', "строка 1"),
+    ('{"title": "Форум", "code": "TEST26", "timezone": "Asia/Irkutsk", "starts_on": '
+     '"2027-09-26", "ends_on": "2027-09-27", "tracks": [{"title": "Гений места"}], '
+     '"programme": [{"date": "2027-09-26", "start": "11:00", "end": "10:00", "title": "А"},'
+     '{"date": "2027-09-26", "start": "10:00", "end": "11:00", "title": "Б", "room": "1"}],'
+     '"colour": "red"}'.encode(), "неизвестный ключ «colour»"),
+    ('{"title": "Форум", "code": "FORUM27", "timezone": "Asia/Irkutsk", "starts_on": '
+     '"2027-09-26", "ends_on": "2027-09-27", "tracks": [{"title": "Гений места"}], '
+     '"programme": [{"date": "2027-09-26", "start": "11:00", "end": "10:00", "title": "Сессия"},'
+     '{"date": "2027-10-26", "start": "10:00", "end": "11:00", "title": "Сессия Б",'
+     ' "capacity_hall": "10"}]}'.encode(), "programme[1].capacity_hall"),
+]
+
+
+@pytest.mark.parametrize("raw, message", BAD_FILES)
+def test_bad_event_files_exit_2_and_write_nothing(app, runner, tmp_path, workshop, organiser,
+                                                  raw, message):
+    path = tmp_path / "bad.json"
+    path.write_bytes(raw)
+    from strategy.events.models import Event
+
+    before = count(Event)
+    result = runner.invoke(args=["event", "import", str(path)])
+    assert result.exit_code == 2
+    assert message in result.output and "Ошибка" in result.output
+    assert count(Event) == before and count(ScheduleItem) == 0
+
+
+def test_a_file_reports_every_problem_with_its_place(app, runner, tmp_path, workshop,
+                                                     organiser):
+    path = tmp_path / "bad.json"
+    path.write_bytes(BAD_FILES[3][0])
+    output = runner.invoke(args=["event", "import", str(path)]).output
+    assert "programme[1].capacity_hall: ожидается целое число" in output  # shape comes first
+    path.write_bytes(BAD_FILES[3][0].replace(b'"capacity_hall": "10"', b'"capacity_hall": 10'))
+    output = runner.invoke(args=["event", "import", str(path)]).output
+    assert "programme[0].end: Окончание должно быть позже начала" in output
+    assert "programme[1].date" in output
+    assert "вне дат мероприятия" in output
+
+
+def test_copy_as_template_from_the_screen(client, auth, workshop, organiser, create_participant):
+    item = make_item(workshop, organiser)
+    ops.register(item, create_participant(workshop), "hall")
+    auth.as_staff(organiser)
+    taken = client.post(f"/events/{workshop.id}/manage/event/copy", data={
+        "title": "Копия", "code": "TEST26", "starts_on": "2027-09-26"})
+    assert taken.status_code == 409 and "уже занят" in page(taken)
+    response = client.post(f"/events/{workshop.id}/manage/event/copy", data={
+        "title": "Живые библиотеки Приангарья-2027", "code": "ZHIVYE27",
+        "starts_on": "2027-09-26"})
+    assert response.status_code == 302
+    from strategy.events.models import Event
+
+    copy = db.session.scalar(sa.select(Event).where(Event.code == "ZHIVYE27"))
+    assert copy.is_draft and copy.title == "Живые библиотеки Приангарья-2027"
+    assert len(copy.schedule) == 1 and count(Registration, Registration.item_id ==
+                                             copy.schedule[0].id) == 0
+    assert copy.schedule[0].starts_at.isoformat() == "2027-09-27T02:00:00"

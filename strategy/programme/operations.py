@@ -7,6 +7,7 @@ single writer lock), then counts and writes, so 30 people racing for 10 places e
 10 registered and 20 waiting. Cancelling promotes the first person waiting in the same
 transaction.
 """
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -22,7 +23,8 @@ from strategy.core.audit import audit
 from strategy.core.db import utcnow
 from strategy.core.errors import OperationError
 from strategy.events.models import Event, EventStatus, ItemFormat, ScheduleItem, Track
-from strategy.events.operations import FieldError, parse_day
+from strategy.events.operations import (EventData, FieldError, TrackData, add_event, add_track,
+                                        parse_day)
 from strategy.extensions import db
 from strategy.live.operations import record_change
 from strategy.programme.models import Registration, RegistrationStatus, Seat, item_proposals
@@ -488,5 +490,158 @@ def linked_proposal_ids(item: ScheduleItem) -> list[int]:
         item_proposals.c.item_id == item.id).order_by(item_proposals.c.proposal_id)))
 
 
-def shift_days(value: date, days: int) -> date:
-    return value + timedelta(days=days)
+# --- an event as a file: import (export is programme.queries.event_file) -----------------------
+
+FILE_KEYS = {"title": str, "code": str, "timezone": str, "starts_on": str, "ends_on": str,
+             "place": str, "description": str, "moderation": str, "tracks": list,
+             "programme": list, "format_version": int}
+REQUIRED_FILE_KEYS = ("title", "code", "timezone", "starts_on", "ends_on", "tracks",
+                      "programme")
+TRACK_KEYS = {"title": str, "slug": str, "description": str}
+ITEM_KEYS = {"date": str, "start": str, "end": str, "title": str, "place": str, "format": str,
+             "online_url": str, "track": (str, type(None)), "capacity_hall": (int, type(None)),
+             "capacity_online": (int, type(None)), "registration": bool, "speakers": str,
+             "description": str, "waitlist": bool}
+REQUIRED_ITEM_KEYS = ("date", "start", "end", "title")
+TYPE_NAMES = {str: "строка", int: "целое число", list: "список", bool: "true или false",
+              dict: "объект"}
+
+
+class EventFileError(OperationError):
+    """Everything wrong with an event file, each problem with its place in the file."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(_("Файл мероприятия не принят: %(problems)s",
+                           problems="; ".join(problems)), 400)
+        self.problems = problems
+
+
+def read_event_file(raw: bytes) -> dict:
+    """Bytes of a JSON file (UTF-8, a BOM allowed) -> dict; EventFileError when unreadable."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise EventFileError([_("байт %(n)d: файл не в кодировке UTF-8", n=error.start)])
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise EventFileError([_("строка %(line)d, позиция %(col)d: это не JSON (%(msg)s)",
+                                line=error.lineno, col=error.colno, msg=error.msg)])
+    if not isinstance(data, dict):
+        raise EventFileError([_("файл должен быть объектом JSON с ключами title, code, …")])
+    return data
+
+
+def type_name(expected) -> str:
+    kinds = expected if isinstance(expected, tuple) else (expected,)
+    return " или ".join(TYPE_NAMES.get(k, "null") for k in kinds)
+
+
+def shape_problems(data: dict, keys: dict, required, place: str) -> list[str]:
+    problems = []
+    for key in data:
+        if key not in keys:
+            problems.append(_("%(place)s: неизвестный ключ «%(key)s»", place=place, key=key))
+    for key in required:
+        if key not in data:
+            problems.append(_("%(place)s: нет ключа «%(key)s»", place=place, key=key))
+    for key, expected in keys.items():
+        value = data.get(key)
+        if key in data and (not isinstance(value, expected) or (
+                isinstance(value, bool) and expected in (int, (int, type(None))))):
+            problems.append(_("%(place)s.%(key)s: ожидается %(type)s", place=place, key=key,
+                              type=type_name(expected)))
+    return problems
+
+
+def check_file_shape(data: dict) -> list[str]:
+    problems = shape_problems(data, FILE_KEYS, REQUIRED_FILE_KEYS, "файл")
+    for index, track in enumerate(data.get("tracks") or [] if isinstance(
+            data.get("tracks"), list) else []):
+        place = f"tracks[{index}]"
+        if not isinstance(track, dict):
+            problems.append(_("%(place)s: ожидается объект", place=place))
+            continue
+        problems += shape_problems(track, TRACK_KEYS, ("title",), place)
+    for index, item in enumerate(data.get("programme") or [] if isinstance(
+            data.get("programme"), list) else []):
+        place = f"programme[{index}]"
+        if not isinstance(item, dict):
+            problems.append(_("%(place)s: ожидается объект", place=place))
+            continue
+        problems += shape_problems(item, ITEM_KEYS, REQUIRED_ITEM_KEYS, place)
+    return problems
+
+
+def shifted(value: str, days: int, field_name: str = "date") -> str:
+    day = parse_day(value, field_name)
+    return (day + timedelta(days=days)).isoformat() if day else value
+
+
+def import_event(actor: User, data: dict, *, shift_to: Optional[date] = None,
+                 code: Optional[str] = None) -> Event:
+    """Create a draft event from an event file's data: its settings, tracks and programme,
+    optionally moved to start on shift_to and with another code. All or nothing: every problem
+    is collected with its place in the file, and nothing is written if there is one."""
+    problems = check_file_shape(data)
+    if problems:
+        raise EventFileError(problems)
+    days = 0
+    if shift_to is not None:
+        first = parse_day_or_none(data["starts_on"])
+        days = (shift_to - first).days if first else 0
+    try:
+        event = add_event(actor, EventData(
+            title=data["title"], code=code or data["code"], timezone=data["timezone"],
+            starts_on=parse_day(shifted(data["starts_on"], days, "starts_on"), "starts_on"),
+            ends_on=parse_day(shifted(data["ends_on"], days, "ends_on"), "ends_on"),
+            place=data.get("place", ""), description=data.get("description", ""),
+            moderation_mode=data.get("moderation", "post")))
+    except FieldError as error:
+        db.session.rollback()
+        raise EventFileError([f"{FILE_FIELDS.get(error.field, error.field)}: {error.message}"])
+    for index, spec in enumerate(data["tracks"]):
+        try:
+            add_track(event, actor, TrackData(title=spec["title"], slug=spec.get("slug", ""),
+                                              description=spec.get("description", "")))
+        except FieldError as error:
+            problems.append(f"tracks[{index}].{error.field}: {error.message}")
+    if not problems:
+        problems += import_programme(event, actor, data["programme"], days)
+    if problems:
+        db.session.rollback()
+        raise EventFileError(problems)
+    record_change(event.id, "event", action="event_import")
+    db.session.commit()
+    return event
+
+
+FILE_FIELDS = {"moderation_mode": "moderation"}
+ITEM_FIELDS = {"day": "date", "registration_required": "registration"}
+
+
+def parse_day_or_none(value) -> Optional[date]:
+    try:
+        return parse_day(value, "starts_on")
+    except FieldError:
+        return None
+
+
+def import_programme(event: Event, actor: User, items: list[dict], days: int) -> list[str]:
+    problems = []
+    for index, spec in enumerate(items):
+        try:
+            add_item(event, actor, ItemData(
+                day=shifted(spec["date"], days), start=spec["start"], end=spec["end"],
+                title=spec["title"], place=spec.get("place", ""),
+                format=spec.get("format", "hall"), online_url=spec.get("online_url", ""),
+                track=spec.get("track") or "", speakers=spec.get("speakers", ""),
+                description=spec.get("description", ""),
+                registration_required=spec.get("registration", False),
+                capacity_hall=spec.get("capacity_hall"),
+                capacity_online=spec.get("capacity_online"),
+                waitlist=spec.get("waitlist", True)))
+        except FieldError as error:
+            problems.append(f"programme[{index}].{ITEM_FIELDS.get(error.field, error.field)}: "
+                            f"{error.message}")
+    return problems

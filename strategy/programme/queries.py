@@ -206,3 +206,35 @@ def programme_appendix(event: Event) -> list[dict[str, Any]]:
                           for p in outcome_proposals(item)],
         })
     return result
+
+
+# --- an event as a file (docs/event-file.md) ----------------------------------------------------
+
+EVENT_FILE_VERSION = 1
+
+
+def event_file(event: Event) -> dict[str, Any]:
+    """The event's settings, tracks and programme; no ids, no people, no proposals."""
+    programme = []
+    for item in event.schedule:
+        start = utc_to_local(item.starts_at, event.timezone)
+        end = utc_to_local(item.ends_at or item.starts_at, event.timezone)
+        programme.append({
+            "date": start.date().isoformat(), "start": start.strftime("%H:%M"),
+            "end": end.strftime("%H:%M"), "title": item.title, "place": item.place,
+            "format": item.format.value, "online_url": item.online_url,
+            "track": item.track.slug if item.track else "",
+            "capacity_hall": item.capacity_hall, "capacity_online": item.capacity_online,
+            "registration": item.registration_required, "waitlist": item.waitlist,
+            "speakers": item.speakers, "description": item.description})
+    return {
+        "format_version": EVENT_FILE_VERSION, "title": event.title, "code": event.code,
+        "timezone": event.timezone,
+        "starts_on": event.starts_on.isoformat() if event.starts_on else "",
+        "ends_on": event.ends_on.isoformat() if event.ends_on else "",
+        "place": event.place, "description": event.description,
+        "moderation": event.moderation_mode.value,
+        "tracks": [{"title": t.title, "slug": t.slug, "description": t.description}
+                   for t in event.tracks if not t.archived],
+        "programme": programme,
+    }

@@ -29,15 +29,17 @@ from openpyxl import Workbook
 from strategy.core.errors import OperationError
 from strategy.core.forms import EmptyForm
 from strategy.core.loading import load_event
-from strategy.core.permissions import staff_required
+from strategy.core.permissions import organiser_required, staff_required
 from strategy.core.templating import register_nav
 from strategy.events.operations import FieldError
 from strategy.extensions import db
 from strategy.programme import bp
+from strategy.programme import cli  # noqa: F401  (attaches `flask event …` to bp.cli)
 from strategy.programme import operations as ops
-from strategy.programme.forms import (ItemForm, OutcomeForm, RegisterForm, item_data,
-                                      item_form_data)
-from strategy.programme.queries import (REGISTRATION_COLUMNS, calendar_file, items_by_day,
+from strategy.programme.forms import (CopyEventForm, ItemForm, OutcomeForm, RegisterForm,
+                                      item_data, item_form_data)
+from strategy.programme.queries import (REGISTRATION_COLUMNS, calendar_file, event_file,
+                                        items_by_day,
                                         load_programme_item, my_programme, online_link_for,
                                         outcome_proposals, place_counts, places_left,
                                         registration_list, registration_rows,
@@ -360,3 +362,27 @@ def outcome(event_id: int, item_id: int):
             return redirect(url_for("programme.item", event_id=event.id, item_id=entry.id))
     return render_template("programme/outcome.html", event=event, item=entry, form=form,
                            proposals=linked), status
+
+
+# --- copy as template ------------------------------------------------------------------------
+
+@bp.route("/events/<int:event_id>/manage/event/copy", methods=["POST"])
+@organiser_required
+def copy_event(event_id: int):
+    """Next year's event from this one: settings, tracks, programme moved to new dates; no
+    participants, no proposals. The copy is a draft."""
+    event = load_event(event_id)
+    form = CopyEventForm()
+    if not form.validate_on_submit():
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        raise OperationError(str(errors[0]) if errors else _("Заполните форму."), 400)
+    data = event_file(event) | {"title": form.title.data}
+    try:
+        starts_on = ops.parse_day(form.starts_on.data, "starts_on")
+        copy = ops.import_event(current_user, data, shift_to=starts_on, code=form.code.data)
+    except ops.EventFileError as error:
+        raise OperationError(error.message, 409 if any("занят" in p for p in error.problems)
+                             else 400)
+    flash(_("Создана копия «%(title)s» (черновик). Проверьте даты программы и откройте её.",
+            title=copy.title), "success")
+    return redirect(url_for("events.edit_event", event_id=copy.id))
