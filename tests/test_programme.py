@@ -453,3 +453,29 @@ def test_copy_as_template_from_the_screen(client, auth, workshop, organiser, cre
     assert len(copy.schedule) == 1 and count(Registration, Registration.item_id ==
                                              copy.schedule[0].id) == 0
     assert copy.schedule[0].starts_at.isoformat() == "2027-09-27T02:00:00"
+
+
+def test_a_session_invitation_joins_and_registers(app, client, auth, workshop, organiser,
+                                                  create_participant):
+    import re
+
+    item = make_item(workshop, organiser, format="hall", capacity_hall="1")
+    auth.as_staff(organiser)
+    form = page(client.get(f"/events/{workshop.id}/manage/invitations"))
+    assert f'value="item:{item.id}"' in form
+    links = []
+    for name in ("Первая Приглашённая", "Вторая Приглашённая"):
+        response = client.post(f"/events/{workshop.id}/manage/invitations", data={
+            "display_name": name, "target": f"item:{item.id}"})
+        links.append(re.search(r"data-invitation-link>([^<]+)<", page(response)).group(1))
+    for link, name in zip(links, ("Первая Приглашённая", "Вторая Приглашённая")):
+        token = link.strip().rsplit("/i/", 1)[1]
+        guest = app.test_client()
+        assert guest.post(f"/i/{token}", data={"display_name": name, "library": "ЦБС",
+                                               "municipality": "Иркутск"}).status_code == 302
+    statuses = [(r.user.display_name, r.status, r.source) for r in db.session.scalars(
+        sa.select(Registration).order_by(Registration.id))]
+    assert statuses == [("Первая Приглашённая", RegistrationStatus.registered, "invitation"),
+                        ("Вторая Приглашённая", RegistrationStatus.waiting, "invitation")]
+    listing = page(client.get(f"/events/{workshop.id}/manage/invitations"))
+    assert "Сессия «Мастерская «Гений места»»" in listing

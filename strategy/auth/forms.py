@@ -43,6 +43,18 @@ class InvitationForm(FlaskForm):
     municipality = StringField(_l("Муниципальное образование"), validators=[Length(max=120)])
     email = EmailField(_l("Электронная почта (необязательно)"), validators=[
         Optional(), Email(message=_l("Введите адрес почты.")), Length(max=254)])
+    target = SelectField(_l("Адресное приглашение (необязательно)"), default="",
+                         validate_choice=False)
+
+    def __init__(self, *args, event=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _l("На всё мероприятие"))]
+        if event is not None:
+            choices += [(f"track:{t.id}", _l("Трек «%(title)s» (регистрация на его сессии)",
+                                            title=t.title)) for t in event.active_tracks]
+            choices += [(f"item:{i.id}", _l("Сессия «%(title)s»", title=i.title))
+                        for i in event.schedule if i.registration_required]
+        self.target.choices = choices
 
 
 # --- staff invitations -----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from strategy.core.db import utcnow
 from strategy.core.errors import OperationError
 from strategy.events.models import Event
 from strategy.extensions import db
+from strategy.programme.operations import register_by_invitation
 
 
 def find_event_by_code(code: str) -> Optional[Event]:
@@ -39,6 +40,7 @@ def join_event(event: Event, *, display_name: str, library: str, municipality: s
     db.session.flush()
     if invitation is not None:
         invitation.mark_used(user)
+        register_by_invitation(invitation, user)
     db.session.commit()
     return user, code
 
@@ -90,11 +92,22 @@ def create_user(*, display_name: str, role: Role, email: Optional[str] = None,
 
 
 def create_invitation(event: Event, *, display_name: str = "", library: str = "",
-                      municipality: str = "", email: Optional[str] = None) -> tuple[Invitation, str]:
-    """A personal invitation link token; only its hash is stored."""
+                      municipality: str = "", email: Optional[str] = None,
+                      target: str = "") -> tuple[Invitation, str]:
+    """A personal invitation link token; only its hash is stored. target "item:<id>" or
+    "track:<id>" aims it at a session or a track: using it also registers for it."""
     token = secrets.token_urlsafe(16)
     invitation = Invitation(event_id=event.id, token_hash=hash_code(token), display_name=display_name,
                             library=library, municipality=municipality, email=email)
+    kind, _sep, target_id = (target or "").partition(":")
+    if kind == "item" and target_id.isdigit() and any(
+            i.id == int(target_id) for i in event.schedule):
+        invitation.schedule_item_id = int(target_id)
+    elif kind == "track" and target_id.isdigit() and any(
+            t.id == int(target_id) for t in event.tracks):
+        invitation.track_id = int(target_id)
+    elif target:
+        raise OperationError(_("Выберите сессию или трек из списка."), 400)
     db.session.add(invitation)
     db.session.commit()
     return invitation, token

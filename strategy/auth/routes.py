@@ -185,14 +185,15 @@ def set_language(lang: str):
 def invitations(event_id: int):
     """Organisers create personal invitation links; each link is shown once, then only its use."""
     event = load_event(event_id)
-    form = InvitationForm()
+    form = InvitationForm(event=event)
     new_link = None
     if form.validate_on_submit():
         _invite, token = create_invitation(
             event, display_name=form.display_name.data, library=form.library.data or "",
-            municipality=form.municipality.data or "", email=form.email.data or None)
+            municipality=form.municipality.data or "", email=form.email.data or None,
+            target=form.target.data or "")
         new_link = url_for("auth.invitation", token=token, _external=True)
-        form = InvitationForm(formdata=None)
+        form = InvitationForm(formdata=None, event=event)
     status = 400 if request.method == "POST" and new_link is None else 200
     return render_template("auth/invitations.html", event=event, form=form, new_link=new_link,
                            invitations=invitations_of(event)), status

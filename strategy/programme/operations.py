@@ -645,3 +645,26 @@ def import_programme(event: Event, actor: User, items: list[dict], days: int) ->
             problems.append(f"programme[{index}].{ITEM_FIELDS.get(error.field, error.field)}: "
                             f"{error.message}")
     return problems
+
+
+# --- targeted invitations --------------------------------------------------------------------
+
+def register_by_invitation(invitation, user: User) -> list[Registration]:
+    """A personal link aimed at a session (or a track's sessions) registers its holder there,
+    or puts them on the waiting list; sessions that refuse (no registration needed, full
+    without a list) are skipped. Runs inside the join's transaction (no commit)."""
+    items = []
+    if invitation.schedule_item is not None:
+        items = [invitation.schedule_item]
+    elif invitation.track is not None:
+        items = [i for i in invitation.event.schedule if i.track_id == invitation.track_id]
+    done = []
+    for item in items:
+        if not item.registration_required:
+            continue
+        seat = item.format.seats[0]
+        try:
+            done.append(register(item, user, seat, source="invitation", commit=False))
+        except OperationError:
+            continue
+    return done
