@@ -1,11 +1,11 @@
 """Slugs for URLs made from Russian titles by transliteration («Гений места» → genij-mesta)."""
 import re
 
-# GOST 7.79-2000 system B, simplified for URLs (no apostrophes).
+# Close to GOST 7.79-2000 system B, simplified for readable URLs (х → h, ц → c, no apostrophes).
 CYRILLIC_TO_LATIN = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "zh", "з": "z",
     "и": "i", "й": "j", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "x", "ц": "cz", "ч": "ch", "ш": "sh",
+    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "c", "ч": "ch", "ш": "sh",
     "щ": "shh", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
 }
 SLUG_MAX = 80
