@@ -55,9 +55,12 @@ def create_event_with_tracks() -> Event:
 def seed_demo(password: str = "demo-strategy-2026") -> Event:
     """Create the demo event with staff, participants, proposals, supports, comments, joins."""
     event = create_event_with_tracks()
-    for account in (DEMO_ORGANISER, DEMO_FACILITATOR):
-        create_user(display_name=account["name"], role=account["role"], email=account["email"],
-                    password=password, event=event)
+    # The methodical group belongs to the whole installation (it creates next year's events);
+    # the facilitator to this event.
+    create_user(display_name=DEMO_ORGANISER["name"], role=DEMO_ORGANISER["role"],
+                email=DEMO_ORGANISER["email"], password=password)
+    create_user(display_name=DEMO_FACILITATOR["name"], role=DEMO_FACILITATOR["role"],
+                email=DEMO_FACILITATOR["email"], password=password, event=event)
     people = [join_event(event, display_name=p["name"], library=p["library"],
                          municipality=p["municipality"],
                          consent_public_affiliation=p.get("consent", True))[0]

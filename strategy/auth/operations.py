@@ -131,7 +131,7 @@ PASSWORD_MIN = 10
 
 
 def ensure_organiser(actor: Optional[User], event: Event) -> None:
-    if actor is None or not getattr(actor, "is_organiser", False):
+    if actor is None or not actor.can_manage(event):
         raise OperationError(_("Команду мероприятия собирает методическая группа."), 403)
     if event.is_archived:
         raise OperationError(_("Мероприятие в архиве: его можно только читать."), 409)
@@ -286,7 +286,8 @@ def staff_of(event: Event) -> list[User]:
         facilitator_tracks.c.track_id.in_(track_ids))
     return list(db.session.scalars(sa.select(User).where(
         User.role.in_(STAFF_ROLES),
-        sa.or_(User.role == Role.organiser, User.event_id == event.id, User.id.in_(assigned)))
+        sa.or_(User.event_id == event.id, User.id.in_(assigned),
+               sa.and_(User.role == Role.organiser, User.event_id.is_(None))))
         .order_by(User.role, User.display_name)))
 
 

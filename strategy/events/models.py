@@ -213,7 +213,7 @@ class ScheduleItem(db.Model):
         """Organisers manage every item; a facilitator the items of the tracks they moderate."""
         if user is None or not getattr(user, "is_authenticated", False):
             return False
-        if getattr(user, "is_organiser", False):
+        if user.can_manage(self.event):
             return True
         return self.track is not None and user.can_moderate(self.track)
 

@@ -119,6 +119,9 @@ def render_event_form(form, event=None, status=200):
 @organiser_required
 def create_event():
     """A new event starts as a draft that only staff see."""
+    if not current_user.can_create_events:
+        raise OperationError(_("Новые мероприятия создаёт методическая группа всей "
+                               "площадки, а не одного мероприятия."), 403)
     form = EventForm()
     if not form.validate_on_submit():
         return render_event_form(form, status=400 if request.method == "POST" else 200)

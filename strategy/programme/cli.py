@@ -29,11 +29,12 @@ def fail(message: str, problems=()) -> None:
 
 
 def acting_organiser(email) -> User:
-    """Commands act as an organiser (the audit log names them): --by, or the first one."""
+    """Commands act as an organiser (the audit log names them): --by, or the first organiser
+    of the whole installation (of no single event), else the first one."""
     query = sa.select(User).where(User.role == Role.organiser)
     if email:
         query = query.where(User.email == email.strip().lower())
-    user = db.session.scalar(query.order_by(User.id).limit(1))
+    user = db.session.scalar(query.order_by(User.event_id.is_not(None), User.id).limit(1))
     if user is None:
         fail("организатор не найден: создайте его командой create-user --role organiser.")
     return user

@@ -203,7 +203,7 @@ def ensure_can_manage_item(actor: Optional[User], event: Event,
         raise OperationError(_("Программу меняют организаторы и модераторы треков."), 403)
     if event.is_archived:
         raise OperationError(_("Мероприятие в архиве: его можно только читать."), 409)
-    if actor.is_organiser:
+    if actor.can_manage(event):
         return
     if track is None or not actor.can_moderate(track):
         raise OperationError(_("Вы можете менять программу только своих треков."), 403)
@@ -337,7 +337,7 @@ def seat_counts(item: ScheduleItem) -> dict[Seat, dict[str, int]]:
 def ensure_can_register(item: ScheduleItem, user: Optional[User]) -> None:
     if user is None or not getattr(user, "is_authenticated", False):
         raise OperationError(_("Войдите в мероприятие, чтобы зарегистрироваться."), 401)
-    if user.event_id != item.event_id and not user.is_staff:
+    if not user.acts_in(item.event):
         raise OperationError(_("Вы участник другого мероприятия. Войдите в это мероприятие по "
                                "его коду."), 403)
     if item.event.status is not EventStatus.open:
@@ -418,6 +418,9 @@ def cancel_registration(item: ScheduleItem, user: User) -> list[Registration]:
     Returns the registrations promoted."""
     if user is None or not getattr(user, "is_authenticated", False):
         raise OperationError(_("Войдите в мероприятие, чтобы управлять регистрацией."), 401)
+    if not user.acts_in(item.event):
+        raise OperationError(_("Вы участник другого мероприятия. Войдите в это мероприятие по "
+                               "его коду."), 403)
     lock_item(item)
     registration = db.session.scalar(sa.select(Registration).where(
         Registration.item_id == item.id, Registration.user_id == user.id))

@@ -214,7 +214,7 @@ def render_item_form(event, form, entry=None, status=200):
 @staff_required
 def create(event_id: int):
     event = load_event(event_id)
-    form = ItemForm(tracks=editable_tracks(event), allow_no_track=current_user.is_organiser)
+    form = ItemForm(tracks=editable_tracks(event), allow_no_track=current_user.can_manage(event))
     if request.method == "GET" and event.starts_on:
         form.day.data = form.day.data or event.starts_on.isoformat()
     if not form.validate_on_submit():
@@ -238,7 +238,7 @@ def edit(event_id: int, item_id: int):
     if entry.track is not None and entry.track not in tracks:
         tracks.append(entry.track)
     form = ItemForm(data=item_form_data(entry) if request.method == "GET" else None,
-                    tracks=tracks, allow_no_track=current_user.is_organiser)
+                    tracks=tracks, allow_no_track=current_user.can_manage(event))
     if not form.validate_on_submit():
         return render_item_form(event, form, entry, 400 if request.method == "POST" else 200)
     try:
