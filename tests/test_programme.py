@@ -479,3 +479,24 @@ def test_a_session_invitation_joins_and_registers(app, client, auth, workshop, o
                         ("Вторая Приглашённая", RegistrationStatus.waiting, "invitation")]
     listing = page(client.get(f"/events/{workshop.id}/manage/invitations"))
     assert "Сессия «Мастерская «Гений места»»" in listing
+
+
+def test_docx_has_the_programme_and_participation_appendix(app, workshop, organiser,
+                                                           create_participant):
+    import io
+
+    from docx import Document
+
+    from strategy.export.docx import build_docx
+
+    item = make_item(workshop, organiser, capacity_hall="1")
+    ops.register(item, create_participant(workshop), "hall")
+    ops.register(item, create_participant(workshop, name="Вторая"), "hall")
+    ops.record_outcome(item, organiser, attended_hall=18, attended_online=None,
+                       outcome="Собрали карту литературных мест.", proposal_ids=[])
+    document = Document(io.BytesIO(build_docx(workshop)))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Приложение. Программа и участие" in text
+    assert "Собрали карту литературных мест." in text
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    assert "в зале 1, онлайн 0, ждут 1" in cells and "в зале 18" in cells
