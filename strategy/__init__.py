@@ -214,7 +214,7 @@ def select_timezone() -> str:
 
 
 DOMAINS = ("auth", "events", "proposals", "supports", "comments", "moderation", "live",
-           "workspace", "export", "imports")
+           "workspace", "export", "imports", "programme")
 
 
 def register_blueprints(app: Flask) -> None:

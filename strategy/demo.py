@@ -5,12 +5,13 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from strategy import demo_content as content
-from strategy.auth.models import Role
+from strategy.auth.models import Role, User
 from strategy.auth.operations import create_user, join_event
 from strategy.comments.operations import add_comment
-from strategy.events.models import Event, ScheduleItem, Track
+from strategy.events.models import Event, ItemFormat, ScheduleItem, Track
 from strategy.extensions import db
 from strategy.supports.models import Support
+from strategy.programme.operations import record_outcome, register
 from strategy.proposals.operations import create_proposal, join_project
 from strategy.supports.operations import add_support
 
@@ -37,12 +38,16 @@ def create_event_with_tracks() -> Event:
     for item in content.SCHEDULE:
         day = event.starts_on + timedelta(days=item["day"] - 1)
         track = tracks.get(item["track"]) if item.get("track") else None
+        settings = dict(content.PROGRAMME_SETTINGS.get(item["title"], {}))
+        settings["format"] = ItemFormat(settings.get("format", "hybrid" if item.get(
+            "online_url") else "hall"))
         db.session.add(ScheduleItem(
             event_id=event.id, track_id=track.id if track else None, title=item["title"],
             description=item.get("description", ""), place=item.get("place", ""),
             online_url=item.get("online_url", ""),
             starts_at=local_to_utc(day, item["start"], event.timezone),
-            ends_at=local_to_utc(day, item["end"], event.timezone) if item.get("end") else None))
+            ends_at=local_to_utc(day, item["end"], event.timezone) if item.get("end") else None,
+            **settings))
     db.session.commit()
     return event
 
@@ -50,9 +55,12 @@ def create_event_with_tracks() -> Event:
 def seed_demo(password: str = "demo-strategy-2026") -> Event:  # nosec B107: demo accounts only
     """Create the demo event with staff, participants, proposals, supports, comments, joins."""
     event = create_event_with_tracks()
-    for account in (DEMO_ORGANISER, DEMO_FACILITATOR):
-        create_user(display_name=account["name"], role=account["role"], email=account["email"],
-                    password=password, event=event)
+    # The methodical group belongs to the whole installation (it creates next year's events);
+    # the facilitator to this event.
+    create_user(display_name=DEMO_ORGANISER["name"], role=DEMO_ORGANISER["role"],
+                email=DEMO_ORGANISER["email"], password=password)
+    create_user(display_name=DEMO_FACILITATOR["name"], role=DEMO_FACILITATOR["role"],
+                email=DEMO_FACILITATOR["email"], password=password, event=event)
     people = [join_event(event, display_name=p["name"], library=p["library"],
                          municipality=p["municipality"],
                          consent_public_affiliation=p.get("consent", True))[0]
@@ -73,7 +81,21 @@ def seed_demo(password: str = "demo-strategy-2026") -> Event:  # nosec B107: dem
         join_project(proposals[index], people[person], library=people[person].library,
                      municipality=people[person].municipality, note=note)
     spread_over_workshop_days(event, proposals, comments)
+    add_registrations_and_outcomes(event, people, proposals)
     return event
+
+
+def add_registrations_and_outcomes(event: Event, people, proposals) -> None:
+    """Registrations (one session full, with a waiting list) and one finished session."""
+    items = {item.title: item for item in event.schedule}
+    for title, indices, seat in content.REGISTRATIONS:
+        for index in indices:
+            register(items[title], people[index], seat)
+    organiser = db.session.scalar(sa.select(User).where(User.email == DEMO_ORGANISER["email"]))
+    for spec in content.OUTCOMES:
+        record_outcome(items[spec["title"]], organiser, attended_hall=spec["attended_hall"],
+                       attended_online=spec["attended_online"], outcome=spec["outcome"],
+                       proposal_ids=[proposals[i].id for i in spec["proposals"]])
 
 
 def spread_over_workshop_days(event: Event, proposals, comments) -> None:

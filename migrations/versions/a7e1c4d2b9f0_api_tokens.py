@@ -1,7 +1,7 @@
 """api: bearer tokens of facilitators and organisers (only their hashes)
 
 Revision ID: a7e1c4d2b9f0
-Revises: 78c11013c0e5
+Revises: a3c8e61f0d27
 Create Date: 2026-11-26 10:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7e1c4d2b9f0'
-down_revision = '78c11013c0e5'
+down_revision = 'a3c8e61f0d27'
 branch_labels = None
 depends_on = None
 

@@ -17,7 +17,7 @@ from strategy.core.db import TimestampMixin, utcnow
 from strategy.extensions import db, login_manager
 
 if TYPE_CHECKING:
-    from strategy.events.models import Event, Track
+    from strategy.events.models import Event, ScheduleItem, Track
 
 # Crockford-like alphabet without look-alike characters: easy to read aloud in a hall.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -32,6 +32,7 @@ class Role(enum.Enum):
     participant = "participant"
     facilitator = "facilitator"
     organiser = "organiser"
+    expert = "expert"  # assesses projects of chosen tracks; does not moderate
 
     @property
     def label(self) -> str:
@@ -41,6 +42,7 @@ class Role(enum.Enum):
             "participant": _("Участник"),
             "facilitator": _("Модератор"),
             "organiser": _("Методическая группа"),
+            "expert": _("Эксперт"),
         }[self.value]
 
 
@@ -193,6 +195,11 @@ class User(UserMixin, TimestampMixin, db.Model):
         """The methodical group (organisers) sets up the event, its workspace and downloads."""
         return self.role is Role.organiser and self.acts_in(event)
 
+    @property
+    def can_create_events(self) -> bool:
+        """New events come from organisers of the whole installation (of no single event)."""
+        return self.role is Role.organiser and self.event_id is None
+
     def can_mute(self, participant: "User", authored_track_ids: set[int]) -> bool:
         """Organisers mute anyone of their event; a facilitator of chosen tracks only people
         who wrote in one of those tracks (``authored_track_ids``); of all tracks, anyone."""
@@ -231,12 +238,62 @@ class Invitation(TimestampMixin, db.Model):
     used_by_id: orm.Mapped[Optional[int]] = orm.mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"))
     used_at: orm.Mapped[Optional[datetime]] = orm.mapped_column()
+    # A targeted invitation: the link also registers its holder for this programme item.
+    schedule_item_id: orm.Mapped[Optional[int]] = orm.mapped_column(
+        sa.ForeignKey("schedule_items.id", ondelete="SET NULL"))
 
     event: orm.Mapped["Event"] = orm.relationship()
+    track: orm.Mapped[Optional["Track"]] = orm.relationship()
+    schedule_item: orm.Mapped[Optional["ScheduleItem"]] = orm.relationship()
 
     def mark_used(self, user: User) -> None:
         self.used_by_id = user.id
         self.used_at = utcnow()
+
+
+# --- staff invitations (organisers invite facilitators, experts and organisers) -------------
+
+STAFF_INVITATION_DAYS = 7
+
+
+class StaffInvitation(TimestampMixin, db.Model):
+    """A one-time link that lets a new staff member set their own password.
+
+    Only the token's hash is stored; the link works once and until ``expires_at``.
+    """
+
+    __tablename__ = "staff_invitations"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    event_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    token_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
+    display_name: orm.Mapped[str] = orm.mapped_column(sa.String(80))
+    email: orm.Mapped[str] = orm.mapped_column(sa.String(254))
+    role: orm.Mapped[Role] = orm.mapped_column(sa.Enum(Role, native_enum=False, length=20))
+    track_ids: orm.Mapped[Optional[list[int]]] = orm.mapped_column(sa.JSON)
+    expires_at: orm.Mapped[datetime] = orm.mapped_column()
+    created_by_id: orm.Mapped[Optional[int]] = orm.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    used_by_id: orm.Mapped[Optional[int]] = orm.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    used_at: orm.Mapped[Optional[datetime]] = orm.mapped_column()
+    revoked_at: orm.Mapped[Optional[datetime]] = orm.mapped_column()
+
+    event: orm.Mapped["Event"] = orm.relationship()
+
+    def __repr__(self) -> str:
+        return f"<StaffInvitation {self.id} {self.email} {self.role.value}>"
+
+    @property
+    def state(self) -> str:
+        if self.used_at:
+            return "used"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= utcnow():
+            return "expired"
+        return "pending"
 
 
 @login_manager.user_loader

@@ -6,11 +6,13 @@ from typing import Iterable, Optional
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from strategy.auth.models import Invitation, Role, User, hash_code, normalise_code
+from strategy.auth.models import (STAFF_INVITATION_DAYS, Invitation, Role, StaffInvitation,
+                                  User, facilitator_tracks, hash_code, normalise_code)
+from strategy.core.audit import audit, lock
 from strategy.core.db import utcnow
-from strategy.core.audit import audit
 from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_can_manage, staff_of
 from strategy.events.models import Event, ParticipationMode
@@ -27,6 +29,7 @@ BURST_SIZE = 3
 
 INVITATION_USED = _l("Это приглашение уже использовано. Если это были вы, вернитесь по "
                      "персональному коду, который вы получили, когда присоединились.")
+from strategy.programme.operations import register_by_invitation
 
 
 def find_event_by_code(code: str) -> Optional[Event]:
@@ -50,6 +53,7 @@ def join_event(event: Event, *, display_name: str, library: str, municipality: s
                browser: Optional[str] = None) -> tuple[User, str]:
     """Create a participant of the event; returns the user and their personal return code.
     The event's participation mode decides whether the code alone is enough."""
+    ensure_event_accepts_participants(event)
     mode = event.participation_mode or ParticipationMode.open
     if mode is ParticipationMode.invited and invitation is None:
         raise OperationError(_l("В это мероприятие входят только по персональному приглашению "
@@ -66,6 +70,7 @@ def join_event(event: Event, *, display_name: str, library: str, municipality: s
     db.session.flush()
     if invitation is not None:
         claim_invitation(invitation, user)
+        register_by_invitation(invitation, user)
     db.session.commit()
     return user, code
 
@@ -82,6 +87,15 @@ def claim_invitation(invitation: Invitation, user: User) -> None:
         db.session.rollback()
         raise OperationError(INVITATION_USED, 409)
     db.session.refresh(invitation)
+
+
+def ensure_event_accepts_participants(event: Event) -> None:
+    """A draft is not there yet for participants; an archived event takes no one new."""
+    if event.is_draft:
+        raise OperationError(_("Мероприятие с таким кодом не найдено. Проверьте код на экране "
+                               "зала или в приглашении."), 404)
+    if not event.accepts_participants():
+        raise OperationError(_("Мероприятие в архиве: войти в него уже нельзя."), 409)
 
 
 def find_user_by_return_code(code: str) -> Optional[User]:
@@ -152,11 +166,22 @@ def create_user(*, display_name: str, role: Role, email: Optional[str] = None,
 
 
 def create_invitation(event: Event, *, display_name: str = "", library: str = "",
-                      municipality: str = "", email: Optional[str] = None) -> tuple[Invitation, str]:
-    """A personal invitation link token; only its hash is stored."""
+                      municipality: str = "", email: Optional[str] = None,
+                      target: str = "") -> tuple[Invitation, str]:
+    """A personal invitation link token; only its hash is stored. target "item:<id>" or
+    "track:<id>" aims it at a session or a track: using it also registers for it."""
     token = secrets.token_urlsafe(16)
     invitation = Invitation(event_id=event.id, token_hash=hash_code(token), display_name=display_name,
                             library=library, municipality=municipality, email=email)
+    kind, _sep, target_id = (target or "").partition(":")
+    if kind == "item" and target_id.isdigit() and any(
+            i.id == int(target_id) for i in event.schedule):
+        invitation.schedule_item_id = int(target_id)
+    elif kind == "track" and target_id.isdigit() and any(
+            t.id == int(target_id) for t in event.tracks):
+        invitation.track_id = int(target_id)
+    elif target:
+        raise OperationError(_("Выберите сессию или трек из списка."), 400)
     db.session.add(invitation)
     db.session.commit()
     return invitation, token
@@ -182,6 +207,147 @@ def set_participation_mode(event: Event, actor: User, mode: ParticipationMode) -
     event.participation_mode = mode
     audit(actor, "event_settings", event_id=event.id, track_id=None, target_type="event",
           target_id=event.id, before=before, after={"participation_mode": mode.value})
+    db.session.commit()
+    return True
+
+
+# --- staff: one-time invitation links, roles, track assignment ---------------------------------
+# Kept together: organisers invite facilitators, experts and organisers by a link that lets the
+# person set their own password once; roles and tracks change here, and access is revoked here.
+
+STAFF_ROLES = (Role.organiser, Role.facilitator, Role.expert)
+PASSWORD_MIN = 10
+
+
+def ensure_organiser(actor: Optional[User], event: Event) -> None:
+    if actor is None or not actor.can_manage(event):
+        raise OperationError(_("Команду мероприятия собирает методическая группа."), 403)
+    if event.is_archived:
+        raise OperationError(_("Мероприятие в архиве: его можно только читать."), 409)
+
+
+def staff_role(value) -> Role:
+    try:
+        role = Role(value)
+    except ValueError:
+        role = None
+    if role not in STAFF_ROLES:
+        raise OperationError(_("Выберите роль: методическая группа, модератор или эксперт."), 400)
+    return role
+
+
+def event_tracks(event: Event, track_ids, role: Role) -> list:
+    """The chosen tracks, all of this event; a facilitator needs at least one."""
+    wanted = {int(t) for t in (track_ids or [])}
+    tracks = [t for t in event.tracks if t.id in wanted]
+    if len(tracks) != len(wanted):
+        raise OperationError(_("Выбранного трека нет в этом мероприятии."), 400)
+    if role is Role.facilitator and not tracks:
+        raise OperationError(_("Выберите треки, которые будет вести модератор."), 400)
+    return tracks if role is not Role.organiser else []
+
+
+def create_staff_invitation(event: Event, actor: User, *, display_name: str, email: str,
+                            role, track_ids=()) -> tuple[StaffInvitation, str]:
+    """A one-time link (valid STAFF_INVITATION_DAYS days) to join the event's team."""
+    ensure_organiser(actor, event)
+    role = staff_role(role)
+    email = (email or "").strip().lower()
+    if db.session.scalar(sa.select(User.id).where(User.email == email)):
+        raise OperationError(_("Пользователь с адресом %(email)s уже есть — измените его роль в "
+                               "списке команды.", email=email), 409)
+    tracks = event_tracks(event, track_ids, role)
+    token = secrets.token_urlsafe(24)
+    invitation = StaffInvitation(
+        event_id=event.id, token_hash=hash_code(token), display_name=display_name.strip(),
+        email=email, role=role, track_ids=[t.id for t in tracks],
+        expires_at=utcnow() + timedelta(days=STAFF_INVITATION_DAYS), created_by_id=actor.id)
+    db.session.add(invitation)
+    db.session.flush()
+    audit(actor, "staff_invite", event_id=event.id, track_id=None, target_type="staff_invitation",
+          target_id=invitation.id, after={"email": email, "role": role.value,
+                                          "tracks": invitation.track_ids})
+    db.session.commit()
+    return invitation, token
+
+
+def find_staff_invitation(token: str) -> Optional[StaffInvitation]:
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(sa.select(StaffInvitation).where(
+        StaffInvitation.token_hash == hash_code(token)))
+
+
+def ensure_staff_invitation_usable(invitation: Optional[StaffInvitation]) -> StaffInvitation:
+    if invitation is None:
+        raise OperationError(_("Ссылка-приглашение не найдена. Проверьте её или попросите "
+                               "методическую группу прислать новую."), 404)
+    messages = {"used": _("Эта ссылка уже использована. Войдите с почтой и паролем."),
+                "revoked": _("Приглашение отозвано. Попросите методическую группу прислать "
+                             "новое."),
+                "expired": _("Срок ссылки истёк. Попросите методическую группу прислать новую.")}
+    if invitation.state in messages:
+        raise OperationError(messages[invitation.state], 410)
+    return invitation
+
+
+def accept_staff_invitation(token: str, password: str) -> User:
+    """Create the staff account with the password the person chose; the link then stops."""
+    invitation = ensure_staff_invitation_usable(find_staff_invitation(token))
+    lock(invitation)  # two clicks at once: the second sees the link used
+    ensure_staff_invitation_usable(invitation)
+    if len(password or "") < PASSWORD_MIN:
+        raise OperationError(_("Пароль — не короче %(n)d символов.", n=PASSWORD_MIN), 400)
+    if db.session.scalar(sa.select(User.id).where(User.email == invitation.email)):
+        raise OperationError(_("Пользователь с этой почтой уже есть. Войдите с паролем."), 409)
+    user = User(display_name=invitation.display_name, email=invitation.email,
+                role=invitation.role, event_id=invitation.event_id)
+    user.set_password(password)
+    user.facilitated_tracks = [t for t in invitation.event.tracks
+                               if t.id in (invitation.track_ids or [])]
+    db.session.add(user)
+    db.session.flush()
+    invitation.used_at, invitation.used_by_id = utcnow(), user.id
+    audit(user, "staff_accept", event_id=invitation.event_id, track_id=None,
+          target_type="user", target_id=user.id, after={"role": user.role.value})
+    db.session.commit()
+    return user
+
+
+def revoke_staff_invitation(invitation: StaffInvitation, actor: User) -> None:
+    ensure_organiser(actor, invitation.event)
+    if invitation.state != "pending":
+        raise OperationError(_("Это приглашение уже не действует."), 409)
+    invitation.revoked_at = utcnow()
+    audit(actor, "staff_invite_revoke", event_id=invitation.event_id, track_id=None,
+          target_type="staff_invitation", target_id=invitation.id)
+    db.session.commit()
+
+
+def staff_state(user: User, event: Event) -> dict:
+    return {"role": user.role.value,
+            "tracks": sorted(t.id for t in user.facilitated_tracks if t.event_id == event.id)}
+
+
+def change_staff_role(event: Event, actor: User, user: User, role, track_ids=()) -> bool:
+    """Another role or other tracks of this event (tracks of other events stay)."""
+    ensure_organiser(actor, event)
+    if user.id == actor.id:
+        raise OperationError(_("Свою роль поменять нельзя — попросите коллегу."), 409)
+    if not user.is_staff and user.role is not Role.expert:
+        raise OperationError(_("Это не член команды."), 404)
+    role = staff_role(role)
+    tracks = event_tracks(event, track_ids, role)
+    before = staff_state(user, event)
+    user.role = role
+    user.facilitated_tracks = [t for t in user.facilitated_tracks
+                               if t.event_id != event.id] + tracks
+    after = staff_state(user, event)
+    if after == before:
+        db.session.rollback()
+        return False
+    audit(actor, "staff_role", event_id=event.id, track_id=None, target_type="user",
+          target_id=user.id, before=before, after=after)
     db.session.commit()
     return True
 
@@ -371,3 +537,36 @@ def find_participants(event: Event, query: str, limit: int = 20) -> list[User]:
     return list(db.session.scalars(sa.select(User).where(
         User.event_id == event.id, User.role == Role.participant, User.deleted_at.is_(None),
         User.display_name.ilike(f"%{text[:80]}%")).order_by(User.display_name).limit(limit)))
+
+
+def revoke_staff(event: Event, actor: User, user: User) -> None:
+    """Take a team member's access away: no password sign-in, no tracks, no staff role."""
+    ensure_organiser(actor, event)
+    if user.id == actor.id:
+        raise OperationError(_("Себя из команды убрать нельзя."), 409)
+    if not user.is_staff and user.role is not Role.expert:
+        raise OperationError(_("Это не член команды."), 404)
+    before = staff_state(user, event)
+    user.role = Role.participant
+    user.password_hash = None
+    user.facilitated_tracks = []
+    audit(actor, "staff_revoke", event_id=event.id, track_id=None, target_type="user",
+          target_id=user.id, before=before, after=staff_state(user, event))
+    db.session.commit()
+
+
+def team_of(event: Event) -> list[User]:
+    """Organisers, and the facilitators and experts of this event or its tracks."""
+    track_ids = [t.id for t in event.tracks]
+    assigned = sa.select(facilitator_tracks.c.user_id).where(
+        facilitator_tracks.c.track_id.in_(track_ids))
+    return list(db.session.scalars(sa.select(User).where(
+        User.role.in_(STAFF_ROLES),
+        sa.or_(User.event_id == event.id, User.id.in_(assigned),
+               sa.and_(User.role == Role.organiser, User.event_id.is_(None))))
+        .order_by(User.role, User.display_name)))
+
+
+def staff_invitations_of(event: Event) -> list[StaffInvitation]:
+    return list(db.session.scalars(sa.select(StaffInvitation).where(
+        StaffInvitation.event_id == event.id).order_by(StaffInvitation.id.desc())))

@@ -7,15 +7,20 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from strategy.auth import bp, throttle
-from strategy.auth.forms import InvitationForm, JoinForm, LoginForm, ReturnForm
-from strategy.auth.operations import (INVITATION_USED, approve_participants, authenticate,
-                                      delete_account, find_participants, personal_data,
-                                      bursts, participants_of, pending_participants,
-                                      set_participation_mode, suspend_participants,
-                                      suspended_participants, create_invitation, end_sessions,
-                                      find_event_by_code, find_invitation,
+from strategy.auth.forms import (InvitationForm, JoinForm, LoginForm, ReturnForm,
+                                 SetPasswordForm, StaffInvitationForm, StaffRoleForm)
+from strategy.auth.models import StaffInvitation
+from strategy.auth.operations import (INVITATION_USED, accept_staff_invitation,
+                                      approve_participants, authenticate, bursts,
+                                      change_staff_role, create_invitation,
+                                      create_staff_invitation, delete_account, end_sessions,
+                                      ensure_staff_invitation_usable, find_event_by_code,
+                                      find_invitation, find_participants, find_staff_invitation,
                                       find_user_by_return_code, invitations_of, join_event,
-                                      renew_return_code)
+                                      participants_of, pending_participants, personal_data,
+                                      renew_return_code, revoke_staff, revoke_staff_invitation,
+                                      set_participation_mode, staff_invitations_of,
+                                      suspend_participants, suspended_participants, team_of)
 from strategy.core.errors import OperationError
 from strategy.core.permissions import organiser_required, staff_of, staff_required
 from strategy.core.templating import register_nav
@@ -303,14 +308,15 @@ def set_language(lang: str):
 def invitations(event_id: int):
     """Organisers create personal invitation links; each link is shown once, then only its use."""
     event = load_event(event_id)
-    form = InvitationForm()
+    form = InvitationForm(event=event)
     new_link = None
     if form.validate_on_submit():
         _invite, token = create_invitation(
             event, display_name=form.display_name.data, library=form.library.data or "",
-            municipality=form.municipality.data or "", email=form.email.data or None)
+            municipality=form.municipality.data or "", email=form.email.data or None,
+            target=form.target.data or "")
         new_link = public_url_for("auth.invitation", token=token)
-        form = InvitationForm(formdata=None)
+        form = InvitationForm(formdata=None, event=event)
     status = 400 if request.method == "POST" and new_link is None else 200
     return render_template("auth/invitations.html", event=event, form=form, new_link=new_link,
                            invitations=invitations_of(event)), status
@@ -449,3 +455,107 @@ def delete_participant(event_id: int, user_id: int):
     delete_account(current_user, user)
     flash(_("Профиль участника удалён; его вклад сохранён без имени."), "success")
     return redirect(url_for("auth.participants", event_id=event.id))
+
+
+# --- staff: invitations by one-time link, roles, track assignment ----------------------------
+#   GET, POST /events/<id>/manage/staff                         staff                organiser
+#   POST      /events/<id>/manage/staff/<uid>/role              staff_role           organiser
+#   POST      /events/<id>/manage/staff/<uid>/revoke            staff_revoke         organiser
+#   POST      /events/<id>/manage/staff/invitations/<iid>/revoke staff_invitation_revoke organiser
+#   GET, POST /staff/<token>                                    staff_accept         the link
+
+def render_staff(event, form, new_link=None, status=200):
+    return render_template("auth/staff.html", event=event, form=form, new_link=new_link,
+                           members=team_of(event), invitations=staff_invitations_of(event),
+                           role_form=lambda user: StaffRoleForm(
+                               prefix=f"u{user.id}", tracks=event.tracks, data={
+                                   "role": user.role.value,
+                                   "tracks": [str(t.id) for t in user.facilitated_tracks
+                                              if t.event_id == event.id]}),
+                           button_form=EmptyForm()), status
+
+
+@bp.route("/events/<int:event_id>/manage/staff", methods=["GET", "POST"])
+@organiser_required
+def staff(event_id: int):
+    """The event's team; invite by a one-time link that is shown once."""
+    event = load_event(event_id)
+    form = StaffInvitationForm(tracks=event.tracks)
+    if not form.validate_on_submit():
+        return render_staff(event, form, status=400 if request.method == "POST" else 200)
+    try:
+        _invitation, token = create_staff_invitation(
+            event, current_user, display_name=form.display_name.data, email=form.email.data,
+            role=form.role.data, track_ids=[t for t in form.tracks.data if t.isdigit()])
+    except OperationError as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return render_staff(event, form, status=error.status)
+    link = url_for("auth.staff_accept", token=token, _external=True)
+    return render_staff(event, StaffInvitationForm(formdata=None, tracks=event.tracks), link)
+
+
+def team_member(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise OperationError(_("Страница не найдена."), 404)
+    return user
+
+
+@bp.route("/events/<int:event_id>/manage/staff/<int:user_id>/role", methods=["POST"])
+@organiser_required
+def staff_role(event_id: int, user_id: int):
+    event = load_event(event_id)
+    user = team_member(user_id)
+    form = StaffRoleForm(prefix=f"u{user.id}", tracks=event.tracks)
+    if not form.validate_on_submit():
+        raise OperationError(_("Страница устарела. Обновите её и повторите."), 400)
+    changed = change_staff_role(event, current_user, user, form.role.data,
+                                [t for t in form.tracks.data if t.isdigit()])
+    flash(_("Роль изменена.") if changed else _("Изменений нет."), "success")
+    return redirect(url_for("auth.staff", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/manage/staff/<int:user_id>/revoke", methods=["POST"])
+@organiser_required
+def staff_revoke(event_id: int, user_id: int):
+    event = load_event(event_id)
+    user = team_member(user_id)
+    if not EmptyForm().validate_on_submit():
+        raise OperationError(_("Страница устарела. Обновите её и повторите."), 400)
+    revoke_staff(event, current_user, user)
+    flash(_("Доступ %(name)s отозван.", name=user.display_name), "success")
+    return redirect(url_for("auth.staff", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/manage/staff/invitations/<int:invitation_id>/revoke",
+          methods=["POST"])
+@organiser_required
+def staff_invitation_revoke(event_id: int, invitation_id: int):
+    event = load_event(event_id)
+    invitation = db.session.get(StaffInvitation, invitation_id)
+    if invitation is None or invitation.event_id != event.id:
+        raise OperationError(_("Страница не найдена."), 404)
+    if not EmptyForm().validate_on_submit():
+        raise OperationError(_("Страница устарела. Обновите её и повторите."), 400)
+    revoke_staff_invitation(invitation, current_user)
+    flash(_("Приглашение отозвано."), "success")
+    return redirect(url_for("auth.staff", event_id=event.id))
+
+
+@bp.route("/staff/<token>", methods=["GET", "POST"])
+@limiter.limit(code_limit, deduct_when=failed)
+def staff_accept(token: str):
+    """The invited person sets their password once and is signed in."""
+    invitation = ensure_staff_invitation_usable(find_staff_invitation(token))
+    form = SetPasswordForm()
+    status = 400 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        if current_user.is_authenticated:
+            logout_user()
+        user = accept_staff_invitation(token, form.password.data)
+        sign_in(user)
+        flash(_("Добро пожаловать в команду, %(name)s! Ваша почта для входа: %(email)s.",
+                name=user.display_name, email=user.email), "success")
+        return redirect(url_for("events.home", event_id=user.event_id))
+    return render_template("auth/staff_accept.html", invitation=invitation, form=form), status

@@ -5,6 +5,7 @@ not made here: operations check them, and read-only views ask the model's ``can_
 """
 import sqlalchemy as sa
 from flask import abort, g
+from flask_login import current_user
 
 from strategy.auth.models import User
 from strategy.comments.models import Comment
@@ -14,8 +15,11 @@ from strategy.proposals.models import Proposal
 
 
 def load_event(event_id: int) -> Event:
-    """The event of the URL; its time zone becomes the page's."""
+    """The event of the URL; its time zone becomes the page's. A draft event is not found
+    for anyone but staff."""
     event = db.get_or_404(Event, event_id)
+    if not event.can_view(current_user):
+        abort(404)
     g.event = event
     g.event_tz = event.timezone
     return event

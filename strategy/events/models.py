@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Optional
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from flask_babel import gettext as _
+
 from strategy.core.db import TimestampMixin, utcnow
 from strategy.extensions import db
 
@@ -31,6 +33,37 @@ class ParticipationMode(enum.Enum):
     invited = "invited"
 
 
+class EventStatus(enum.Enum):
+    """Draft (staff only) → open → finished → archived (read-only)."""
+
+    draft = "draft"
+    open = "open"
+    finished = "finished"
+    archived = "archived"
+
+    @property
+    def label(self) -> str:
+        return {"draft": _("черновик"), "open": _("открыто"), "finished": _("завершено"),
+                "archived": _("в архиве")}[self.value]
+
+
+class ItemFormat(enum.Enum):
+    """Where a programme item happens: in the hall, online, or both at once."""
+
+    hall = "hall"
+    online = "online"
+    hybrid = "hybrid"
+
+    @property
+    def label(self) -> str:
+        return {"hall": _("в зале"), "online": _("онлайн"), "hybrid": _("гибридно")}[self.value]
+
+    @property
+    def seats(self) -> tuple[str, ...]:
+        """The ways one can take part: a hall seat, an online place, or either."""
+        return {"hall": ("hall",), "online": ("online",), "hybrid": ("hall", "online")}[self.value]
+
+
 class Event(TimestampMixin, db.Model):
     """A workshop (мероприятие) with a join code."""
 
@@ -52,6 +85,11 @@ class Event(TimestampMixin, db.Model):
     participation_mode: orm.Mapped[ParticipationMode] = orm.mapped_column(
         sa.Enum(ParticipationMode, native_enum=False, length=10), default=ParticipationMode.open,
         server_default="open")
+    # Events made on the organisers' screens start as drafts; the model's default keeps
+    # events made by older code paths (seed, fixtures) usable at once.
+    status: orm.Mapped[EventStatus] = orm.mapped_column(
+        sa.Enum(EventStatus, native_enum=False, length=10), default=EventStatus.open,
+        server_default="open")
 
     tracks: orm.Mapped[list["Track"]] = orm.relationship(
         back_populates="event", order_by="Track.position", cascade="all, delete-orphan")
@@ -61,6 +99,37 @@ class Event(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.slug}>"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status is EventStatus.draft
+
+    @property
+    def is_archived(self) -> bool:
+        return self.status is EventStatus.archived
+
+    @property
+    def active_tracks(self) -> list["Track"]:
+        return [track for track in self.tracks if not track.archived]
+
+    def can_view(self, user: Optional["User"]) -> bool:
+        """A draft is visible to staff only; everything else to everyone."""
+        if not self.is_draft:
+            return True
+        return bool(user is not None and getattr(user, "is_authenticated", False)
+                    and getattr(user, "is_staff", False) and user.acts_in(self))
+
+    def can_manage(self, user: Optional["User"]) -> bool:
+        """The event's organisers (the methodical group) set it up."""
+        return bool(user is not None and getattr(user, "is_authenticated", False)
+                    and user.can_manage(self))
+
+    def can_edit(self, user: Optional["User"]) -> bool:
+        """An archived event is read-only for everyone."""
+        return self.can_manage(user) and not self.is_archived
+
+    def accepts_participants(self) -> bool:
+        return self.status in (EventStatus.open, EventStatus.finished)
 
 
 class Track(TimestampMixin, db.Model):
@@ -85,6 +154,7 @@ class Track(TimestampMixin, db.Model):
     # Against herding: participants see counts only after support closes.
     hide_counts: orm.Mapped[bool] = orm.mapped_column(default=False)
     projector_shows_counts: orm.Mapped[bool] = orm.mapped_column(default=True)
+    archived: orm.Mapped[bool] = orm.mapped_column(default=False, server_default=sa.false())
 
     event: orm.Mapped[Event] = orm.relationship(back_populates="tracks")
 
@@ -110,7 +180,8 @@ class Track(TimestampMixin, db.Model):
 
 
 class ScheduleItem(db.Model):
-    """One entry of the programme (программа): day, time, place or online link, track."""
+    """One entry of the programme (программа): day, time, place or online link, track;
+    with registration (capacity per format, waiting list) and, afterwards, its outcome."""
 
     __tablename__ = "schedule_items"
 
@@ -125,6 +196,40 @@ class ScheduleItem(db.Model):
     description: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
     place: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
     online_url: orm.Mapped[str] = orm.mapped_column(sa.String(500), default="")
+    format: orm.Mapped[ItemFormat] = orm.mapped_column(
+        sa.Enum(ItemFormat, native_enum=False, length=10), default=ItemFormat.hall,
+        server_default="hall")
+    speakers: orm.Mapped[str] = orm.mapped_column(sa.Text, default="", server_default="")
+    registration_required: orm.Mapped[bool] = orm.mapped_column(
+        default=False, server_default=sa.false())
+    # None = no limit for that way of taking part.
+    capacity_hall: orm.Mapped[Optional[int]] = orm.mapped_column()
+    capacity_online: orm.Mapped[Optional[int]] = orm.mapped_column()
+    waitlist: orm.Mapped[bool] = orm.mapped_column(default=True, server_default=sa.true())
+    # The outcome (итоги), recorded by the track's facilitator after the session.
+    attended_hall: orm.Mapped[Optional[int]] = orm.mapped_column()
+    attended_online: orm.Mapped[Optional[int]] = orm.mapped_column()
+    outcome: orm.Mapped[str] = orm.mapped_column(sa.Text, default="", server_default="")
+    outcome_at: orm.Mapped[Optional[datetime]] = orm.mapped_column()
 
     event: orm.Mapped[Event] = orm.relationship(back_populates="schedule")
     track: orm.Mapped[Optional[Track]] = orm.relationship()
+
+    def __repr__(self) -> str:
+        return f"<ScheduleItem {self.id} {self.title[:30]!r}>"
+
+    def capacity(self, seat: str) -> Optional[int]:
+        return self.capacity_hall if seat == "hall" else self.capacity_online
+
+    def can_manage(self, user: Optional["User"]) -> bool:
+        """Organisers manage every item; a facilitator the items of the tracks they moderate."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return False
+        if user.can_manage(self.event):
+            return True
+        return self.track is not None and user.can_moderate(self.track)
+
+    @property
+    def has_outcome(self) -> bool:
+        return bool(self.outcome or self.attended_hall is not None
+                    or self.attended_online is not None)

@@ -1,19 +1,65 @@
 """Read helpers for event pages."""
 from collections import OrderedDict
+from datetime import date, datetime, timezone
+from typing import Optional
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from strategy.auth.models import Role, User
 from strategy.core.templating import to_event_time
-from strategy.events.models import Event, ScheduleItem
+from strategy.events.models import Event, EventStatus, ScheduleItem
 from strategy.extensions import db
 from strategy.proposals.models import Proposal, ProposalStatus
 from strategy.supports.models import Support
 
 
 def current_event() -> Event | None:
-    """The workshop shown at '/': the most recently created event."""
-    return db.session.scalar(sa.select(Event).order_by(Event.id.desc()).limit(1))
+    """The event commands act on by default: the newest open one, else the newest of all."""
+    newest_open = db.session.scalar(sa.select(Event).where(Event.status == EventStatus.open)
+                                    .order_by(Event.id.desc()).limit(1))
+    return newest_open or db.session.scalar(sa.select(Event).order_by(Event.id.desc()).limit(1))
+
+
+def local_today(event: Event) -> date:
+    return datetime.now(timezone.utc).astimezone(ZoneInfo(event.timezone)).date()
+
+
+def event_period(event: Event) -> str:
+    """'draft', 'past', 'current' or 'upcoming', for the home page's groups."""
+    if event.is_draft:
+        return "draft"
+    if event.status in (EventStatus.finished, EventStatus.archived):
+        return "past"
+    today = local_today(event)
+    if event.ends_on and event.ends_on < today:
+        return "past"
+    if event.starts_on and event.starts_on > today:
+        return "upcoming"
+    return "current"
+
+
+def visible_events(user) -> list[Event]:
+    """Every event this person may see (drafts only for staff), newest first."""
+    events = db.session.scalars(sa.select(Event).order_by(
+        Event.starts_on.desc().nulls_last(), Event.id.desc()))
+    return [event for event in events if event.can_view(user)]
+
+
+def events_by_period(events: list[Event]) -> "OrderedDict[str, list[Event]]":
+    groups: OrderedDict = OrderedDict((key, []) for key in ("current", "upcoming", "draft",
+                                                            "past"))
+    for event in events:
+        groups[event_period(event)].append(event)
+    for key in ("current", "upcoming"):  # soonest first; past stays newest first
+        groups[key].sort(key=lambda e: (e.starts_on or date.max, e.id))
+    return groups
+
+
+def single_home_event(user) -> Optional[Event]:
+    """With one event on the installation, '/' is that event's home, as before."""
+    events = visible_events(user)
+    return events[0] if len(events) == 1 else None
 
 
 def schedule_by_day(event: Event) -> "OrderedDict[object, list[ScheduleItem]]":

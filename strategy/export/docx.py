@@ -31,6 +31,7 @@ from strategy.export.drafts import (ExportData, SectionView, author_line, load_e
                                     track_totals_table)
 from strategy.export.method import method_paragraphs
 from strategy.export.wordml import W_NS, ParagraphBuffer, Run, field_xml
+from strategy.programme.queries import programme_appendix
 from strategy.workspace.models import FEW_PROPOSALS, FEW_SUPPORTS
 
 DOCUMENT_TITLE = "Проект стратегии развития библиотек Иркутской области"
@@ -598,7 +599,51 @@ def build_docx(event: Event, track: Optional[Track] = None, agreed_only: bool = 
     appendix(document, data, agreed_only, contents)
     partners_index(body, all_views, numbers, contents)
     body.flush_into()
+    programme_and_participation(document, event, contents)
     contents.insert_before(contents_end)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+# --- appendix «Программа и участие» (rows from strategy.programme.queries) ---------------------
+
+def programme_and_participation(document, event: Event,
+                                contents: Optional[Contents] = None) -> None:
+    """Each programme item: when, where, format, registrations, attendance and its outcome."""
+    rows = programme_appendix(event)
+    if not rows:
+        return
+    heading(document, _("Приложение. Программа и участие"), 1, contents)
+    headers = [_("Когда"), _("Что"), _("Формат и место"), _("Регистрация"), _("Участвовало")]
+    table = document.add_table(rows=1, cols=len(headers))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, headers):
+        cell.paragraphs[0].add_run(text).bold = True
+    for row in rows:
+        registered = (_("в зале %(h)d, онлайн %(o)d, ждут %(w)d", h=row["registered_hall"],
+                        o=row["registered_online"], w=row["waiting"])
+                      if row["registration"] else _("не нужна"))
+        attended = ", ".join(part for part in (
+            _("в зале %(n)d", n=row["attended_hall"]) if row["attended_hall"] is not None else "",
+            _("онлайн %(n)d", n=row["attended_online"]) if row["attended_online"] is not None
+            else "") if part)
+        what = row["title"] + (f" («{row['track']}»)" if row["track"] else "")
+        values = [f"{format_date(row['date'], 'd MMMM')}, {row['start']}–{row['end']}",
+                  typograph(what), ", ".join(p for p in (row["format_label"], row["place"]) if p),
+                  registered, attended]
+        cells = table.add_row().cells
+        for cell, value in zip(cells, values):
+            run = cell.paragraphs[0].add_run(value)
+            run.font.size = Pt(9)
+    document.add_paragraph()
+    for row in rows:
+        if not row["outcome"] and not row["proposals"]:
+            continue
+        heading(document, typograph(row["title"]), 2)
+        if row["outcome"]:
+            para(document, row["outcome"])
+        for proposal in row["proposals"]:
+            supports = count_word(proposal["support_count"], "поддержка", "поддержки",
+                                  "поддержек", "support", "supports")
+            para(document, typograph(f"№ {proposal['id']}. {proposal['title']} — {supports}"))
