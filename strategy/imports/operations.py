@@ -26,6 +26,7 @@ from strategy.core.errors import OperationError
 from strategy.events.models import Event, Track
 from strategy.export.tabular import restore
 from strategy.extensions import db
+from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
 from strategy.proposals.models import (BODY_MAX, FIELD_MAX, TITLE_MAX, Proposal, ProposalKind,
                                        ProposalStatus)
@@ -438,7 +439,7 @@ def import_proposals(report: Report, event: Event) -> None:
         proposal.refresh_search_text()
         db.session.add(proposal)
         db.session.flush()
-        record_change(event.id, "proposal_created", track_id=row.track.id,
+        record_change(event.id, ChangeKind.proposal_created, track_id=row.track.id,
                       proposal_id=proposal.id, status=proposal.status.value)
         report.imported += 1
 
