@@ -1,5 +1,6 @@
 """The change feed (cursor, catch-up, ETag/304), the projector screen, streams and the Redis
 wake-up, and the feed across two gunicorn worker processes."""
+import http.client
 import http.cookiejar
 import json
 import queue
@@ -495,3 +496,53 @@ def test_a_change_of_an_open_transaction_is_not_visible_yet(app, event):
             break
         time.sleep(0.1)
     assert broker.latest_cursor(event_id) == committed
+
+
+def open_stream(base, path):
+    """An SSE connection to a real server; returns a reader of change ids (bounded waits)."""
+    host, port = base.rsplit("/", 1)[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.request("GET", path, headers={"Accept": "text/event-stream"})
+    response = conn.getresponse()
+    assert response.status == 200 and response.getheader("Content-Type").startswith(
+        "text/event-stream")
+    return conn, response
+
+
+def stream_supports(response, wanted, seconds=10):
+    """Proposal ids of the support changes read from the stream until ``wanted`` is covered."""
+    seen, deadline = set(), time.monotonic() + seconds
+    while not wanted <= seen and time.monotonic() < deadline:
+        line = response.fp.readline().decode()
+        if line.startswith("data: "):
+            seen |= {c["proposal_id"] for c in json.loads(line[6:])["changes"]
+                     if c["kind"] == "support"}
+    return seen
+
+
+@pytest.mark.parametrize("backend", ["database", "redis"])
+def test_streams_on_either_worker_receive_supports_made_through_the_other(
+        tmp_path, request, monkeypatch, backend):
+    """gevent workers (gunicorn.conf.py): a support handled by either worker reaches streams
+    open on both, through the database back-end or through Redis."""
+    if backend == "redis":
+        monkeypatch.setenv("REDIS_URL", request.getfixturevalue("redis_url"))
+    else:
+        monkeypatch.delenv("REDIS_URL", raising=False)
+    with served_app(tmp_path, workers=2) as base:
+        participant = Browserless(base)
+        token = participant.token("/join")
+        participant.post("/join", {"csrf_token": token, "event_code": "BAIKAL26",
+                                   "display_name": "Вера Потокова", "library": "ЦБС Ангарска",
+                                   "municipality": "Ангарский округ",
+                                   "consent_public_affiliation": "y"})
+        streams = [open_stream(base, "/events/1/stream") for _ in range(4)]  # both workers
+        html = participant.get("/events/1/tracks/social-hub?sort=new")[2]
+        ids = [int(i) for i in re.findall(r'data-proposal-card="(\d+)"', html)][:4]
+        token = participant.token("/events/1/tracks/social-hub")
+        for pid in ids:
+            participant.post(f"/events/1/proposals/{pid}/support", {},
+                             {"X-CSRFToken": token, "Accept": "application/json"})
+        for conn, response in streams:
+            assert stream_supports(response, set(ids)) == set(ids)
+            conn.close()

@@ -123,7 +123,9 @@ def stream(event_id: int):
     and the browser reconnects with Last-Event-ID.
     """
     load_event(event_id)
-    since = parse_cursor(request.headers.get("Last-Event-ID") or request.args.get("since"))
+    given = request.headers.get("Last-Event-ID") or request.args.get("since")
+    # Without a cursor the stream starts now (a bare EventSource); the page always sends one.
+    since = parse_cursor(given) if given is not None else broker.latest_cursor(event_id)
     track_id = request.args.get("track", type=int)
     hub = broker.hub_for(current_app._get_current_object())
     if hub.open_streams >= stream_cap():
