@@ -192,12 +192,14 @@ def live_round(port, path, screens, mode, ids_of, write, seconds, rss_of=None):
     crowd.start()
     time.sleep(1.0)
     answered: dict[int, float] = {}
+    attempted = 0
     stop_writing = time.perf_counter() + seconds
     next_at = time.perf_counter()
     for _ in range(int(seconds / WRITE_INTERVAL) + 1):  # bounded by count and clock
         if time.perf_counter() >= stop_writing:
             break
         time.sleep(max(0.0, next_at - time.perf_counter()))
+        attempted += 1
         result = write()
         if result is not None:
             change_id, at = result
@@ -210,7 +212,8 @@ def live_round(port, path, screens, mode, ids_of, write, seconds, rss_of=None):
     return {"p95": loadgen.pct(delays, 95), "p50": loadgen.pct(delays, 50), "seen": seen,
             "expected": expected, "connected": crowd.connected, "rss": rss,
             "stream_rss": [after - before for before, after in zip(sorted(idle_rss), sorted(rss))],
-            "errors": dict(crowd.errors.most_common(5)), "writes": len(answered)}
+            "errors": dict(crowd.errors.most_common(5)), "writes": len(answered),
+            "failed_writes": attempted - len(answered)}
 
 
 def run(cfg: dict, seed: int) -> int:
@@ -227,8 +230,8 @@ def run(cfg: dict, seed: int) -> int:
         bare_env = dict(os.environ, BARE_DB=str(bare_db), PYTHONUNBUFFERED="1")
         bare_port, bare_proc = stack.enter_context(
             gunicorn("benchmarks.bare_app:app", bare_env, tmp_dir / "bare.log"))
-        servers.wait_until_up(f"http://{HOST}:{app_port}/", app_proc)
-        servers.wait_until_up(f"http://{HOST}:{bare_port}/changes", bare_proc)
+        servers.wait_until_up(f"http://{HOST}:{app_port}/", app_proc, timeout=120)
+        servers.wait_until_up(f"http://{HOST}:{bare_port}/changes", bare_proc, timeout=120)
 
         engine = sa.create_engine(app_url)
         with engine.connect() as conn:
@@ -290,7 +293,10 @@ def run(cfg: dict, seed: int) -> int:
         def write_app():
             person, pid = next(writers)
             path, headers, _ = support_line(event_id, person, pid)
-            response, _ = http_request(app_port, "POST", path, b"", headers)
+            try:
+                response, _ = http_request(app_port, "POST", path, b"", headers)
+            except OSError:  # a server saturated by the screens: the round says so
+                return None
             answered = time.perf_counter()
             if response.status != 200:
                 return None
@@ -303,8 +309,11 @@ def run(cfg: dict, seed: int) -> int:
         def write_bare():
             k = next(bare_writes)
             body = f"user={k}&proposal={k % 200 + 1}"
-            response, data = http_request(bare_port, "POST", "/support", body, {
-                "Content-Type": "application/x-www-form-urlencoded"})
+            try:
+                response, data = http_request(bare_port, "POST", "/support", body, {
+                    "Content-Type": "application/x-www-form-urlencoded"})
+            except OSError:
+                return None
             answered = time.perf_counter()
             return (json.loads(data)["change"], answered) if response.status == 200 else None
 
@@ -338,6 +347,7 @@ def run(cfg: dict, seed: int) -> int:
                      "expected": [r["expected"] for r in app_runs],
                      "connected": [r["connected"] for r in app_runs],
                      "screen_errors": [r["errors"] for r in app_runs],
+                     "failed_writes": [r["failed_writes"] for r in app_runs],
                      "bare_seen": [r["seen"] for r in bare_runs],
                      "bare_expected": [r["expected"] for r in bare_runs]}
             emit(f"{name}_p95_s", median([r["p95"] for r in app_runs]), "s",

@@ -85,7 +85,7 @@ def _wrk(port, method, lines, connections, seconds) -> dict:
         script = Path(tmp) / "script.lua"
         script.write_text(WRK_LUA % {"method": method, "threads": threads, "file": data})
         out = subprocess.run(
-            ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+            ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
              "--timeout", "10s", "-s", str(script), f"http://{HOST}:{port}/"],
             capture_output=True, text=True, timeout=seconds + 60)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("WRKJSON ")), None)

@@ -62,14 +62,18 @@ def _is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
+# Every idle poll runs one of these: plain text, so no statement is built per request.
+LATEST_SQLITE = sa.text("SELECT max(id) FROM changes WHERE event_id = :event_id")
+LATEST_POSTGRESQL = sa.text(
+    "SELECT id FROM changes WHERE event_id = :event_id "
+    "AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
+    "ORDER BY txid DESC, id DESC LIMIT 1")
+
+
 def latest_cursor(event_id: int) -> int:
     """The cursor of the newest change a reader may rely on (0 when nothing happened yet)."""
-    if _is_postgresql():
-        return db.session.scalar(
-            sa.select(Change.id).where(Change.event_id == event_id, Change.txid < PG_HORIZON)
-            .order_by(Change.txid.desc(), Change.id.desc()).limit(1)) or 0
-    return db.session.scalar(sa.select(sa.func.max(Change.id)).where(
-        Change.event_id == event_id)) or 0
+    statement = LATEST_POSTGRESQL if _is_postgresql() else LATEST_SQLITE
+    return db.session.execute(statement, {"event_id": event_id}).scalar() or 0
 
 
 def cursor_is_known(event_id: int, cursor: int) -> bool:
