@@ -24,7 +24,8 @@ $(MO): translations/en/LC_MESSAGES/messages.po $(BIN)/activate
 install: $(BIN)/activate $(MO)
 
 WORKERS ?= 2
-GUNICORN = $(BIN)/gunicorn --config gunicorn.conf.py --workers $(WORKERS) --threads 8 --timeout 120 --bind $(HOST):$(PORT)
+# gevent workers (gunicorn.conf.py): each open live stream is a greenlet, not a thread.
+GUNICORN = $(BIN)/gunicorn -c gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT)
 
 ## make run: create the database in instance/ if absent, load the demo if empty, serve with
 ## gunicorn (several processes: live updates go through the database, not process memory).

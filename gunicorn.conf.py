@@ -1,5 +1,16 @@
-"""gunicorn settings read by `make run` and `make serve` (command-line flags override them)."""
+"""gunicorn settings shared by `make run`, `make serve`, the tests' servers and `make bench`
+(command-line flags override them).
+
+gevent workers: an open live stream (server-sent events, /events/<id>/stream) is a greenlet, not
+a thread, so a hall of a thousand screens fits in a few workers (measured by `make bench`).
+psycopg 3 and redis-py cooperate with gevent; SQLite calls are short and run in place.
+"""
 import threading
+
+worker_class = "gevent"
+worker_connections = 1000
+timeout = 120
+graceful_timeout = 10
 
 
 def post_worker_init(worker):
@@ -11,4 +22,14 @@ def post_worker_init(worker):
 
             warm_up_similarity()
 
-    threading.Thread(target=warm, name="warm-similarity", daemon=True).start()
+    try:
+        import gevent
+        from gevent import monkey
+    except ImportError:
+        gevent = None
+    if gevent is not None and monkey.is_module_patched("threading"):
+        # A greenlet would hold the worker's loop for the whole CPU-bound warm-up; gevent's
+        # pool of real threads lets requests go on meanwhile.
+        gevent.get_hub().threadpool.spawn(warm)
+    else:
+        threading.Thread(target=warm, name="warm-similarity", daemon=True).start()

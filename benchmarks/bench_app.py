@@ -1,22 +1,19 @@
-"""The whole app under a hall's load, over real HTTP: gunicorn with 4 workers on 127.0.0.1,
-the seeded demo (SQLite in a temporary directory; TEST_DATABASE_URL for PostgreSQL), and
-participants who joined through the real /join form, each with its own cookies and CSRF token.
+"""The app against its own ceiling: the same stack without the app, measured in the same run.
 
-Phases:
-  1. supports  - N participants each support up to K proposals at once ("vote now!"):
-                 req/s, p50/p95/p99, errors; then support_count == support rows, from the DB.
-  2. live poll - S open screens poll /events/<id>/feed with If-None-Match every 1.5 s (as
-                 static/js/live.js does) while a writer adds a support every 0.5 s: req/s,
-                 p50/p99, and the delay from a support to the first poll of each screen that
-                 sees it; then a short closed-loop burst of 304 polls (capacity).
-  3. pages     - C clients load a track page as fast as they can: req/s, p95.
+Two servers start side by side with the same gunicorn settings (gunicorn.conf.py, 4 workers):
+the seeded demo app and benchmarks/bare_app.py (one Flask route inserting a (user, proposal)
+row into SQLite WAL and bumping a counter, a bare 304 poller and a bare SSE streamer). The same
+generator loads both (wrk where installed, else Python threads; asyncio for the screens), in
+interleaved A/B rounds; each figure is the median of its rounds, printed as one JSON line:
+{"figure", "value", "unit", "baseline", "ratio", "rounds", "note"}. Nothing is read from a file.
 
-Prints one JSON line per figure: {"figure", "value", "unit", "baseline", "ratio", "note"}.
-Baselines come from /work/shared/FACTS.md where one exists (wrk on the same machine); targets
-(e.g. 2.0 s for the live delay) where FACTS.md has none; null otherwise.
-The load generator is Python (threads + http.client keep-alive) in this process on the same
-2-core machine as the server, so it takes CPU the server would otherwise have; every note says
-how many cores it used during that phase. Every loop is bounded in count and in time.
+Figures:
+  support_post_*     POST a first support at 100 connections: req/s, p99, errors; counts exact
+  live_poll_304_*    an idle live poll (304 from an ETag) at 100 connections: req/s, p99
+  live_sse_*         1,000 open screens on the stream while a participant supports every 0.5 s:
+                     p95 from the support's answer to each screen, every change seen
+  live_polling_*     the same with 1,000 screens polling the feed every 1.5 s (the fallback)
+  worker_rss_mb      memory per worker with 1,000 streams open
 
 Run: python -m benchmarks.bench_app [--quick]
 """
@@ -27,15 +24,15 @@ import os
 import random
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.parse
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -44,648 +41,371 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests import servers  # noqa: E402  (the project's own helper: seed + gunicorn)
+from benchmarks import bare_app, loadgen  # noqa: E402
+from tests import servers  # noqa: E402  (the project's own helpers: seed, ports, env)
 
 EVENT_CODE = "BAIKAL26"
 HOST = "127.0.0.1"
-POLL_INTERVAL = 1.5
+WORKERS = 4
 WRITE_INTERVAL = 0.5
-
-# From /work/shared/FACTS.md (one run each, wrk 2 threads on the same 2-core machine).
-FACTS_WRITE_RPS, FACTS_WRITE_P50_MS, FACTS_WRITE_P99_MS = 1444.0, 68.0, 133.0
-FACTS_POLL_RPS, FACTS_POLL_P99_MS = 3051.0, 87.0
-LIVE_DELAY_TARGET_S = 2.0
-
-FULL = {"participants": 200, "supports_each": 20, "screens": 300, "live_seconds": 20.0,
-        "capacity_clients": 100, "capacity_seconds": 6.0, "page_clients": 50,
-        "page_seconds": 10.0}
-QUICK = {"participants": 60, "supports_each": 10, "screens": 100, "live_seconds": 8.0,
-         "capacity_clients": 50, "capacity_seconds": 3.0, "page_clients": 20,
-         "page_seconds": 4.0}
-
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-SERVER_PATTERNS = {"tracebacks": "Traceback", "database_locked": "database is locked",
-                   "unhandled": "Unhandled error", "worker_timeout": "WORKER TIMEOUT"}
+
+FULL = {"participants": 400, "rounds": 3, "post_seconds": 6, "poll_seconds": 6,
+        "screens": 1000, "live_seconds": 15, "live_rounds": 2}
+QUICK = {"participants": 120, "rounds": 2, "post_seconds": 3, "poll_seconds": 3,
+         "screens": 300, "live_seconds": 8, "live_rounds": 1}
 
 
-# --- a tiny keep-alive HTTP client with its own cookie jar ---------------------------------
-
-class Response:
-    __slots__ = ("status", "headers", "body", "seconds", "sent", "received")
-
-    def __init__(self, status, headers, body, sent, received):
-        self.status, self.headers, self.body = status, headers, body
-        self.sent, self.received, self.seconds = sent, received, received - sent
-
-
-class Client:
-    """One browser: one keep-alive connection (reopened if the server closed it) and cookies."""
-
-    def __init__(self, port: int, timeout: float = 30.0):
-        self.port, self.timeout = port, timeout
-        self.conn = None
-        self.cookies: dict[str, str] = {}
-        self.csrf = ""
-        self.reconnects = 0
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-    def _store_cookies(self, msg) -> None:
-        for header in msg.get_all("Set-Cookie") or []:
-            first, _, attrs = header.partition(";")
-            name, _, value = first.strip().partition("=")
-            if "max-age=0" in attrs.lower() or "1970" in attrs:
-                self.cookies.pop(name, None)
-            else:
-                self.cookies[name] = value
-
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict | None = None) -> Response:
-        hdrs = {"Host": f"{HOST}:{self.port}", "Accept-Language": "ru"}
-        hdrs.update(headers or {})
-        if self.cookies:
-            hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        for attempt in range(2):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
-            reused = self.conn.sock is not None
-            sent = time.perf_counter()
-            try:
-                self.conn.request(method, path, body=body, headers=hdrs)
-                resp = self.conn.getresponse()
-                data = resp.read()
-            except (http.client.RemoteDisconnected, http.client.CannotSendRequest,
-                    http.client.BadStatusLine, ConnectionResetError, BrokenPipeError):
-                self.close()
-                # The server closed an idle keep-alive connection before reading the request:
-                # it was never processed, so send it once more (as browsers do).
-                if attempt == 0 and reused:
-                    self.reconnects += 1
-                    continue
-                raise
-            received = time.perf_counter()
-            self._store_cookies(resp.msg)
-            if resp.will_close:
-                self.close()
-            return Response(resp.status, resp.msg, data, sent, received)
-        raise RuntimeError("unreachable")
-
-    def get(self, path: str, headers: dict | None = None) -> Response:
-        return self.request("GET", path, headers=headers)
-
-    def post_form(self, path: str, fields: dict) -> Response:
-        body = urllib.parse.urlencode(fields).encode()
-        return self.request("POST", path, body=body, headers={
-            "Content-Type": "application/x-www-form-urlencoded"})
-
-
-def csrf_from(html: bytes) -> str:
-    match = CSRF_META.search(html.decode("utf-8", "replace"))
-    if not match:
-        raise RuntimeError("no <meta name=csrf-token> on the page")
-    return match.group(1)
-
-
-def join(port: int, i: int) -> tuple[Client, float]:
-    """GET /join, POST /join with the event code, GET /welcome: a signed-in participant."""
-    client = Client(port)
-    started = time.perf_counter()
-    page = client.get("/join")
-    if page.status != 200:
-        raise RuntimeError(f"GET /join -> {page.status}")
-    posted = client.post_form("/join", {
-        "csrf_token": csrf_from(page.body), "event_code": EVENT_CODE,
-        "display_name": f"Участник нагрузки {i}", "library": f"Библиотека №{i % 40 + 1}",
-        "municipality": f"Район {i % 25 + 1}", "consent_public_affiliation": "y"})
-    if posted.status != 302 or "/welcome" not in (posted.headers.get("Location") or ""):
-        raise RuntimeError(f"POST /join -> {posted.status}")
-    welcome = client.get("/welcome")
-    if welcome.status != 200:
-        raise RuntimeError(f"GET /welcome -> {welcome.status}")
-    client.csrf = csrf_from(welcome.body)
-    client.close()  # the phases open their own connection when they start
-    return client, time.perf_counter() - started
-
-
-def support(client: Client, event_id: int, proposal_id: int) -> Response:
-    return client.request("POST", f"/events/{event_id}/proposals/{proposal_id}/support",
-                          body=b"", headers={"Accept": "application/json",
-                                             "X-CSRFToken": client.csrf,
-                                             "Content-Length": "0"})
-
-
-# --- figures ---------------------------------------------------------------------------------
-
-def pct(values: list[float], q: float) -> float | None:
-    """Linear-interpolated percentile, q in [0, 100]."""
-    if not values:
-        return None
-    s = sorted(values)
-    pos = (len(s) - 1) * q / 100.0
-    lo = int(pos)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
-
-
-def emit(figure: str, value, unit: str, baseline=None, note: str = "", **extra) -> None:
-    if isinstance(value, float):
-        value = round(value, 4)
-    ratio = None
-    if baseline not in (None, 0) and value is not None:
-        ratio = round(value / baseline, 4)
+def emit(figure, value, unit, baseline=None, note="", **extra):
+    value = round(value, 4) if isinstance(value, float) else value
+    baseline = round(baseline, 4) if isinstance(baseline, float) else baseline
+    ratio = round(value / baseline, 4) if baseline not in (None, 0) and value is not None \
+        else None
     line = {"figure": figure, "value": value, "unit": unit, "baseline": baseline,
-            "ratio": ratio}
-    line.update(extra)
+            "ratio": ratio, **extra}
     if note:
         line["note"] = note
     print(json.dumps(line, ensure_ascii=False), flush=True)
 
 
-def tree_cpu_seconds(pid: int | None) -> float:
-    """User + system CPU seconds of a process and its children (the gunicorn workers)."""
-    if not pid:
-        return 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+# --- servers -------------------------------------------------------------------------------------
+
+@contextmanager
+def gunicorn(app_spec: str, env: dict, log_path: Path):
+    """gunicorn with the project's settings (gunicorn.conf.py) on a free port of 127.0.0.1."""
+    port = servers.free_port()
+    log = open(log_path, "w")
+    process = subprocess.Popen(
+        [str(servers.BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--workers",
+         str(WORKERS), "--bind", f"{HOST}:{port}", app_spec],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield port, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def worker_rss_mb(master_pid: int) -> list[float]:
+    """Resident memory of each gunicorn worker (the master's children), in MB."""
+    sizes = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
+            status = Path(f"/proc/{entry}/status").read_text()
         except OSError:
             continue
-        if int(entry) == pid or int(fields[1]) == pid:  # fields[1] is the parent pid
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("PPid", "").strip() == str(master_pid):
+            sizes.append(int(fields["VmRSS"].split()[0]) / 1024.0)
+    return sizes
 
 
-class CpuMeter:
-    """Cores this process (the load generator) and the server used during a phase."""
+# --- participants through the real forms ----------------------------------------------------
 
-    server_pid: int | None = None
+class Person:
+    def __init__(self, cookies: dict, csrf: str):
+        self.cookies, self.csrf = cookies, csrf
 
-    def __enter__(self):
-        t = os.times()
-        self.cpu, self.wall = t.user + t.system, time.perf_counter()
-        self.server = tree_cpu_seconds(self.server_pid)
-        return self
-
-    def __exit__(self, *exc):
-        t = os.times()
-        wall = max(time.perf_counter() - self.wall, 1e-9)
-        self.cores = (t.user + t.system - self.cpu) / wall
-        self.server_cores = (tree_cpu_seconds(self.server_pid) - self.server) / wall
-        return False
-
-    def note(self) -> str:
-        return (f"load generator: Python threads + http.client in the same process, on the same "
-                f"{os.cpu_count()}-core machine as the server (unlike wrk in FACTS.md); it used "
-                f"{self.cores:.2f} cores during this phase, the server {self.server_cores:.2f}")
+    @property
+    def cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 
 
-def ms(seconds: float | None) -> float | None:
-    return None if seconds is None else seconds * 1000.0
+def http_request(port, method, path, body=None, headers=None, cookies=None):
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    hdrs = dict(headers or {})
+    if cookies:
+        hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    conn.request(method, path, body=body, headers=hdrs)
+    response = conn.getresponse()
+    data = response.read()
+    for header in response.msg.get_all("Set-Cookie") or []:
+        name, _, value = header.split(";", 1)[0].strip().partition("=")
+        if cookies is not None:
+            cookies[name] = value
+    conn.close()
+    return response, data
 
 
-# --- the server, with its output drained -----------------------------------------------------
-
-class ServerLog:
-    """Counts the lines that matter in the server's log (served_app writes it to a file)."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.counts = Counter()
-        self.samples: list[str] = []
-
-    def read(self) -> None:
-        if not self.path.exists():
-            return
-        for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
-            for key, needle in SERVER_PATTERNS.items():
-                if needle in line:
-                    self.counts[key] += 1
-                    if len(self.samples) < 20:
-                        self.samples.append(line.strip()[:300])
+def join(port: int, i: int) -> Person:
+    cookies: dict = {}
+    _, page = http_request(port, "GET", "/join", cookies=cookies)
+    token = CSRF_META.search(page.decode()).group(1)
+    body = urllib.parse.urlencode({
+        "csrf_token": token, "event_code": EVENT_CODE, "display_name": f"Участник нагрузки {i}",
+        "library": f"Библиотека №{i % 40 + 1}", "municipality": f"Район {i % 25 + 1}",
+        "consent_public_affiliation": "y"})
+    response, _ = http_request(port, "POST", "/join", body, {
+        "Content-Type": "application/x-www-form-urlencoded"}, cookies)
+    if response.status != 302:
+        raise RuntimeError(f"POST /join -> {response.status}")
+    _, welcome = http_request(port, "GET", "/welcome", cookies=cookies)
+    return Person(cookies, CSRF_META.search(welcome.decode()).group(1))
 
 
-@contextmanager
-def running_app(tmp_dir: Path, workers: int):
-    """tests/servers.served_app (seed + gunicorn), killed whatever happens."""
-    started: list[subprocess.Popen] = []
-    log = ServerLog(tmp_dir / "server.log")
-    with servers.served_app(tmp_dir, workers=workers, on_start=started.append) as base:
-        try:
-            CpuMeter.server_pid = started[0].pid if started else None
-            yield base, log
-        finally:
-            for process in started:
-                if process.poll() is None:
-                    process.terminate()
+def support_line(event_id, person, pid):
+    return (f"/events/{event_id}/proposals/{pid}/support",
+            {"Cookie": person.cookie_header, "X-CSRFToken": person.csrf,
+             "Accept": "application/json", "Content-Length": "0"}, "")
 
 
-def database_url(tmp_dir: Path) -> str:
-    # The URL served_app used; not database_url_for() again: on PostgreSQL it empties the schema.
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'served.sqlite'}"
+# --- figures ---------------------------------------------------------------------------------
+
+SETTLE_S = 3.0  # let requests a load generator left queued drain before the next round
 
 
-# --- phase 1: supports -----------------------------------------------------------------------
-
-def phase_supports(port, event_id, proposal_ids, clients, per_person, rng):
-    plans = [rng.sample(proposal_ids, min(per_person, len(proposal_ids))) for _ in clients]
-    latencies: list[float] = []
-    statuses = Counter()
-    failures = Counter()
-    lock = threading.Lock()
-    gate = threading.Barrier(len(clients) + 1)
-    deadline_box = {}
-
-    def person(client: Client, plan: list[int]) -> None:
-        try:
-            gate.wait(timeout=60)
-        except threading.BrokenBarrierError:
-            return
-        mine, codes, bad = [], Counter(), Counter()
-        for pid in plan:  # bounded: len(plan) requests, and a wall-clock deadline
-            if time.perf_counter() > deadline_box["t"]:
-                bad["deadline"] += 1
-                break
-            try:
-                r = support(client, event_id, pid)
-            except Exception as exc:  # timeouts, refused connections
-                bad[type(exc).__name__] += 1
-                continue
-            mine.append(r.seconds)
-            codes[r.status] += 1
-            if r.status != 200:
-                body = r.body[:200].decode("utf-8", "replace")
-                bad[f"{r.status}: {body}"] += 1
-        client.close()
-        with lock:
-            latencies.extend(mine)
-            statuses.update(codes)
-            failures.update(bad)
-
-    threads = [threading.Thread(target=person, args=(c, p), daemon=True)
-               for c, p in zip(clients, plans)]
-    for t in threads:
-        t.start()
-    with CpuMeter() as cpu:
-        deadline_box["t"] = time.perf_counter() + 120
-        started = time.perf_counter()
-        gate.wait(timeout=60)
-        for t in threads:
-            t.join(timeout=max(0.1, deadline_box["t"] + 35 - time.perf_counter()))
-        wall = time.perf_counter() - started
-    attempted = sum(len(p) for p in plans)
-    return {"latencies": latencies, "statuses": statuses, "failures": failures, "wall": wall,
-            "attempted": attempted, "cpu": cpu}
+def ab_rounds(rounds: int, run_app, run_bare):
+    """Interleaved A/B rounds (the order alternates, so drift hits both alike)."""
+    app_results, bare_results = [], []
+    for r in range(rounds):
+        order = [(run_app, app_results), (run_bare, bare_results)]
+        for runner, results in (order if r % 2 == 0 else order[::-1]):
+            time.sleep(SETTLE_S)
+            results.append(runner(r))
+    return app_results, bare_results
 
 
-def verify_counts(url: str, event_id: int) -> dict:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(sa.text(
-                "SELECT p.id, p.support_count, "
-                "(SELECT count(*) FROM supports s WHERE s.proposal_id = p.id) "
-                "FROM proposals p WHERE p.event_id = :e"), {"e": event_id}).all()
-            changes = conn.execute(sa.text(
-                "SELECT count(*) FROM changes WHERE event_id = :e AND kind = 'support'"),
-                {"e": event_id}).scalar()
-            supports = conn.execute(sa.text("SELECT count(*) FROM supports")).scalar()
-            dup = conn.execute(sa.text(
-                "SELECT count(*) FROM (SELECT proposal_id, user_id FROM supports "
-                "GROUP BY proposal_id, user_id HAVING count(*) > 1) d")).scalar()
-    finally:
-        engine.dispose()
-    wrong = [(pid, count, real) for pid, count, real in rows if count != real]
-    return {"proposals": len(rows), "wrong": wrong, "supports": supports,
-            "support_changes": changes, "duplicates": dup}
+def emit_closed_loop(name, app_runs, bare_runs, note):
+    generator = app_runs[0]["generator"]
+    for key, unit in (("req_per_s", "req/s"), ("p99_ms", "ms"), ("errors", "requests")):
+        emit(f"{name}_{key}", median([r[key] for r in app_runs]), unit,
+             median([r[key] for r in bare_runs]), f"{note}; load by {generator}",
+             rounds=len(app_runs), app_rounds=[round(r[key], 1) for r in app_runs],
+             bare_rounds=[round(r[key], 1) for r in bare_runs])
 
 
-# --- phase 2: live poll ----------------------------------------------------------------------
+def live_round(port, path, screens, mode, ids_of, write, seconds, rss_of=None):
+    """Open ``screens`` screens, write every WRITE_INTERVAL s, return delays and memory."""
+    idle_rss = rss_of() if rss_of else []
+    crowd = loadgen.Screens(port, path, screens, mode, ids_of)
+    crowd.start()
+    time.sleep(1.0)
+    answered: dict[int, float] = {}
+    attempted = 0
+    stop_writing = time.perf_counter() + seconds
+    next_at = time.perf_counter()
+    for _ in range(int(seconds / WRITE_INTERVAL) + 1):  # bounded by count and clock
+        if time.perf_counter() >= stop_writing:
+            break
+        time.sleep(max(0.0, next_at - time.perf_counter()))
+        attempted += 1
+        result = write()
+        if result is not None:
+            change_id, at = result
+            answered[change_id] = at
+        next_at += WRITE_INTERVAL
+    time.sleep(3.0 if mode == "sse" else 4.0)  # let the last change reach every screen
+    rss = rss_of() if rss_of else []
+    crowd.close()
+    delays, seen, expected = crowd.delays(answered)
+    return {"p95": loadgen.pct(delays, 95), "p50": loadgen.pct(delays, 50), "seen": seen,
+            "expected": expected, "connected": crowd.connected, "rss": rss,
+            "stream_rss": [after - before for before, after in zip(sorted(idle_rss), sorted(rss))],
+            "errors": dict(crowd.errors.most_common(5)), "writes": len(answered),
+            "failed_writes": attempted - len(answered)}
 
-def latest_change(url: str, event_id: int) -> int:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(sa.text("SELECT coalesce(max(id), 0) FROM changes "
-                                        "WHERE event_id = :e"), {"e": event_id}).scalar()
-    finally:
-        engine.dispose()
-
-
-def phase_live(port, event_id, proposal_ids, writers, screens, seconds, cursor0):
-    """Screens poll like static/js/live.js; a writer supports a proposal every 0.5 s."""
-    stop_at = time.perf_counter() + seconds
-    write_until = stop_at - 2 * POLL_INTERVAL  # leave time for every screen to see the last
-    written: dict[int, float] = {}  # proposal id -> when the support was sent (button press)
-    written_lock = threading.Lock()
-    writer_result = {"ok": 0, "errors": Counter()}
-    poll_lat: list[float] = []
-    delays: list[float] = []
-    seen_pairs = Counter()
-    statuses = Counter()
-    failures = Counter()
-    lock = threading.Lock()
-    # A proposal is written at most once in this phase, so a change's proposal id names its write.
-    plan = [(writers[i // len(proposal_ids)], proposal_ids[i % len(proposal_ids)])
-            for i in range(min(len(writers) * len(proposal_ids),
-                               int(seconds / WRITE_INTERVAL) + 1))]
-
-    def writer():
-        next_at = time.perf_counter() + WRITE_INTERVAL
-        for client, pid in plan:  # bounded by the plan and by the clock
-            delay = next_at - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            if time.perf_counter() > write_until:
-                break
-            sent = time.perf_counter()
-            with written_lock:
-                written[pid] = sent
-            try:
-                r = support(client, event_id, pid)
-                if r.status == 200:
-                    writer_result["ok"] += 1
-                else:
-                    writer_result["errors"][r.status] += 1
-                    with written_lock:
-                        written.pop(pid, None)
-            except Exception as exc:
-                writer_result["errors"][type(exc).__name__] += 1
-                with written_lock:
-                    written.pop(pid, None)
-            next_at += WRITE_INTERVAL
-
-    def screen(index: int):
-        client = Client(port, timeout=15)
-        cursor, etag = cursor0, None
-        lat, mine, codes, bad, seen = [], [], Counter(), Counter(), 0
-        next_at = time.perf_counter() + POLL_INTERVAL * index / max(screens, 1)
-        max_polls = int(seconds / POLL_INTERVAL * 4) + 20
-        for _ in range(max_polls):  # bounded in count and by the clock
-            wait = next_at - time.perf_counter()
-            if wait > 0:
-                time.sleep(wait)
-            if time.perf_counter() >= stop_at:
-                break
-            headers = {"Accept": "application/json"}
-            if etag:
-                headers["If-None-Match"] = etag
-            more = False
-            try:
-                r = client.get(f"/events/{event_id}/feed?since={cursor}", headers)
-            except Exception as exc:
-                bad[type(exc).__name__] += 1
-                next_at = time.perf_counter() + POLL_INTERVAL * 2
-                continue
-            lat.append(r.seconds)
-            codes[r.status] += 1
-            if r.status == 200:
-                etag = r.headers.get("ETag")
-                data = json.loads(r.body)["data"]
-                with written_lock:
-                    known = dict(written)
-                if not data["changes"]:
-                    codes["200_empty"] += 1
-                for change in data["changes"]:
-                    if change.get("kind") == "support" and change.get("proposal_id") in known:
-                        mine.append(r.received - known[change["proposal_id"]])
-                        seen += 1
-                cursor, more = data["cursor"], data["more"]
-            elif r.status != 304:
-                bad[f"{r.status}"] += 1
-            next_at = time.perf_counter() if more else r.sent + POLL_INTERVAL
-        client.close()
-        with lock:
-            poll_lat.extend(lat)
-            delays.extend(mine)
-            statuses.update(codes)
-            failures.update(bad)
-            seen_pairs[index] = seen
-
-    with CpuMeter() as cpu:
-        started = time.perf_counter()
-        threads = [threading.Thread(target=screen, args=(i,), daemon=True)
-                   for i in range(screens)]
-        threads.append(threading.Thread(target=writer, daemon=True))
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=max(0.1, stop_at + 20 - time.perf_counter()))
-        wall = time.perf_counter() - started
-    expected = writer_result["ok"] * screens
-    return {"latencies": poll_lat, "delays": delays, "statuses": statuses,
-            "failures": failures, "wall": wall, "writes": writer_result,
-            "seen": sum(seen_pairs.values()), "expected_seen": expected, "cpu": cpu}
-
-
-def phase_closed_loop(port, clients, seconds, path, headers_for, ok_status):
-    """Each client sends its next request as soon as the last answer arrived, for `seconds`."""
-    latencies, statuses, failures = [], Counter(), Counter()
-    lock = threading.Lock()
-    stop_box = {}
-    gate = threading.Barrier(len(clients) + 1)
-
-    def loop(client: Client):
-        try:
-            gate.wait(timeout=30)
-        except threading.BrokenBarrierError:
-            return
-        lat, codes, bad = [], Counter(), Counter()
-        for _ in range(100_000):  # bounded in count and by the clock
-            if time.perf_counter() >= stop_box["t"]:
-                break
-            try:
-                r = client.get(path, headers_for(client))
-            except Exception as exc:
-                bad[type(exc).__name__] += 1
-                continue
-            lat.append(r.seconds)
-            codes[r.status] += 1
-            if r.status != ok_status:
-                bad[str(r.status)] += 1
-        client.close()
-        with lock:
-            latencies.extend(lat)
-            statuses.update(codes)
-            failures.update(bad)
-
-    threads = [threading.Thread(target=loop, args=(c,), daemon=True) for c in clients]
-    for t in threads:
-        t.start()
-    with CpuMeter() as cpu:
-        stop_box["t"] = time.perf_counter() + seconds
-        started = time.perf_counter()
-        gate.wait(timeout=30)
-        for t in threads:
-            t.join(timeout=max(0.1, stop_box["t"] + 35 - time.perf_counter()))
-        wall = time.perf_counter() - started
-    return {"latencies": latencies, "statuses": statuses, "failures": failures, "wall": wall,
-            "cpu": cpu}
-
-
-# --- main ------------------------------------------------------------------------------------
 
 def run(cfg: dict, seed: int) -> int:
     rng = random.Random(seed)
-    t_start = time.perf_counter()
-    load_before = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="bench_app_") as tmp:
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bench_app_") as tmp, ExitStack() as stack:
         tmp_dir = Path(tmp)
-        url = database_url(tmp_dir)
-        with running_app(tmp_dir, workers=4) as (base, log):
-            port = int(base.rsplit(":", 1)[1])
-            engine = sa.create_engine(url)
+        app_url = servers.database_url_for(tmp_dir)
+        servers.seed(app_url)
+        bare_db = tmp_dir / "bare.sqlite"
+        bare_app.init(str(bare_db))
+        app_port, app_proc = stack.enter_context(
+            gunicorn("app:app", servers.server_env(app_url), tmp_dir / "app.log"))
+        bare_env = dict(os.environ, BARE_DB=str(bare_db), PYTHONUNBUFFERED="1")
+        bare_port, bare_proc = stack.enter_context(
+            gunicorn("benchmarks.bare_app:app", bare_env, tmp_dir / "bare.log"))
+        servers.wait_until_up(f"http://{HOST}:{app_port}/", app_proc, timeout=120)
+        servers.wait_until_up(f"http://{HOST}:{bare_port}/changes", bare_proc, timeout=120)
+
+        engine = sa.create_engine(app_url)
+        with engine.connect() as conn:
+            event_id = conn.execute(sa.text("SELECT id FROM events WHERE code = :c"),
+                                    {"c": EVENT_CODE}).scalar_one()
+            proposal_ids = list(conn.execute(sa.text(
+                "SELECT id FROM proposals WHERE event_id = :e AND status = 'published' "
+                "ORDER BY id"), {"e": event_id}).scalars())
+        with ThreadPoolExecutor(8) as pool:
+            people = list(pool.map(lambda i: join(app_port, i), range(cfg["participants"])))
+
+        # Disjoint (person, proposal) pairs: each round and the live writer get their own.
+        pairs = [(p, pid) for p in people for pid in proposal_ids]
+        rng.shuffle(pairs)
+        writer_pairs = pairs[:400]
+        per_round = (len(pairs) - 400) // cfg["rounds"]
+        bare_per_round = 40_000
+
+        def post_app(r):
+            chunk = pairs[400 + r * per_round: 400 + (r + 1) * per_round]
+            return loadgen.closed_loop(app_port, "POST", [support_line(event_id, p, pid)
+                                                          for p, pid in chunk],
+                                       100, cfg["post_seconds"])
+
+        def post_bare(r):
+            lines = [("/support", {"Content-Type": "application/x-www-form-urlencoded"},
+                      f"user={r * bare_per_round + k}&proposal={k % 200 + 1}")
+                     for k in range(bare_per_round)]
+            return loadgen.closed_loop(bare_port, "POST", lines, 100, cfg["post_seconds"])
+
+        app_runs, bare_runs = ab_rounds(cfg["rounds"], post_app, post_bare)
+        emit_closed_loop("support_post", app_runs, bare_runs,
+                         "first supports of distinct (participant, proposal) pairs, 100 "
+                         "connections, closed loop; bare: the one-route insert app")
+        exact = counts_exact(engine, event_id)
+        emit("support_counts_exact", int(exact), "bool", 1,
+             "every proposal's support_count equals its rows in supports, after the load")
+
+        # Idle live poll: every answer a 304.
+        latest = latest_change(engine, event_id)
+        feed = f"/events/{event_id}/feed?since={latest}"
+        app_tag = http_request(app_port, "GET", feed)[0].getheader("ETag")
+        bare_tag = http_request(bare_port, "GET", "/changes")[0].getheader("ETag")
+        app_runs, bare_runs = ab_rounds(
+            cfg["rounds"],
+            lambda r: loadgen.closed_loop(app_port, "GET", [(feed, {
+                "If-None-Match": app_tag, "Accept": "application/json"}, "")], 100,
+                cfg["poll_seconds"]),
+            lambda r: loadgen.closed_loop(bare_port, "GET", [("/changes", {
+                "If-None-Match": bare_tag}, "")], 100, cfg["poll_seconds"]))
+        emit_closed_loop("live_poll_304", app_runs, bare_runs,
+                         "idle feed poll answered 304 from the ETag, 100 connections; bare: "
+                         "304 from max(id) of a change table")
+
+        # A thousand screens: pushed (SSE) and polled, each against its bare twin.
+        writers = iter(writer_pairs)
+        bare_writes = iter(range(10_000_000, 10_100_000))
+
+        def write_app():
+            person, pid = next(writers)
+            path, headers, _ = support_line(event_id, person, pid)
             try:
-                with engine.connect() as conn:
-                    event_id = conn.execute(sa.text("SELECT id FROM events WHERE code = :c"),
-                                            {"c": EVENT_CODE}).scalar_one()
-                    proposal_ids = list(conn.execute(sa.text(
-                        "SELECT id FROM proposals WHERE event_id = :e AND status = 'published' "
-                        "ORDER BY id"), {"e": event_id}).scalars())
-                    track_slug = conn.execute(sa.text(
-                        "SELECT slug FROM tracks WHERE event_id = :e ORDER BY position, id "
-                        "LIMIT 1"), {"e": event_id}).scalar_one()
-            finally:
-                engine.dispose()
+                response, _ = http_request(app_port, "POST", path, b"", headers)
+            except OSError:  # a server saturated by the screens: the round says so
+                return None
+            answered = time.perf_counter()
+            if response.status != 200:
+                return None
+            with engine.connect() as conn:
+                change_id = conn.execute(sa.text(
+                    "SELECT max(id) FROM changes WHERE kind = 'support' AND proposal_id = :p"),
+                    {"p": pid}).scalar()
+            return change_id, answered
 
-            # Participants through the real form, 16 at a time.
-            n_writers = 2
-            total = cfg["participants"] + n_writers
-            joined, join_secs, join_errors = [], [], Counter()
-            with CpuMeter() as join_cpu, ThreadPoolExecutor(16) as pool:
-                started = time.perf_counter()
-                futures = [pool.submit(join, port, i) for i in range(total)]
-                for future in futures:
-                    try:
-                        client, secs = future.result(timeout=120)
-                        joined.append(client)
-                        join_secs.append(secs)
-                    except Exception as exc:
-                        join_errors[str(exc)[:120]] += 1
-                join_wall = time.perf_counter() - started
-            emit("joins_per_s", len(joined) / join_wall, "participants/s", None,
-                 f"GET /join + POST /join + GET /welcome per participant, 16 at a time; "
-                 f"{join_cpu.note()}", joined=len(joined), errors=sum(join_errors.values()),
-                 p95_ms=round(ms(pct(join_secs, 95)) or 0, 1))
-            if join_errors:
-                print(json.dumps({"join_errors": dict(join_errors)}, ensure_ascii=False))
-            if len(joined) < n_writers + 1:
-                raise RuntimeError("too few participants joined")
-            writers, people = joined[:n_writers], joined[n_writers:]
+        def write_bare():
+            k = next(bare_writes)
+            body = f"user={k}&proposal={k % 200 + 1}"
+            try:
+                response, data = http_request(bare_port, "POST", "/support", body, {
+                    "Content-Type": "application/x-www-form-urlencoded"})
+            except OSError:
+                return None
+            answered = time.perf_counter()
+            return (json.loads(data)["change"], answered) if response.status == 200 else None
 
-            # 1. supports: the burst after "vote now".
-            s = phase_supports(port, event_id, proposal_ids, people, cfg["supports_each"], rng)
-            ok = s["statuses"][200]
-            done = len(s["latencies"])
-            errors = s["attempted"] - ok
-            note = (f"{len(people)} participants x {cfg['supports_each']} proposals, all at "
-                    f"once, one keep-alive connection each (FACTS.md: bare insert route, wrk 100 "
-                    f"connections); {s['cpu'].note()}")
-            emit("supports_req_per_s", done / s["wall"], "req/s", FACTS_WRITE_RPS, note,
-                 requests=done, wall_s=round(s["wall"], 2))
-            emit("supports_p50", ms(pct(s["latencies"], 50)), "ms", FACTS_WRITE_P50_MS, note)
-            emit("supports_p95", ms(pct(s["latencies"], 95)), "ms", None,
-                 "FACTS.md gives p50 and p99 only")
-            emit("supports_p99", ms(pct(s["latencies"], 99)), "ms", FACTS_WRITE_P99_MS, note)
-            emit("supports_errors", errors, "requests", 0,
-                 "any answer but 200 (or none) to a first support of a proposal",
-                 attempted=s["attempted"], statuses={str(k): v for k, v in s["statuses"].items()},
-                 failures=dict(s["failures"].most_common(8)))
-            v = verify_counts(url, event_id)
-            exact = int(not v["wrong"] and not v["duplicates"])
-            emit("support_counts_exact", exact, "bool", 1,
-                 "every proposal's support_count equals its rows in supports (read from the DB)",
-                 proposals=v["proposals"], wrong=v["wrong"][:10], duplicate_pairs=v["duplicates"],
-                 support_rows=v["supports"], support_changes=v["support_changes"])
+        def app_ids(data):
+            data = data.get("data", data)
+            return [c["id"] for c in data["changes"] if c["kind"] == "support"]
 
-            # 2. live poll: open screens while the writer supports every 0.5 s.
-            cursor0 = latest_change(url, event_id)
-            live = phase_live(port, event_id, proposal_ids, writers, cfg["screens"],
-                              cfg["live_seconds"], cursor0)
-            polls = len(live["latencies"])
-            offered = cfg["screens"] / POLL_INTERVAL
-            note = (f"{cfg['screens']} screens polling every {POLL_INTERVAL} s (offered "
-                    f"{offered:.0f} req/s: a paced rate, not a capacity figure; see "
-                    f"live_poll_304_capacity) while a support is added every "
-                    f"{WRITE_INTERVAL} s; {live['cpu'].note()}")
-            st = live["statuses"]
-            emit("live_poll_req_per_s", polls / live["wall"], "req/s", FACTS_POLL_RPS, note,
-                 offered_req_per_s=round(offered, 1), polls=polls,
-                 statuses={str(k): v for k, v in st.items() if k != "200_empty"},
-                 share_304=round(st[304] / polls, 3) if polls else None,
-                 empty_200=st["200_empty"],
-                 errors=sum(live["failures"].values()), failures=dict(live["failures"]))
-            emit("live_poll_p50", ms(pct(live["latencies"], 50)), "ms", None,
-                 "FACTS.md gives p99 only")
-            emit("live_poll_p99", ms(pct(live["latencies"], 99)), "ms", FACTS_POLL_P99_MS, note)
-            dnote = (f"from sending the support (button press) to the first poll of each screen "
-                     f"that saw it; target {LIVE_DELAY_TARGET_S} s; polls every {POLL_INTERVAL} "
-                     f"s, so about half of that is the polling interval itself")
-            emit("live_delay_p50", pct(live["delays"], 50), "s", LIVE_DELAY_TARGET_S, dnote,
-                 writes_ok=live["writes"]["ok"], write_errors=dict(live["writes"]["errors"]))
-            emit("live_delay_p95", pct(live["delays"], 95), "s", LIVE_DELAY_TARGET_S, dnote,
-                 seen=live["seen"], expected=live["expected_seen"],
-                 max_s=round(max(live["delays"]), 3) if live["delays"] else None)
+        def bare_ids(data):
+            return data if isinstance(data, list) else [c[0] for c in data["changes"]]
 
-            # 2b. capacity of the idle poll (closed loop, always 304), comparable to FACTS.md.
-            latest = latest_change(url, event_id)
-            feed = f"/events/{event_id}/feed?since={latest}"
-            probe = Client(port)
-            etag = probe.get(feed, {"Accept": "application/json"}).headers.get("ETag")
-            probe.close()
-            cap = phase_closed_loop(
-                port, [Client(port) for _ in range(cfg["capacity_clients"])],
-                cfg["capacity_seconds"], feed,
-                lambda c: {"Accept": "application/json", "If-None-Match": etag}, 304)
-            n = len(cap["latencies"])
-            note = (f"{cfg['capacity_clients']} connections, closed loop, every answer a 304 "
-                    f"(FACTS.md: 200 wrk connections on a bare /changes route); "
-                    f"{cap['cpu'].note()}")
-            emit("live_poll_304_capacity", n / cap["wall"], "req/s", FACTS_POLL_RPS, note,
-                 errors=sum(cap["failures"].values()), failures=dict(cap["failures"]))
-            emit("live_poll_304_p99", ms(pct(cap["latencies"], 99)), "ms", FACTS_POLL_P99_MS,
-                 note)
-
-            # 3. page loads: a track page, signed-in participants.
-            page_clients = people[:cfg["page_clients"]]
-            path = f"/events/{event_id}/tracks/{track_slug}"
-            pg = phase_closed_loop(port, page_clients, cfg["page_seconds"], path,
-                                   lambda c: {"Accept": "text/html"}, 200)
-            n = len(pg["latencies"])
-            note = (f"GET {path} (20 proposals, signed-in participants), {len(page_clients)} "
-                    f"clients in a closed loop; FACTS.md has no page figure; {pg['cpu'].note()}")
-            emit("page_req_per_s", n / pg["wall"], "req/s", None, note,
-                 errors=sum(pg["failures"].values()), failures=dict(pg["failures"]))
-            emit("page_p95", ms(pct(pg["latencies"], 95)), "ms", None, note,
-                 p50_ms=round(ms(pct(pg["latencies"], 50)) or 0, 1))
-
-            reconnects = sum(c.reconnects for c in joined)
-            log.read()
-            emit("server_log_problems", sum(log.counts.values()), "lines", 0,
-                 "lines in the server's output with Traceback / database is locked / "
-                 "Unhandled error / WORKER TIMEOUT", counts=dict(log.counts),
-                 samples=log.samples[:5], client_keepalive_resends=reconnects)
-    emit("bench_app_wall", time.perf_counter() - t_start, "s", None,
-         "the whole run: seed, start, joins, three phases; the load average says how much "
-         "else ran on this machine at the time (figures are noisy when it is above the cores)",
-         load_avg_1min_before=round(load_before, 2),
-         load_avg_1min_after=round(os.getloadavg()[0], 2), cores=os.cpu_count())
+        screens, seconds = cfg["screens"], cfg["live_seconds"]
+        for mode, app_path, bare_path, name in (
+                ("sse", f"/events/{event_id}/stream", "/stream", "live_sse"),
+                ("poll", None, None, "live_polling")):
+            if mode == "poll":
+                app_path = f"/events/{event_id}/feed?since={latest_change(engine, event_id)}"
+                bare_path = f"/changes?since={bare_latest(bare_db)}"
+            app_runs, bare_runs = ab_rounds(
+                cfg["live_rounds"],
+                lambda r: live_round(app_port, app_path, screens, mode, app_ids, write_app,
+                                     seconds, lambda: worker_rss_mb(app_proc.pid)),
+                lambda r: live_round(bare_port, bare_path, screens, mode, bare_ids,
+                                     write_bare, seconds, lambda: worker_rss_mb(bare_proc.pid)))
+            how = ("server-sent events, one stream per screen" if mode == "sse" else
+                   "polling every 1.5 s with If-None-Match, keep-alive")
+            note = (f"{screens} screens ({how}) while a participant supports every "
+                    f"{WRITE_INTERVAL} s for {seconds} s; from the support's answer to each "
+                    f"screen's first sight of it; bare: the same against bare_app")
+            extra = {"rounds": len(app_runs),
+                     "seen": [r["seen"] for r in app_runs],
+                     "expected": [r["expected"] for r in app_runs],
+                     "connected": [r["connected"] for r in app_runs],
+                     "screen_errors": [r["errors"] for r in app_runs],
+                     "failed_writes": [r["failed_writes"] for r in app_runs],
+                     "bare_seen": [r["seen"] for r in bare_runs],
+                     "bare_expected": [r["expected"] for r in bare_runs]}
+            emit(f"{name}_p95_s", median([r["p95"] for r in app_runs]), "s",
+                 median([r["p95"] for r in bare_runs]), note, **extra)
+            emit(f"{name}_p50_s", median([r["p50"] for r in app_runs]), "s",
+                 median([r["p50"] for r in bare_runs]), note)
+            complete = all(r["seen"] == r["expected"] for r in app_runs)
+            emit(f"{name}_every_change_seen", int(complete), "bool", 1,
+                 "each screen saw every support written during the round")
+            if mode == "sse":
+                app_rss = [max(r["rss"]) for r in app_runs if r["rss"]]
+                bare_rss = [max(r["rss"]) for r in bare_runs if r["rss"]]
+                emit("worker_rss_mb", median(app_rss), "MB", median(bare_rss),
+                     f"largest gunicorn worker's resident memory with {screens} streams open "
+                     f"({WORKERS} workers): mostly the app's imports (pandas, matplotlib, "
+                     f"scikit-learn once a page used it), see worker_stream_rss_mb",
+                     app_workers=[round(x, 1) for x in (app_runs[-1]["rss"] or [])])
+                emit("worker_stream_rss_mb",
+                     median([max(r["stream_rss"]) for r in app_runs if r["stream_rss"]]), "MB",
+                     median([max(r["stream_rss"]) for r in bare_runs if r["stream_rss"]]),
+                     f"what the open streams add to a worker (largest increase over the idle "
+                     f"worker, {screens // WORKERS} streams each); target under 50 MB")
+        engine.dispose()
+    emit("bench_app_wall", time.perf_counter() - started, "s", None,
+         "the whole run; figures are noisy when the load average is above the cores",
+         load_avg_1min=round(os.getloadavg()[0], 2), cores=os.cpu_count())
     return 0 if exact else 1
+
+
+def counts_exact(engine, event_id) -> bool:
+    with engine.connect() as conn:
+        wrong = conn.execute(sa.text(
+            "SELECT count(*) FROM proposals p WHERE p.event_id = :e AND p.support_count <> "
+            "(SELECT count(*) FROM supports s WHERE s.proposal_id = p.id)"),
+            {"e": event_id}).scalar()
+    return wrong == 0
+
+
+def latest_change(engine, event_id) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT coalesce(max(id), 0) FROM changes WHERE "
+                                    "event_id = :e"), {"e": event_id}).scalar()
+
+
+def bare_latest(path: Path) -> int:
+    conn = bare_app.connect(str(path))
+    try:
+        return conn.execute("SELECT coalesce(max(id), 0) FROM changes").fetchone()[0]
+    finally:
+        conn.close()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smaller numbers, about 30 s")
+    parser.add_argument("--quick", action="store_true", help="smaller numbers, about a minute")
     parser.add_argument("--seed", type=int, default=0)
     args, _unknown = parser.parse_known_args()  # `make bench` passes its own arguments on
-    # SIGTERM (e.g. a CI timeout) unwinds like Ctrl+C, so the finally blocks stop the server.
+    # SIGTERM (e.g. a CI timeout) unwinds like Ctrl+C, so the servers are stopped.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     return run(QUICK if args.quick else FULL, args.seed)
 

@@ -1,7 +1,9 @@
 """The change feed (cursor, catch-up, ETag/304), the projector screen, streams and the Redis
 wake-up, and the feed across two gunicorn worker processes."""
+import http.client
 import http.cookiejar
 import json
+import queue
 import re
 import shutil
 import socket
@@ -159,19 +161,108 @@ def test_qr_code_encodes_the_join_link(app, event):
                                                  omitsize=True) == svg
 
 
-def test_stream_is_off_by_default_and_sends_events_when_enabled(app, client, event, hub, people,
-                                                                create_proposal):
-    off = client.get(f"/events/{event.id}/stream", headers={"Accept": "application/json"})
-    assert off.status_code == 503 and "используйте /feed" in off.json["message"]
-    create_proposal(hub, people[0])
-    app.config.update(LIVE_SSE_STREAMS=2, LIVE_SSE_SECONDS=0.3)
-    response = client.get(f"/events/{event.id}/stream?since=0")
-    assert response.mimetype == "text/event-stream"
-    text = response.get_data(as_text=True)
+def read_stream(response, until, limit=200):
+    """SSE messages (as dicts of field -> value) from a streamed response, until(messages)."""
+    messages, buffer = [], ""
+    for chunk in response.response:  # bounded by the stream's own LIVE_SSE_SECONDS
+        buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
+        while "\n\n" in buffer:
+            block, buffer = buffer.split("\n\n", 1)
+            fields = dict(line.split(": ", 1) for line in block.splitlines()
+                          if ": " in line and not line.startswith(":"))
+            if fields:
+                messages.append(fields)
+        if until(messages) or len(messages) >= limit:
+            break
     response.close()
-    assert text.startswith("retry: 1000")
-    events = re.findall(r"id: (\d+)\nevent: change\ndata: (.+)\n", text)
-    assert events and json.loads(events[0][1])["kind"] == "proposal_created"
+    return messages
+
+
+def changes_in(messages):
+    return [c for m in messages if m.get("event") == "changes"
+            for c in json.loads(m["data"])["changes"]]
+
+
+def test_stream_catches_up_then_pushes_a_change_committed_later(app, client, event, hub, people,
+                                                                create_proposal):
+    proposal = create_proposal(hub, people[0])
+    event_id, proposal_id, person_id = event.id, proposal.id, people[1].id
+    app.config.update(LIVE_SSE_SECONDS=8)
+    response = client.get(f"/events/{event_id}/stream?since=0&track={hub.id}", buffered=False)
+    assert response.mimetype == "text/event-stream"
+    assert response.headers["Cache-Control"] == "no-cache"
+
+    def support_later():
+        time.sleep(0.5)
+        with app.app_context():
+            from strategy.auth.models import User
+            from strategy.proposals.models import Proposal
+
+            add_support(db.session.get(Proposal, proposal_id), db.session.get(User, person_id))
+            db.session.remove()
+
+    thread = threading.Thread(target=support_later)
+    thread.start()
+    messages = read_stream(response, lambda ms: any(c["kind"] == "support"
+                                                    for c in changes_in(ms)))
+    thread.join()
+    assert messages[0] == {"retry": "1000"}
+    kinds = [c["kind"] for c in changes_in(messages)]
+    assert kinds[0] == "proposal_created" and kinds[-1] == "support"
+    last = json.loads(messages[-1]["data"])
+    assert last["proposals"][str(proposal_id)]["support_count"] == 1
+    assert int(messages[-1]["id"]) == last["cursor"] == broker.latest_cursor(event_id)
+    # Reconnecting with Last-Event-ID sends nothing already seen.
+    app.config.update(LIVE_SSE_SECONDS=0.3)
+    again = client.get(f"/events/{event_id}/stream", headers={"Last-Event-ID": messages[-1]["id"]},
+                       buffered=False)
+    assert changes_in(read_stream(again, lambda ms: False)) == []
+
+
+def test_stream_beyond_the_cap_tells_the_client_to_poll(app, client, event):
+    app.config.update(LIVE_SSE_STREAMS=0)
+    refused = client.get(f"/events/{event.id}/stream", headers={"Accept": "application/json"})
+    assert refused.status_code == 503 and "используйте /feed" in refused.json["message"]
+    assert client.get("/events/999/stream").status_code == 404
+
+
+def test_hub_reads_each_batch_once_for_every_stream(app, event, hub, people, create_proposal):
+    proposal = create_proposal(hub, people[0])
+    live_hub = broker.hub_for(app)
+    subscriptions = [live_hub.subscribe(event.id) for _ in range(3)]
+    add_support(proposal, people[1])
+    batches = [s.get(timeout=10) for s in subscriptions]
+    for s in subscriptions:
+        s.close()
+    assert batches[0] is not None and all(b is batches[0] for b in batches)
+    assert [c["kind"] for c in batches[0].changes] == ["support"]
+    assert batches[0].states[False][proposal.id]["support_count"] == 1
+    assert live_hub.open_streams == 0
+
+
+def test_the_page_hands_its_cursor_and_the_change_kinds_to_the_script(app, client, event, hub,
+                                                                     people, create_proposal):
+    from strategy.live.models import ChangeKind
+
+    create_proposal(hub, people[0])
+    html = client.get(f"/events/{event.id}/tracks/social-hub/screen").get_data(as_text=True)
+    cursor = int(re.search(r'data-cursor="(\d+)"', html).group(1))
+    assert cursor == broker.latest_cursor(event.id) > 0
+    kinds = json.loads(re.search(r"data-kinds='([^']+)'", html).group(1))
+    assert kinds["all"] == [k.value for k in ChangeKind] and "support" not in kinds["queue"]
+    assert f'data-stream="/events/{event.id}/stream?track={hub.id}"' in html
+
+
+def test_record_change_accepts_only_known_kinds(app, event):
+    from strategy.live.operations import record_change
+
+    with pytest.raises(ValueError):
+        record_change(event.id, "suport")
+    db.session.rollback()
+
+
+def test_database_broker_answers_ping(app):
+    assert broker.DatabaseBroker(app).ping() is True
 
 
 # --- Redis wake-up (real redis-server) -----------------------------------------------------
@@ -220,31 +311,31 @@ def test_commits_with_changes_are_announced_on_redis(app, event, hub, people, cr
     listener.close()
 
 
-def test_waiting_wakes_up_on_redis_announcement(app, event, hub, people, create_proposal,
-                                                redis_url):
+def test_redis_broker_wakes_the_hub_when_another_process_commits(app, event, hub, people,
+                                                              create_proposal, redis_url):
     app.config["REDIS_URL"] = redis_url
     proposal = create_proposal(hub, people[0])
-    cursor = broker.latest_cursor(event.id)
-    event_id, proposal_id, person_id = event.id, proposal.id, people[1].id
-    db.session.remove()
+    listener = broker.RedisBroker(app, redis_url)
+    assert listener.ping() is True
+    listener.last_look = time.monotonic()  # no safety look: only a message can wake it
+    listener._subscribed()
+    broker.RedisBroker(app, redis_url).publish([event.id + 1])  # another event: not watched
+    add_support(proposal, people[1])  # this process announces the commit after it
+    woken = set()
+    for _ in range(20):  # each wait returns at a message or after a second
+        woken |= listener.wait({event.id}, timeout=1)
+        if woken:
+            break
+    listener.close()
+    assert woken == {event.id}
 
-    def support_later():
-        time.sleep(0.5)
-        with app.app_context():
-            from strategy.auth.models import User
-            from strategy.proposals.models import Proposal
 
-            add_support(db.session.get(Proposal, proposal_id), db.session.get(User, person_id))
-            db.session.remove()
-
-    thread = threading.Thread(target=support_later)
-    started = time.monotonic()
-    thread.start()
-    # poll=30 s: without the Redis wake-up this would wait the whole timeout.
-    new_cursor = broker.wait_for_change(event_id, cursor, timeout=10, poll=30)
-    waited = time.monotonic() - started
-    thread.join()
-    assert new_cursor > cursor and waited < 3
+def test_redis_broker_falls_back_to_the_database_when_redis_is_gone(app, event):
+    gone = broker.RedisBroker(app, "redis://127.0.0.1:1/0")
+    assert gone.ping() is False
+    gone.last_look = time.monotonic()
+    assert gone.wait({event.id}, timeout=0.5) == {event.id}  # look at the table instead
+    assert gone.down_until > time.monotonic()
 
 
 # --- several processes ---------------------------------------------------------------------
@@ -316,30 +407,142 @@ def test_feed_sees_every_change_across_two_gunicorn_workers(tmp_path):
             assert status == 304
 
 
-def test_change_ids_become_visible_in_order_on_postgresql(app, event):
-    """A later change id must not be committed while an earlier one is still open, or a
-    client could read past it (PostgreSQL; SQLite has one writer anyway)."""
-    from strategy.live.operations import record_change
+class Writer:
+    """A transaction of its own in its own thread and connection, driven step by step."""
 
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("ordering lock applies to PostgreSQL (set TEST_DATABASE_URL)")
-    event_id = event.id
-    first = record_change(event_id, "probe")
-    db.session.flush()  # takes the event's ordering lock, transaction still open
-    result = {}
+    def __init__(self, app, event_id):
+        self.app, self.event_id = app, event_id
+        self.steps, self.done = queue.Queue(), queue.Queue()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
 
-    def second_writer():
-        with app.app_context():
-            started = time.monotonic()
-            change = record_change(event_id, "probe")
-            db.session.commit()
-            result.update(id=change.id, waited=time.monotonic() - started)
+    def _run(self):
+        from strategy.live.models import ChangeKind
+        from strategy.live.operations import record_change
+
+        with self.app.app_context():
+            for _ in range(10):
+                step = self.steps.get(timeout=30)
+                if step == "xid":  # the transaction takes its id now (any write would)
+                    value = db.session.scalar(sa.text("SELECT pg_current_xact_id()::text"))
+                elif step == "change":
+                    change = record_change(self.event_id, ChangeKind.phase)
+                    db.session.flush()
+                    value = change.id
+                elif step == "commit":
+                    db.session.commit()
+                    value = None
+                self.done.put(value)
+                if step == "commit":
+                    break
             db.session.remove()
 
-    thread = threading.Thread(target=second_writer)
-    thread.start()
-    time.sleep(0.5)
-    assert not result, "the second change committed while the first was open"
+    def do(self, step):
+        self.steps.put(step)
+        return self.done.get(timeout=10)  # a writer that waited for another would time out
+
+
+def test_no_change_is_skipped_when_transactions_commit_out_of_order(app, event):
+    """PostgreSQL, two real connections: an older transaction commits a change after a newer
+    one did; a poller reading in between still receives both, and neither writer waits."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only (set TEST_DATABASE_URL); SQLite has one writer at a time")
+    event_id = event.id
     db.session.commit()
-    thread.join(timeout=10)
-    assert result["id"] > first.id and result["waited"] >= 0.4
+    older, newer = Writer(app, event_id), Writer(app, event_id)
+    older.do("xid")                       # the older transaction exists first...
+    late_id = newer.do("change")          # ...the newer one takes the smaller change id
+    early_id = older.do("change")
+    assert late_id < early_id
+    older.do("commit")                    # the older commits its larger id while newer is open
+    seen, cursor = [], 0
+
+    def poll():
+        nonlocal cursor
+        db.session.rollback()  # a fresh snapshot, as a new request has
+        rows = broker.changes_since(event_id, cursor)
+        seen.extend(c.id for c in rows)
+        cursor = rows[-1].id if rows else cursor
+
+    poll()
+    newer.do("commit")
+    # Another database's transaction on the same server may hold the horizon for a moment.
+    for _ in range(100):
+        poll()
+        if len(seen) == 2:
+            break
+        time.sleep(0.1)
+    assert sorted(seen) == sorted([late_id, early_id]) and len(seen) == 2
+    assert broker.latest_cursor(event_id) == cursor
+
+
+def test_a_change_of_an_open_transaction_is_not_visible_yet(app, event):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only (set TEST_DATABASE_URL)")
+    event_id = event.id
+    db.session.commit()
+    before = broker.latest_cursor(event_id)
+    open_writer, other = Writer(app, event_id), Writer(app, event_id)
+    open_writer.do("change")
+    committed = other.do("change")
+    other.do("commit")
+    db.session.rollback()
+    # The committed change is newer than the open one, so it waits behind it.
+    assert broker.latest_cursor(event_id) == before
+    open_writer.do("commit")
+    for _ in range(100):  # another database's transaction may hold the horizon for a moment
+        db.session.rollback()
+        if broker.latest_cursor(event_id) == committed:
+            break
+        time.sleep(0.1)
+    assert broker.latest_cursor(event_id) == committed
+
+
+def open_stream(base, path):
+    """An SSE connection to a real server; returns a reader of change ids (bounded waits)."""
+    host, port = base.rsplit("/", 1)[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.request("GET", path, headers={"Accept": "text/event-stream"})
+    response = conn.getresponse()
+    assert response.status == 200 and response.getheader("Content-Type").startswith(
+        "text/event-stream")
+    return conn, response
+
+
+def stream_supports(response, wanted, seconds=10):
+    """Proposal ids of the support changes read from the stream until ``wanted`` is covered."""
+    seen, deadline = set(), time.monotonic() + seconds
+    while not wanted <= seen and time.monotonic() < deadline:
+        line = response.fp.readline().decode()
+        if line.startswith("data: "):
+            seen |= {c["proposal_id"] for c in json.loads(line[6:])["changes"]
+                     if c["kind"] == "support"}
+    return seen
+
+
+@pytest.mark.parametrize("backend", ["database", "redis"])
+def test_streams_on_either_worker_receive_supports_made_through_the_other(
+        tmp_path, request, monkeypatch, backend):
+    """gevent workers (gunicorn.conf.py): a support handled by either worker reaches streams
+    open on both, through the database back-end or through Redis."""
+    if backend == "redis":
+        monkeypatch.setenv("REDIS_URL", request.getfixturevalue("redis_url"))
+    else:
+        monkeypatch.delenv("REDIS_URL", raising=False)
+    with served_app(tmp_path, workers=2) as base:
+        participant = Browserless(base)
+        token = participant.token("/join")
+        participant.post("/join", {"csrf_token": token, "event_code": "BAIKAL26",
+                                   "display_name": "Вера Потокова", "library": "ЦБС Ангарска",
+                                   "municipality": "Ангарский округ",
+                                   "consent_public_affiliation": "y"})
+        streams = [open_stream(base, "/events/1/stream") for _ in range(4)]  # both workers
+        html = participant.get("/events/1/tracks/social-hub?sort=new")[2]
+        ids = [int(i) for i in re.findall(r'data-proposal-card="(\d+)"', html)][:4]
+        token = participant.token("/events/1/tracks/social-hub")
+        for pid in ids:
+            participant.post(f"/events/1/proposals/{pid}/support", {},
+                             {"X-CSRFToken": token, "Accept": "application/json"})
+        for conn, response in streams:
+            assert stream_supports(response, set(ids)) == set(ids)
+            conn.close()

@@ -1,34 +1,86 @@
 // Live updates without reloading, and «Похожие предложения» while typing a proposal.
 //
-// The page is rendered at a cursor (the newest change id); this script polls
-// /events/<id>/feed?since=<cursor> every 1.5 s (slower in a hidden tab), sends the last ETag so
-// an idle poll costs a 304, and after a dropped connection simply asks again from the same
-// cursor: nothing is lost, the server keeps every change in the database.
+// The page is rendered at a cursor (the newest change id, read before the page's data). This
+// script opens the event's stream (server-sent events, data-stream) and applies each batch of
+// changes as it arrives; the browser reconnects by itself with Last-Event-ID. When the stream
+// cannot be had (no EventSource, a refused or repeatedly broken stream) it falls back to polling
+// the feed (data-feed) every 1.5 s with the last ETag, so an idle poll costs a 304, and tries the
+// stream again a minute later. Both carry the same data and both catch up from the cursor: the
+// server keeps every change in the database, so nothing is lost while disconnected.
+// Change kinds come from the server (data-kinds: the ChangeKind enum), not from this file.
 (function () {
   "use strict";
   var script = document.currentScript;
   var conf = script ? script.dataset : {};
-  var POLL_MS = 1500, HIDDEN_MS = 10000, MAX_BACKOFF_MS = 15000, REPLAY = 10;
+  var POLL_MS = 1500, HIDDEN_MS = 10000, MAX_BACKOFF_MS = 15000;
+  var STREAM_FAILURES = 3, STREAM_RETRY_MS = 60000;
+  var KINDS = parseKinds(conf.kinds);
+  var K = {};
+  KINDS.all.forEach(function (kind) { K[kind] = kind; });
 
   function $(selector, root) { return (root || document).querySelector(selector); }
   function $all(selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(selector)); }
-
-  // ---- the feed poller -------------------------------------------------------------------
-  function Poller(url, cursor, onBatch) {
-    this.url = url; this.cursor = cursor; this.onBatch = onBatch;
-    this.etag = null; this.failures = 0; this.timer = null;
+  function parseKinds(text) {
+    try { var kinds = JSON.parse(text || ""); if (kinds && kinds.all) return kinds; } catch (e) { /* below */ }
+    return { all: [], queue: [] };
   }
-  Poller.prototype.schedule = function (ms) {
+  function withCursor(url, cursor) { return url + (url.indexOf("?") >= 0 ? "&" : "?") + "since=" + cursor; }
+
+  // ---- one live connection: the stream, or the feed poller when the stream breaks ----------
+  function Live(cursor, onBatch) {
+    this.cursor = cursor; this.onBatch = onBatch;
+    this.source = null; this.failures = 0; this.etag = null; this.timer = null; this.polling = false;
+  }
+  // Both transports hand over the same data: {cursor, more, reset, changes, proposals}.
+  Live.prototype.apply = function (data) {
+    if (data.reset) { location.reload(); return false; }
+    if (data.changes.length) this.onBatch(data.changes, data.proposals || {});
+    this.cursor = data.cursor;
+    return true;
+  };
+  Live.prototype.start = function () {
+    if (conf.stream && window.EventSource) this.openStream();
+    else this.startPolling();
+  };
+  Live.prototype.openStream = function () {
+    var self = this, failures = 0;
+    this.stopPolling();
+    var source = this.source = new EventSource(withCursor(conf.stream, this.cursor));
+    source.addEventListener("changes", function (event) {
+      failures = 0;
+      self.apply(JSON.parse(event.data));
+    });
+    source.addEventListener("open", function () { failures = 0; setStatus(true); });
+    source.addEventListener("error", function () {
+      // A stream that ended normally reconnects by itself (and opens again); one that was
+      // refused is CLOSED, and one that keeps failing is given up for polling.
+      failures += 1;
+      if (source.readyState === EventSource.CLOSED || failures >= STREAM_FAILURES) {
+        source.close();
+        self.source = null;
+        self.startPolling();
+        setTimeout(function () { if (self.polling) self.openStream(); }, STREAM_RETRY_MS);
+      }
+    });
+  };
+  Live.prototype.startPolling = function () {
+    this.polling = true;
+    this.schedule(0);
+  };
+  Live.prototype.stopPolling = function () {
+    this.polling = false;
+    clearTimeout(this.timer);
+  };
+  Live.prototype.schedule = function (ms) {
     var self = this;
     clearTimeout(this.timer);
-    this.timer = setTimeout(function () { self.poll(); }, ms);
+    if (this.polling) this.timer = setTimeout(function () { self.poll(); }, ms);
   };
-  Poller.prototype.poll = function () {
+  Live.prototype.poll = function () {
     var self = this;
-    var sep = this.url.indexOf("?") >= 0 ? "&" : "?";
     var headers = { "Accept": "application/json" };
     if (this.etag) headers["If-None-Match"] = this.etag;
-    fetch(this.url + sep + "since=" + this.cursor, { credentials: "same-origin", headers: headers, cache: "no-store" })
+    fetch(withCursor(conf.feed, this.cursor), { credentials: "same-origin", headers: headers, cache: "no-store" })
       .then(function (response) {
         if (response.status === 304) return null;
         if (!response.ok) throw new Error("feed " + response.status);
@@ -40,11 +92,8 @@
         setStatus(true);
         var more = false;
         if (body && body.data) {
-          var data = body.data;
-          if (data.reset) { location.reload(); return; }
-          if (data.changes.length) self.onBatch(data.changes, data.proposals || {});
-          self.cursor = data.cursor;
-          more = data.more;
+          if (!self.apply(body.data)) return;
+          more = body.data.more;
         }
         self.schedule(more ? 0 : (document.hidden ? HIDDEN_MS : POLL_MS));
       })
@@ -108,7 +157,7 @@
     return function (changes, proposals) {
       changes.forEach(function (change) {
         if (change.track_id !== null && change.track_id !== trackId) return;
-        if (change.kind === "phase") { showNotice(conf.phaseText); return; }
+        if (change.kind === K.phase) { showNotice(conf.phaseText); return; }
         var id = change.proposal_id;
         if (!id) return;
         var state = proposals[id];
@@ -120,7 +169,7 @@
           return;
         }
         if (!card && state.status === "published" && state.track_id === trackId &&
-            (change.kind === "proposal_created" || change.kind === "moderated")) {
+            (change.kind === K.proposal_created || change.kind === K.moderated)) {
           showNotice();
           return;
         }
@@ -142,15 +191,12 @@
         if (state && state.support_count !== null && state.support_count !== undefined) {
           $all('[data-live-count="' + id + '"]').forEach(function (el) { el.textContent = state.support_count; });
         }
-        if (notice && change.kind !== "support") notice.hidden = false;
+        if (notice && change.kind !== K.support) notice.hidden = false;
       });
     };
   }
 
   // ---- the moderation queue --------------------------------------------------------------
-  var QUEUE_KINDS = ["proposal_created", "proposal_updated", "moderated", "comment_created",
-                     "comment_moderated", "flag", "user_moderated", "phase"];
-
   function queueMode(regionEl) {
     function busy() {
       var active = document.activeElement;
@@ -164,7 +210,7 @@
       setTimeout(function () { if (region.pending && !busy()) region.refresh(false); }, 200);
     });
     return function (changes) {
-      if (changes.some(function (c) { return QUEUE_KINDS.indexOf(c.kind) >= 0; })) region.request(250);
+      if (changes.some(function (c) { return KINDS.queue.indexOf(c.kind) >= 0; })) region.request(250);
     };
   }
 
@@ -214,8 +260,8 @@
       if (!items.length) { box.hidden = true; return; }
       var head = document.createElement("p");
       head.innerHTML = "<strong></strong><br><span class='hint'></span>";
-      head.firstChild.textContent = box.dataset.title || "Похожие предложения";
-      head.lastChild.textContent = box.dataset.hint || "Возможно, лучше поддержать одно из них?";
+      head.firstChild.textContent = box.dataset.title || "";
+      head.lastChild.textContent = box.dataset.hint || "";
       box.appendChild(head);
       var ul = document.createElement("ul");
       items.forEach(function (item) {
@@ -247,9 +293,7 @@
   else if (list) handler = listMode(list);
   else if ($("[data-live-detail]")) handler = detailMode($("[data-live-detail]"));
   if (!handler) return;
-  // The page's data was read just before its cursor: replay a few changes so one committed in
-  // between is not missed (handlers are idempotent: they apply current state, not deltas).
-  var poller = new Poller(conf.feed, Math.max(0, parseInt(conf.cursor || "0", 10) - REPLAY), handler);
-  poller.schedule(POLL_MS);
-  document.addEventListener("visibilitychange", function () { if (!document.hidden) poller.schedule(0); });
+  var live = new Live(parseInt(conf.cursor || "0", 10), handler);
+  live.start();
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) live.schedule(0); });
 })();

@@ -9,6 +9,7 @@ from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_member
 from strategy.events.models import ModerationMode
 from strategy.extensions import db
+from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
 from strategy.proposals.models import Proposal, ProposalStatus
 from strategy.proposals.operations import bump
@@ -36,7 +37,7 @@ def add_comment(proposal: Proposal, author: User, body: str, *, stance: Optional
     db.session.flush()
     if comment.status is CommentStatus.published:
         bump(proposal.id, Proposal.comment_count, +1)
-    record_change(proposal.event_id, "comment_created", track_id=proposal.track_id,
+    record_change(proposal.event_id, ChangeKind.comment_created, track_id=proposal.track_id,
                   proposal_id=proposal.id, comment_id=comment.id, status=comment.status.value)
     db.session.commit()
     return comment

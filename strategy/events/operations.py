@@ -21,6 +21,7 @@ from strategy.core.permissions import ensure_can_manage, ensure_can_moderate
 from strategy.core.slugs import is_valid_slug, slugify, unique_slug
 from strategy.events.models import Event, EventStatus, ModerationMode, Track
 from strategy.extensions import db
+from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
 
 BUDGET_MAX = 50
@@ -85,7 +86,7 @@ def finish_track(track: Track, actor: User, action: str, before: dict[str, Any])
     after = phase_state(track) | rules_state(track)
     audit(actor, action, event_id=track.event_id, track_id=track.id, target_type="track",
           target_id=track.id, before=before, after={k: after[k] for k in before})
-    record_change(track.event_id, "phase", track_id=track.id, action=action)
+    record_change(track.event_id, ChangeKind.phase, track_id=track.id, action=action)
     db.session.commit()
     return track
 
@@ -134,7 +135,7 @@ def set_event_settings(event: Event, actor: User, *, moderation_mode: str,
         return False
     audit(actor, "event_settings", event_id=event.id, track_id=None, target_type="event",
           target_id=event.id, before=before, after=after)
-    record_change(event.id, "phase", action="event_settings")
+    record_change(event.id, ChangeKind.phase, action="event_settings")
     db.session.commit()
     return True
 

@@ -26,6 +26,7 @@ from strategy.core.errors import OperationError
 from strategy.core.spreadsheet import restore
 from strategy.events.models import Event, Track
 from strategy.extensions import db
+from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
 from strategy.auth.forms import JoinForm
 from strategy.proposals.forms import ProposalForm
@@ -463,7 +464,7 @@ def import_proposals(report: Report, event: Event) -> None:
         proposal.refresh_search_text()
         db.session.add(proposal)
         db.session.flush()
-        record_change(event.id, "proposal_created", track_id=row.track.id,
+        record_change(event.id, ChangeKind.proposal_created, track_id=row.track.id,
                       proposal_id=proposal.id, status=proposal.status.value)
         report.imported += 1
 

@@ -1,19 +1,23 @@
-"""The change feed, an optional event stream, and the hall's projector screens.
+"""The change feed, the event stream, and the hall's projector screens.
 
-URL rules (all public; the feed shows only what the viewer may see):
-  GET /events/<id>/feed?since=<cursor>[&track=<id>]   feed          JSON, ETag/304
-  GET /events/<id>/stream                               stream        SSE, only if enabled
+URL rules (all public; the feed and the stream show only what the viewer may see):
+  GET /events/<id>/feed?since=<cursor>[&track=<id>]   feed          JSON, ETag/304 (fallback)
+  GET /events/<id>/stream?since=<cursor>[&track=<id>] stream        server-sent events
   GET /events/<id>/screen[?fragment=1]                  event_screen  «Экран зала», all tracks
   GET /events/<id>/tracks/<slug>/screen[?fragment=1]    track_screen  «Экран зала», one track
+
+static/js/live.js opens the stream and falls back to polling the feed when the stream breaks;
+both send the same data (broker.feed_data) and both catch up from the client's cursor.
 """
 import functools
-import threading
+import time
 from typing import Optional
 
 import sqlalchemy as sa
-from flask import Response, current_app, jsonify, render_template, request, stream_with_context
+from flask import Response, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from gevent import monkey
 
 from strategy.core.permissions import staff_of
 from strategy.core.urls import public_url_for, public_url_missing
@@ -23,22 +27,51 @@ from strategy.events.models import Event, Track
 from strategy.core.loading import load_event, load_track
 from strategy.extensions import db
 from strategy.live import bp, broker
+from strategy.live.models import QUEUE_KINDS, ChangeKind
 from strategy.proposals.models import Proposal, ProposalStatus
 
 TOP_LIMIT = 5
 EVENT_TOP_LIMIT = 4
 NEWEST_LIMIT = 3
-_streams = {"open": 0}
-_streams_lock = threading.Lock()
+PING_S = 15.0          # a comment line this often keeps proxies from closing an idle stream
+RETRY_MS = 1000        # how soon the browser reconnects after a stream ends
+NO_CACHE = {"Cache-Control": "private, no-cache"}
 
 
 bp.record_once(lambda state: broker.init_app(state.app))
 
 
+@bp.before_app_request
+def take_page_cursor() -> None:
+    """A page's cursor is read before its data, so nothing committed in between is lost.
+
+    Only for HTML pages of an event; the feed, the stream and fragments carry their own.
+    """
+    args = request.view_args or {}
+    if (request.method != "GET" or "event_id" not in args or request.blueprint == "api"
+            or request.endpoint in ("live.feed", "live.stream") or request.args.get("fragment")
+            or not request.accept_mimetypes.accept_html):
+        return
+    g.live_cursors = {args["event_id"]: broker.latest_cursor(args["event_id"])}
+
+
 @bp.app_template_global()
 def live_cursor(event) -> int:
     """The cursor a page was rendered at: its live script catches up from here."""
-    return broker.latest_cursor(event.id) if event else 0
+    if not event:
+        return 0
+    cursors = g.get("live_cursors") or {}
+    if event.id in cursors:
+        return cursors[event.id]
+    # A page whose URL names no event: read now (its data was read before, so at worst a
+    # change made meanwhile is shown twice, never lost: the handlers apply current state).
+    return broker.latest_cursor(event.id)
+
+
+@bp.app_template_global()
+def live_kinds() -> dict:
+    """Change kinds for static/js/live.js: names, and which ones the queue re-renders on."""
+    return {"all": [k.value for k in ChangeKind], "queue": sorted(k.value for k in QUEUE_KINDS)}
 
 
 def parse_cursor(value: Optional[str]) -> int:
@@ -51,35 +84,10 @@ def parse_cursor(value: Optional[str]) -> int:
     return cursor
 
 
-def viewer():
-    return current_user if current_user.is_authenticated else None
-
-
-def proposal_states(proposal_ids: set[int]) -> dict[int, dict]:
-    """Current status and counters of the proposals a batch mentions (counts only if visible)."""
-    if not proposal_ids:
-        return {}
-    rows = db.session.scalars(sa.select(Proposal).where(Proposal.id.in_(proposal_ids)))
-    user = viewer()
-    visible = {}
-    states = {}
-    for p in rows:
-        if p.track_id not in visible:
-            visible[p.track_id] = p.track.counts_visible_to(user)
-        states[p.id] = {"status": p.status.value, "track_id": p.track_id,
-                        "merged_into_id": p.merged_into_id, "is_pinned": p.is_pinned,
-                        "support_count": p.support_count if visible[p.track_id] else None,
-                        "comment_count": p.comment_count}
-    return states
-
-
-# Moderation detail only the event's staff may see (who was muted, that something was flagged);
-# projectors and participants' lists get the rest (their cursor still moves past these).
-STAFF_ONLY_KINDS = frozenset({"user_moderated", "flag"})
-
-
-def hidden_kinds(event: Event) -> frozenset:
-    return frozenset() if staff_of(current_user, event) else STAFF_ONLY_KINDS
+def viewer_is_staff(event_id: int) -> bool:
+    """Staff of this event see moderation detail in the feed (broker.STAFF_ONLY_KINDS)."""
+    event = db.session.get(Event, event_id)
+    return bool(event is not None and staff_of(current_user, event))
 
 
 @bp.route("/events/<int:event_id>/feed")
@@ -90,52 +98,103 @@ def feed(event_id: int):
     # The tag names the newest change only, so a client that has just caught up (since ==
     # latest) and sends back the tag of its last answer gets a 304 on its very next poll.
     etag = f'"{event_id}-{latest}"'
-    if since >= latest and etag in request.headers.get("If-None-Match", ""):
-        response = Response(status=304)
-        response.headers["ETag"] = etag
-        response.headers["Cache-Control"] = "private, no-cache"
-        return response
-    event = load_event(event_id)
-    track_id = request.args.get("track", type=int)
-    batch = broker.changes_since(event_id, since, broker.MAX_BATCH, track_id=track_id)
-    more = len(batch) == broker.MAX_BATCH
-    cursor = batch[-1].id if more else max([latest, since] + [c.id for c in batch])
-    data = {"cursor": cursor, "more": more, "reset": since > latest,
-            "changes": [broker.serialise(c) for c in batch if c.kind not in hidden_kinds(event)],
-            "proposals": proposal_states({c.proposal_id for c in batch if c.proposal_id})}
+    if since == latest and etag in request.headers.get("If-None-Match", ""):
+        return Response(status=304, headers={"ETag": etag, **NO_CACHE})
+    load_event(event_id)
+    if not broker.cursor_is_known(event_id, since):
+        data = {"cursor": latest, "more": False, "reset": True, "changes": [], "proposals": {}}
+    else:
+        track_id = request.args.get("track", type=int)
+        batch = broker.changes_since(event_id, since, broker.MAX_BATCH, track_id=track_id)
+        more = len(batch) == broker.MAX_BATCH
+        # Filtered by track, the last row read may be older than the event's newest change.
+        cursor = batch[-1].id if more else latest
+        data = broker.feed_data(batch, cursor, viewer_is_staff(event_id), more=more)
     response = jsonify({"success": True, "data": data})
     response.headers["ETag"] = etag
-    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers.update(NO_CACHE)
     return response
 
 
 @bp.route("/events/<int:event_id>/stream")
 def stream(event_id: int):
-    """Server-sent events for deployments with async workers; polling is the default.
+    """Server-sent events: catch up from the cursor, then every new batch as it commits.
 
-    Each stream holds a worker thread, so the number of open streams per process is capped by
-    LIVE_SSE_STREAMS (0, the default, turns streams off: sync/threaded gunicorn workers would
-    run out of threads with a hall of screens). Beyond the cap the client is told to poll.
+    Each open stream waits on the process's hub (strategy/live/broker.py), which reads each
+    batch once for all streams. Under gevent workers a stream costs a greenlet; under thread
+    workers it would hold a thread, so LIVE_SSE_STREAMS caps the open streams per process and
+    beyond the cap the client is told to poll the feed. A stream ends after LIVE_SSE_SECONDS
+    and the browser reconnects with Last-Event-ID.
     """
-    cap = current_app.config.get("LIVE_SSE_STREAMS", 0)
     load_event(event_id)
-    since = parse_cursor(request.headers.get("Last-Event-ID") or request.args.get("since"))
-    with _streams_lock:
-        if _streams["open"] >= cap:
-            raise OperationError(_("Потоковые обновления выключены; используйте /feed."), 503)
-        _streams["open"] += 1
-    seconds = current_app.config.get("LIVE_SSE_SECONDS", 25)
-    db.session.remove()  # the stream must not hold a database connection while it waits
+    given = request.headers.get("Last-Event-ID") or request.args.get("since")
+    # Without a cursor the stream starts now (a bare EventSource); the page always sends one.
+    since = parse_cursor(given) if given is not None else broker.latest_cursor(event_id)
+    track_id = request.args.get("track", type=int)
+    hub = broker.hub_for(current_app._get_current_object())
+    if hub.open_streams >= stream_cap():
+        raise OperationError(_("Потоковые обновления заняты; используйте /feed."), 503)
+    staff = viewer_is_staff(event_id)
+    subscription = hub.subscribe(event_id)  # first, so nothing after the catch-up is missed
+    try:
+        first, sent = catch_up(event_id, since, track_id, staff)
+    except BaseException:
+        subscription.close()
+        raise
+    seconds = current_app.config.get("LIVE_SSE_SECONDS", 300)
+    db.session.remove()  # a waiting stream holds no database connection
 
     def generate():
         try:
-            yield from broker.stream(event_id, since, seconds)
+            yield f"retry: {RETRY_MS}\n\n"
+            yield from first
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                batch = subscription.get(timeout=min(PING_S, deadline - time.monotonic()))
+                if batch is None:
+                    yield ": ping\n\n"
+                    continue
+                text = batch.text_for(track_id, staff, sent)
+                if text is not None:
+                    yield text
         finally:
-            with _streams_lock:
-                _streams["open"] -= 1
+            subscription.close()
 
-    return Response(stream_with_context(generate()), mimetype="text/event-stream",
+    return Response(generate(), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def catch_up(event_id: int, since: int, track_id: Optional[int], staff: bool):
+    """The SSE messages from ``since`` to now, and the change ids they contain."""
+    messages, sent = [], set()
+    if not broker.cursor_is_known(event_id, since):
+        latest = broker.latest_cursor(event_id)
+        data = {"cursor": latest, "more": False, "reset": True, "changes": [], "proposals": {}}
+        return [broker.sse_message(latest, data)], sent
+    cursor = since
+    for _page in range(50):  # bounded; a screen further behind reloads (reset) instead
+        rows = broker.changes_since(event_id, cursor, broker.MAX_BATCH, track_id=track_id)
+        if not rows:
+            break
+        cursor = rows[-1].id
+        sent.update(c.id for c in rows)
+        messages.append(broker.sse_message(cursor, broker.feed_data(rows, cursor, staff)))
+        if len(rows) < broker.MAX_BATCH:
+            break
+    return messages, sent
+
+
+def stream_cap() -> int:
+    """Open streams allowed per process: many under gevent, a few under threads."""
+    configured = current_app.config.get("LIVE_SSE_STREAMS")
+    if configured is not None:
+        return configured
+    return 2000 if gevent_patched() else 4
+
+
+def gevent_patched() -> bool:
+    """Whether this process runs under gunicorn's gevent worker (sockets are cooperative)."""
+    return monkey.is_module_patched("socket")
 
 
 # --- the projector -------------------------------------------------------------------------

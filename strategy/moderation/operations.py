@@ -17,6 +17,7 @@ from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_can_moderate, ensure_member
 from strategy.events.models import Event
 from strategy.extensions import db
+from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
 from strategy.moderation.models import Flag
 from strategy.proposals.models import LibraryJoin, Proposal, ProposalStatus
@@ -59,7 +60,7 @@ def finish_proposal(proposal: Proposal, actor: Optional[User], action: str,
     audit(actor, action, event_id=proposal.event_id, track_id=proposal.track_id,
           target_type="proposal", target_id=proposal.id, reason=reason, before=before,
           after=proposal_state(proposal))
-    record_change(proposal.event_id, "moderated", track_id=proposal.track_id,
+    record_change(proposal.event_id, ChangeKind.moderated, track_id=proposal.track_id,
                   proposal_id=proposal.id, action=action, status=proposal.status.value, **extra)
     db.session.commit()
     return proposal
@@ -158,7 +159,7 @@ def edit_proposal(proposal: Proposal, actor: User, data: dict[str, Any],
           target_type="proposal", target_id=proposal.id, reason=reason,
           before={k: v for k, v in before.items() if after[k] != v},
           after={k: v for k, v in after.items() if before[k] != v})
-    record_change(proposal.event_id, "moderated", track_id=proposal.track_id,
+    record_change(proposal.event_id, ChangeKind.moderated, track_id=proposal.track_id,
                   proposal_id=proposal.id, action="edit", status=proposal.status.value)
     return update_proposal(proposal, actor, after, as_moderator=True)  # commits all of it
 
@@ -203,9 +204,9 @@ def merge_proposals(source: Proposal, target: Proposal, actor: User) -> Proposal
           before={"source": before_source, "target": before_target},
           after={"source": proposal_state(source), "target": after_target,
                  "supports_moved": moved["moved"], "supports_dropped": moved["dropped"]})
-    record_change(source.event_id, "moderated", track_id=source.track_id, proposal_id=source.id,
+    record_change(source.event_id, ChangeKind.moderated, track_id=source.track_id, proposal_id=source.id,
                   action="merge", status="merged", into=target.id)
-    record_change(target.event_id, "support", track_id=target.track_id, proposal_id=target.id)
+    record_change(target.event_id, ChangeKind.support, track_id=target.track_id, proposal_id=target.id)
     db.session.commit()
     return target
 
@@ -264,7 +265,7 @@ def finish_comment(comment: Comment, actor: Optional[User], action: str,
     audit(actor, action, event_id=proposal.event_id, track_id=proposal.track_id,
           target_type="comment", target_id=comment.id, reason=reason, before=before,
           after=comment_state(comment))
-    record_change(proposal.event_id, "comment_moderated", track_id=proposal.track_id,
+    record_change(proposal.event_id, ChangeKind.comment_moderated, track_id=proposal.track_id,
                   proposal_id=proposal.id, comment_id=comment.id, action=action,
                   status=comment.status.value)
     db.session.commit()
@@ -348,7 +349,7 @@ def set_muted(user: User, actor: User, event: Event, muted: bool) -> User:
     audit(actor, "mute" if muted else "unmute", event_id=event.id, track_id=None,
           target_type="user", target_id=user.id, before=before,
           after={"is_muted": muted, "display_name": user.display_name})
-    record_change(event.id, "user_moderated", user_id=user.id, muted=muted)
+    record_change(event.id, ChangeKind.user_moderated, user_id=user.id, muted=muted)
     db.session.commit()
     return user
 
@@ -386,7 +387,7 @@ def flag(user: User, proposal: Proposal, comment: Optional[Comment] = None,
         send_back_to_queue(proposal, comment, count)
     # Changes are recorded last: on PostgreSQL their insert takes the event's ordering lock,
     # which must not be held while waiting for row locks.
-    record_change(proposal.event_id, "flag", track_id=proposal.track_id, proposal_id=proposal.id,
+    record_change(proposal.event_id, ChangeKind.flag, track_id=proposal.track_id, proposal_id=proposal.id,
                   comment_id=comment.id if comment else None)
     db.session.commit()
     return db.session.scalar(sa.select(Flag).where(Flag.user_id == user.id,
@@ -412,7 +413,7 @@ def send_back_to_queue(proposal: Proposal, comment: Optional[Comment], count: in
           target_type="comment" if comment else "proposal", target_id=target.id,
           reason=_("Жалоб: %(n)d", n=count), before={"status": "published"},
           after={"status": "pending", "flag_count": count})
-    kind = "comment_moderated" if comment else "moderated"
+    kind = ChangeKind.comment_moderated if comment else ChangeKind.moderated
     record_change(proposal.event_id, kind, track_id=proposal.track_id, proposal_id=proposal.id,
                   comment_id=comment.id if comment else None, action="auto_queue",
                   status="pending")
@@ -432,5 +433,5 @@ def dismiss_flags(proposal: Proposal, actor: User, comment: Optional[Comment] = 
     audit(actor, "flags_dismiss", event_id=proposal.event_id, track_id=proposal.track_id,
           target_type="comment" if comment else "proposal", target_id=target.id,
           before=before, after={"flag_count": 0})
-    record_change(proposal.event_id, "flag", track_id=proposal.track_id, proposal_id=proposal.id)
+    record_change(proposal.event_id, ChangeKind.flag, track_id=proposal.track_id, proposal_id=proposal.id)
     db.session.commit()

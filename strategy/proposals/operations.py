@@ -10,6 +10,7 @@ from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_can_moderate, ensure_member
 from strategy.events.models import ModerationMode, Track
 from strategy.extensions import db
+from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
 from strategy.proposals.models import (LibraryJoin, Proposal, ProposalKind, ProposalRevision,
                                        ProposalStatus)
@@ -44,7 +45,7 @@ def create_proposal(track: Track, author: User, data: dict[str, Any], *,
     proposal.refresh_search_text()
     db.session.add(proposal)
     db.session.flush()
-    record_change(track.event_id, "proposal_created", track_id=track.id, proposal_id=proposal.id,
+    record_change(track.event_id, ChangeKind.proposal_created, track_id=track.id, proposal_id=proposal.id,
                   status=proposal.status.value)
     db.session.commit()
     return proposal
@@ -72,7 +73,7 @@ def update_proposal(proposal: Proposal, editor: User, data: dict[str, Any], *,
             value = data[field].strip() if isinstance(data[field], str) else data[field]
             setattr(proposal, field, ProposalKind(value) if field == "kind" else value)
     proposal.refresh_search_text()
-    record_change(proposal.event_id, "proposal_updated", track_id=proposal.track_id,
+    record_change(proposal.event_id, ChangeKind.proposal_updated, track_id=proposal.track_id,
                   proposal_id=proposal.id)
     db.session.commit()
     return proposal
@@ -96,7 +97,7 @@ def join_project(proposal: Proposal, user: User, *, library: str, municipality: 
         db.session.rollback()
         raise OperationError(_("Ваша библиотека уже присоединилась к этому проекту."), 409)
     bump(proposal.id, Proposal.join_count, +1)
-    record_change(proposal.event_id, "join", track_id=proposal.track_id, proposal_id=proposal.id)
+    record_change(proposal.event_id, ChangeKind.join, track_id=proposal.track_id, proposal_id=proposal.id)
     db.session.commit()
     return join
 
@@ -111,7 +112,7 @@ def leave_project(proposal: Proposal, user: User) -> None:
         raise OperationError(_("Ваша библиотека не присоединялась к этому проекту."), 409)
     db.session.delete(join)
     bump(proposal.id, Proposal.join_count, -1)
-    record_change(proposal.event_id, "join", track_id=proposal.track_id, proposal_id=proposal.id)
+    record_change(proposal.event_id, ChangeKind.join, track_id=proposal.track_id, proposal_id=proposal.id)
     db.session.commit()
 
 

@@ -7,6 +7,7 @@ from strategy.auth.models import User
 from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_member
 from strategy.extensions import db
+from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
 from strategy.proposals.models import Proposal, ProposalStatus
 from strategy.proposals.operations import bump
@@ -68,7 +69,7 @@ def add_support(proposal: Proposal, user: User) -> Proposal:
     if counted.rowcount != 1:
         db.session.rollback()
         raise OperationError(_("Поддержать можно только опубликованное предложение."), 409)
-    record_change(proposal.event_id, "support", track_id=proposal.track_id,
+    record_change(proposal.event_id, ChangeKind.support, track_id=proposal.track_id,
                   proposal_id=proposal.id)
     db.session.commit()
     db.session.refresh(proposal)
@@ -88,7 +89,7 @@ def withdraw_support(proposal: Proposal, user: User) -> Proposal:
         db.session.rollback()
         raise OperationError(_("Вы не поддерживали это предложение."), 409)
     bump(proposal.id, Proposal.support_count, -1)
-    record_change(proposal.event_id, "support", track_id=proposal.track_id,
+    record_change(proposal.event_id, ChangeKind.support, track_id=proposal.track_id,
                   proposal_id=proposal.id)
     db.session.commit()
     db.session.refresh(proposal)

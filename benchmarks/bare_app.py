@@ -1,0 +1,146 @@
+"""The bare ceiling of this stack for `make bench`: Flask + gunicorn + SQLite (WAL), no app.
+
+Served with the same gunicorn settings as the app (gunicorn.conf.py), it answers what the
+stack itself can do, so each figure of the app comes with a baseline measured in the same run:
+  POST /support   form user=<id>&proposal=<id>: insert the (user, proposal) row, bump the
+                  proposal's counter and append a change row, in one short transaction;
+                  answers {"change": id}
+  GET  /changes   the newest change id as an ETag: 304 when the client's tag is current
+  GET  /stream    server-sent events: one watcher per worker reads max(id) every 200 ms and
+                  wakes every open stream, which sends the new change ids
+BARE_DB names the SQLite file; `python -m benchmarks.bare_app init PATH` creates it.
+"""
+import json
+import os
+import sqlite3
+import sys
+import threading
+import time
+
+from flask import Flask, Response, request
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS proposals (id INTEGER PRIMARY KEY, support_count INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS supports (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL,
+    proposal_id INTEGER NOT NULL, UNIQUE (user_id, proposal_id));
+CREATE TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY, proposal_id INTEGER NOT NULL);
+"""
+WATCH_S = 0.2
+STREAM_SECONDS = 300
+app = Flask(__name__)
+_local = threading.local()
+
+
+def connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=15, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def db() -> sqlite3.Connection:
+    if getattr(_local, "conn", None) is None:
+        _local.conn = connect(os.environ["BARE_DB"])
+    return _local.conn
+
+
+def init(path: str, proposals: int = 200) -> None:
+    conn = connect(path)
+    conn.executescript(SCHEMA)
+    conn.executemany("INSERT OR IGNORE INTO proposals (id, support_count) VALUES (?, 0)",
+                     [(i,) for i in range(1, proposals + 1)])
+    conn.close()
+
+
+def latest() -> int:
+    return db().execute("SELECT coalesce(max(id), 0) FROM changes").fetchone()[0]
+
+
+@app.post("/support")
+def support():
+    user, proposal = int(request.form["user"]), int(request.form["proposal"])
+    conn = db()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("INSERT INTO supports (user_id, proposal_id) VALUES (?, ?)", (user, proposal))
+        conn.execute("UPDATE proposals SET support_count = support_count + 1 WHERE id = ?",
+                     (proposal,))
+        change = conn.execute("INSERT INTO changes (proposal_id) VALUES (?)",
+                              (proposal,)).lastrowid
+        conn.execute("COMMIT")
+    except sqlite3.IntegrityError:
+        conn.execute("ROLLBACK")
+        return {"error": "already supported"}, 409
+    return {"change": change}
+
+
+@app.get("/changes")
+def changes():
+    since = request.args.get("since", type=int) or 0
+    newest = latest()
+    etag = f'"{newest}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        return Response(status=304, headers={"ETag": etag})
+    rows = db().execute("SELECT id, proposal_id FROM changes WHERE id > ? ORDER BY id LIMIT 200",
+                        (since,)).fetchall()
+    body = {"cursor": rows[-1][0] if rows else newest, "changes": [list(r) for r in rows]}
+    return Response(json.dumps(body), mimetype="application/json", headers={"ETag": etag})
+
+
+class Watcher:
+    """One reader of the change table per worker: it reads new ids once for every stream."""
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.newest = None
+        self.recent: list[int] = []
+        self.thread = None
+
+    def ensure(self):
+        with self.cond:
+            if self.thread is None:
+                self.newest = latest()
+                self.thread = threading.Thread(target=self.run, daemon=True)
+                self.thread.start()
+
+    def run(self):
+        conn = connect(os.environ["BARE_DB"])
+        while True:
+            time.sleep(WATCH_S)
+            rows = conn.execute("SELECT id FROM changes WHERE id > ? ORDER BY id",
+                                (self.newest,)).fetchall()
+            if rows:
+                with self.cond:
+                    self.recent = (self.recent + [r[0] for r in rows])[-1000:]
+                    self.newest = rows[-1][0]
+                    self.cond.notify_all()
+
+
+watcher = Watcher()
+
+
+@app.get("/stream")
+def stream():
+    watcher.ensure()
+    cursor = watcher.newest
+
+    def generate():
+        nonlocal cursor
+        yield "retry: 1000\n\n"
+        deadline = time.monotonic() + STREAM_SECONDS
+        while time.monotonic() < deadline:
+            with watcher.cond:
+                watcher.cond.wait_for(lambda: watcher.newest != cursor, timeout=15)
+                new = [i for i in watcher.recent if i > cursor]
+            if not new:
+                yield ": ping\n\n"
+                continue
+            cursor = new[-1]
+            yield f"id: {cursor}\nevent: changes\ndata: {json.dumps(new)}\n\n"
+
+    return Response(generate(), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache"})
+
+
+if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "init":
+    init(sys.argv[2])
