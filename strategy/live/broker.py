@@ -43,7 +43,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from strategy.extensions import db
-from strategy.live.models import Change
+from strategy.live.models import Change, ChangeKind
 from strategy.proposals.models import Proposal
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ import time
 from typing import Optional
 
 import sqlalchemy as sa
-from flask import Response, current_app, g, jsonify, render_template, request, url_for
+from flask import Response, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from gevent import monkey
