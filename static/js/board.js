@@ -349,6 +349,7 @@
       if (!drag.active) {
         drag.active = true;
         state.dragging = true;
+        document.body.classList.add("is-dragging-section");
         column.classList.add("is-lifted");
         drag.ghost = document.createElement("div");
         drag.ghost.className = "section-ghost";
@@ -372,6 +373,7 @@
       grip.removeEventListener("pointercancel", cancel);
       if (drag.ghost) drag.ghost.parentNode.removeChild(drag.ghost);
       column.classList.remove("is-lifted");
+      document.body.classList.remove("is-dragging-section");
       markTarget(null);
       state.dragging = false;
       if (drag.active && drag.target && !cancelled) merge(column, drag.target);
