@@ -279,6 +279,7 @@ def test_filters_and_the_card_panel(base_url):
 def run_axe(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    assert len(result["passes"]) > 10  # axe really ran its rules on the page
     return [f"{v['id']} ({v['impact']}): {v['help']} — {v['nodes'][0]['target']}"
             for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
