@@ -445,3 +445,48 @@ def test_a_grouping_run_tells_open_boards(app, event, board, organiser):
     assert change.payload["action"] == "run" and change.track_id == track.id
     assert latest_grouping(track) == new.id
     assert db.session.scalar(sa.select(sa.func.count(Proposal.id))) == 6
+
+
+def test_two_people_moving_one_card_at_once_one_wins_the_other_is_told(app, event, board,
+                                                                       organiser, colleague):
+    """Real threads, real database: each round both drop the same card, seen in the same
+    section, into different sections at the same moment."""
+    import threading
+
+    from tests.conftest import Auth
+
+    track, run, sections, p = board
+    ids = [s.id for s in sections]
+    clients = []
+    for person in (organiser, colleague):
+        client = app.test_client()
+        assert Auth(client).as_staff(person).status_code == 302
+        clients.append(client)
+    url = BASE.format(e=event.id) + "/move"
+    for round_ in range(6):
+        where = section_of(p[0])
+        targets = [s for s in ids if s != where]
+        answers: dict[int, tuple[int, dict]] = {}
+        start = threading.Barrier(2)
+
+        def person(n: int) -> None:
+            with app.app_context():  # the test client encodes JSON with the app's encoder
+                start.wait()
+                response = post(clients[n], url, {"proposals": [p[0].id],
+                                                   "section": targets[n], "run": run.id,
+                                                   "expected": {str(p[0].id): where}})
+                answers[n] = (response.status_code, response.get_json())
+
+        threads = [threading.Thread(target=person, args=(n,)) for n in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        statuses = sorted(status for status, _ in answers.values())
+        assert statuses == [200, 409], (round_, answers)
+        winner = next(n for n, (status, _) in answers.items() if status == 200)
+        loser = answers[1 - winner][1]
+        assert loser["success"] is False and "перенес" in loser["message"]
+        assert section_of(p[0]) == targets[winner]
+    moves = db.session.scalars(sa.select(SectionEdit).where(SectionEdit.action == "move")).all()
+    assert len(moves) == 6  # one edit per round: the refused move left nothing behind

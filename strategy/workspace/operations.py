@@ -431,7 +431,11 @@ def ensure_in_track(proposals: Sequence[Proposal], track_id: int) -> None:
 
 def place(proposals: Sequence[Proposal], target: DraftSection,
           current: dict[int, SectionAssignment]) -> list[dict[str, Any]]:
-    """Put the proposals into target, pinned; returns what each was before (for undo)."""
+    """Put the proposals into target, pinned; returns what each was before (for undo).
+
+    Each assignment changes only if it is still in the section it was read in (one UPDATE
+    with that condition), so a move that raced another person's is refused, never applied
+    over it, on SQLite and PostgreSQL alike."""
     moves = []
     for proposal in proposals:
         assignment = current.get(proposal.id)
@@ -442,14 +446,32 @@ def place(proposals: Sequence[Proposal], target: DraftSection,
                       "pinned": assignment.pinned if assignment else False,
                       "representative": assignment.representative if assignment else False})
         if assignment is None:
-            assignment = SectionAssignment(proposal_id=proposal.id, section_id=target.id)
+            assignment = SectionAssignment(proposal_id=proposal.id, section_id=target.id,
+                                           pinned=True)
             db.session.add(assignment)
             current[proposal.id] = assignment
-        assignment.section_id = target.id
-        assignment.pinned = True
-        assignment.representative = False
+            try:
+                db.session.flush()
+            except IntegrityError:
+                raise_raced(proposal)
+            continue
+        changed = db.session.execute(
+            sa.update(SectionAssignment)
+            .where(SectionAssignment.id == assignment.id,
+                   SectionAssignment.section_id == assignment.section_id)
+            .values(section_id=target.id, pinned=True, representative=False)
+            .execution_options(synchronize_session=False)).rowcount
+        if changed != 1:
+            raise_raced(proposal)
+        db.session.expire(assignment)
     db.session.flush()
     return moves
+
+
+def raise_raced(proposal: Proposal) -> None:
+    raise OperationError(_("Пока вы переносили, предложение «%(title)s» перенёс кто-то "
+                           "другой. Доска обновлена — перенесите его ещё раз, если нужно.",
+                           title=proposal.title), 409)
 
 
 def refresh_sections(sections: Iterable[Optional[DraftSection]]) -> None:
@@ -471,7 +493,7 @@ def move_proposals(proposals: Sequence[Proposal], target: DraftSection, actor: U
     ensure_editable(target, actor)
     ensure_same_grouping(target.track, seen_run)
     ensure_in_track(proposals, target.track_id)
-    current = placements(p.id for p in proposals)
+    current = placements((p.id for p in proposals), lock=True)
     ensure_as_seen(proposals, current, expected)
     sources = {a.section for a in current.values()} - {target}
     for source in sources:
@@ -606,7 +628,7 @@ def split_off(track: Track, actor: User, proposals: Sequence[Proposal], title: s
     title = clean_title(title) if (title or "").strip() else free_title(track, _("Новый раздел"))
     ensure_unique_title(track, title)
     ensure_in_track(proposals, track.id)
-    current = placements(p.id for p in proposals)
+    current = placements((p.id for p in proposals), lock=True)
     ensure_as_seen(proposals, current, expected)
     for source in {a.section for a in current.values()}:
         ensure_editable(source, actor)
@@ -692,7 +714,7 @@ def take_back(moves: list[dict[str, Any]], target: DraftSection, actor: User,
               source_title: str) -> set[DraftSection]:
     """Put moved proposals back where they were, if they are all still in target."""
     check_editable(target, actor)
-    current = placements(m["proposal"] for m in moves)
+    current = placements((m["proposal"] for m in moves), lock=True)
     sources: dict[int, DraftSection] = {}
     for move in moves:
         assignment = current.get(move["proposal"])
@@ -747,7 +769,7 @@ def undo_merge(edit: SectionEdit, actor: User):
                             "нельзя."), 409)
     target = section_or_refuse(edit.section_id)
     check_editable(target, actor)
-    current = placements(m["proposal"] for m in members)
+    current = placements((m["proposal"] for m in members), lock=True)
     for member in members:
         assignment = current.get(member["proposal"])
         if assignment is None or assignment.section_id != target.id:

@@ -152,13 +152,17 @@ def latest_grouping(track: Track) -> Optional[int]:
         sa.or_(ClusterRun.track_id == track.id, ClusterRun.track_id.is_(None))))
 
 
-def placements(proposal_ids) -> dict[int, SectionAssignment]:
-    """Where each of these proposals is now (absent: in no section)."""
-    ids = list(proposal_ids)
+def placements(proposal_ids, lock: bool = False) -> dict[int, SectionAssignment]:
+    """Where each of these proposals is now (absent: in no section). With ``lock`` the rows
+    stay locked until the commit (PostgreSQL), so of two people moving the same card at the
+    same moment the second sees the first one's move and is told, instead of overwriting it."""
+    ids = sorted(proposal_ids)
     if not ids:
         return {}
-    return {a.proposal_id: a for a in db.session.scalars(
-        sa.select(SectionAssignment).where(SectionAssignment.proposal_id.in_(ids)))}
+    stmt = sa.select(SectionAssignment).where(SectionAssignment.proposal_id.in_(ids))
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return {a.proposal_id: a for a in db.session.scalars(stmt)}
 
 
 def edit_track_id(edit: SectionEdit) -> Optional[int]:
