@@ -315,3 +315,25 @@ def test_phone_shows_a_list_and_moves_through_the_panel(base_url):
         expect(status(page)).to_contain_text("в разделе", timeout=LIVE)
         expect(card_in(page, b, card)).to_have_count(1)
         expect(panel).to_contain_text(page.locator(f"#col-title-{b}").inner_text())
+
+
+def test_a_move_that_raced_another_is_reported_and_the_board_shows_the_truth(base_url):
+    with chromium() as browser:
+        first = open_board(browser, base_url)
+        stale = open_board(browser, base_url, who=SECOND)
+        stale.route("**/feed?**", lambda route: route.abort())  # this one misses the news
+        a, b, c = sections(first)[:3]
+        card = cards_in(first, a)[0]
+        first.locator(f"#card-{card}").focus()
+        first.keyboard.press("Space")
+        first.keyboard.press("ArrowRight")
+        first.keyboard.press("Space")
+        expect(card_in(first, b, card)).to_have_count(1, timeout=LIVE)
+        assert card in cards_in(stale, a)  # still drawn where it was
+
+        drag(stale, stale.locator(f"#card-{card}"), stale.locator(f'[data-cards="{c}"]'))
+        expect(stale.locator("#board-error")).to_contain_text("уже перенесли", timeout=LIVE)
+        expect(stale.locator("#board-error")).to_contain_text(
+            stale.locator(f"#col-title-{b}").inner_text())
+        expect(card_in(stale, b, card)).to_have_count(1, timeout=LIVE)  # the real state
+        expect(card_in(first, b, card)).to_have_count(1)
