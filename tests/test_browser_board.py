@@ -230,6 +230,25 @@ def test_keyboard_picks_up_moves_and_drops(base_url):
         page.keyboard.press("Control+z")
         expect(status(page)).to_have_text("Объединение отменено.", timeout=LIVE)
 
+        # the arrows reach the empty column: the card becomes a new section, named in place
+        card = cards_in(page, a)[0]
+        page.locator(f"#card-{card}").focus()
+        page.keyboard.press("Space")
+        for _ in range(len(column_keys(page))):
+            page.keyboard.press("ArrowRight")
+        expect(status(page)).to_have_text("Над колонкой «Новый раздел».")
+        page.keyboard.press("Space")
+        field = page.get_by_label("Новое название раздела")
+        expect(field).to_be_focused(timeout=LIVE)
+        field.press("Escape")
+        new_key = sections(page)[-1]
+        assert new_key not in (a, b) and cards_in(page, new_key) == [card]
+        expect(page.locator(f"#col-title-{new_key}")).to_have_text("Новый раздел")
+        page.locator(f"#card-{card}").focus()
+        page.keyboard.press("Control+z")
+        expect(status(page)).to_have_text("Разделение отменено.", timeout=LIVE)
+        expect(card_in(page, a, card)).to_have_count(1)
+
         # rename in place with the keyboard; a duplicate name is refused and the text stays
         page.locator(f'.board-column[data-section="{a}"] [data-rename]').focus()
         page.keyboard.press("Enter")

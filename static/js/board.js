@@ -411,8 +411,8 @@
     $all("[data-rename], [data-grip]", column).forEach(function (b) { b.hidden = true; });
     input.focus(); input.select();
     function stop() { state.renaming = null; refresh(true); }
-    cancel.addEventListener("click", function () { say(t("cancelled")); stop(); });
-    input.addEventListener("keydown", function (e) { if (e.key === "Escape") { e.preventDefault(); say(t("cancelled")); stop(); } });
+    cancel.addEventListener("click", function () { say(t("renameCancelled")); stop(); });
+    input.addEventListener("keydown", function (e) { if (e.key === "Escape") { e.preventDefault(); say(t("renameCancelled")); stop(); } });
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       save.disabled = true;
