@@ -3,8 +3,8 @@ draft (rename, move, merge, split, lock, editorial state), each logged as a Sect
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from typing import Any, Iterable, Optional
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Mapping, Optional, Sequence
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -17,8 +17,11 @@ from strategy.core.permissions import ensure_can_manage
 from strategy.core.templating import count_word
 from strategy.events.models import Event, Track
 from strategy.extensions import db
+from strategy.live.operations import record_change
 from strategy.proposals.models import Proposal, ProposalStatus
 from strategy.workspace.grouping import cluster_track
+from strategy.workspace.queries import (latest_grouping, own_edits, placements,
+                                        regrouped_after)
 from strategy.workspace.summaries import make_summary
 from strategy.workspace.models import (ClusterRun, DraftSection, RunLock, RunStatus,
                                        SectionAssignment, SectionEdit, SectionState)
@@ -174,6 +177,9 @@ def group_track(track: Track, run: ClusterRun) -> tuple[int, int, list[str]]:
                                action="run", details={"run": run.id, "track": track.slug,
                                                       "sections": len(sections),
                                                       "proposals": len(result.assignments)}))
+    # Open boards of the track redraw: their sections are new (a stale move is refused).
+    record_change(track.event_id, BOARD_CHANGE, track_id=track.id, action="run",
+                  by=run.started_by_id, sections=sorted(s.id for s in sections), proposals=[])
     db.session.commit()
     return len(result.assignments), len(sections), notes
 
@@ -242,13 +248,38 @@ def refresh_summary(section: DraftSection) -> None:
 
 # --------------------------------------------------------------------------- human edits
 
+#: The change kind live boards follow. The feed is public: its payload names ids, no titles.
+BOARD_CHANGE = "section_edit"
+#: Edit-log actions a person can take back with «Отменить».
+UNDOABLE = ("rename", "move", "merge", "split", "lock", "unlock", "state")
+
 
 def log_edit(section: Optional[DraftSection], actor: Optional[User], action: str,
-             **details: Any) -> None:
-    db.session.add(SectionEdit(event_id=section.event_id if section else details.pop("event_id"),
-                               section_id=section.id if section else None,
-                               actor_id=actor.id if actor else None, action=action,
-                               details=details or None))
+             **details: Any) -> SectionEdit:
+    event_id = section.event_id if section else details.pop("event_id")
+    if section is not None:
+        details.setdefault("track_id", section.track_id)
+    edit = SectionEdit(event_id=event_id, section_id=section.id if section else None,
+                       actor_id=actor.id if actor else None, action=action,
+                       details=details or None)
+    db.session.add(edit)
+    return edit
+
+
+def announce(event_id: int, track_id: int, actor: Optional[User], action: str,
+             sections: Iterable[Optional[int]] = (),
+             proposals: Iterable[int] = ()) -> None:
+    """A change row for open boards (same transaction as the edit)."""
+    record_change(event_id, BOARD_CHANGE, track_id=track_id, action=action,
+                  by=actor.id if actor else None,
+                  sections=sorted({s for s in sections if s is not None}),
+                  proposals=sorted(set(proposals)))
+
+
+def ensure_track_free(track: Track) -> None:
+    if track_is_busy(track.id):
+        raise OperationError(_("Идёт группировка этого трека. Изменения можно будет внести, "
+                               "когда она закончится."), 409)
 
 
 def ensure_editable(section: DraftSection, actor: Optional[User], *,
@@ -256,12 +287,43 @@ def ensure_editable(section: DraftSection, actor: Optional[User], *,
     """Only the event's methodical group; no edits while the track is being grouped; locked
     sections keep their members."""
     ensure_can_manage(actor, section.track.event)
-    if track_is_busy(section.track_id):
-        raise OperationError(_("Идёт группировка этого трека. Изменения можно будет внести, "
-                               "когда она закончится."), 409)
+    ensure_track_free(section.track)
     if structure and section.locked:
         raise OperationError(_("Раздел «%(title)s» закреплён. Снимите закрепление, чтобы "
                                "менять его состав.", title=section.title), 409)
+
+
+def ensure_same_grouping(track: Track, seen_run: Optional[int]) -> None:
+    """A board drawn before the grouping re-ran shows sections that are no longer there as the
+    person saw them: refuse, and the board shows the new arrangement."""
+    if seen_run is None:
+        return
+    if (latest_grouping(track) or 0) != seen_run:
+        raise OperationError(_("Пока вы работали, трек «%(track)s» сгруппировали заново. Доска "
+                               "показывает новые разделы — повторите действие, если оно ещё "
+                               "нужно.", track=track.title), 409)
+
+
+def ensure_as_seen(proposals: Sequence[Proposal], current: dict[int, SectionAssignment],
+                   expected: Optional[Mapping[int, Optional[int]]]) -> None:
+    """Each proposal is still where the person saw it (``expected``: proposal id → section id
+    or None); a move that raced another person's move is reported, not applied over it."""
+    if expected is None:
+        return
+    for proposal in proposals:
+        if proposal.id not in expected:
+            continue
+        assignment = current.get(proposal.id)
+        if (assignment.section_id if assignment else None) != expected[proposal.id]:
+            where = (_("в разделе «%(title)s»", title=assignment.section.title) if assignment
+                     else _("вне разделов"))
+            raise OperationError(_("Пока вы переносили, предложение «%(title)s» уже перенесли: "
+                                   "сейчас оно %(where)s. Доска обновлена — перенесите его ещё "
+                                   "раз, если нужно.", title=proposal.title, where=where), 409)
+
+
+def fold_title(title: str) -> str:
+    return " ".join(title.casefold().replace("ё", "е").split())
 
 
 def clean_title(title: str) -> str:
@@ -274,18 +336,44 @@ def clean_title(title: str) -> str:
     return title
 
 
+def taken_titles(track_id: int, except_id: Optional[int] = None) -> set[str]:
+    stmt = sa.select(DraftSection.title).where(DraftSection.track_id == track_id)
+    if except_id is not None:
+        stmt = stmt.where(DraftSection.id != except_id)
+    return {fold_title(t) for t in db.session.scalars(stmt)}
+
+
+def ensure_unique_title(track: Track, title: str, except_id: Optional[int] = None) -> None:
+    """Two sections of one track with the same name would read as one in the draft."""
+    if fold_title(title) in taken_titles(track.id, except_id):
+        raise OperationError(_("В треке уже есть раздел «%(title)s». Выберите другое "
+                               "название.", title=title), 400)
+
+
+def free_title(track: Track, base: str) -> str:
+    """«Новый раздел», or «Новый раздел 2» … when that name is taken."""
+    taken = taken_titles(track.id)
+    title, n = base, 1
+    while fold_title(title) in taken:
+        n += 1
+        title = f"{base} {n}"
+    return title
+
+
 @operation
 def rename_section(section: DraftSection, actor: User, title: str,
                    summary: Optional[str] = None) -> DraftSection:
     """Rename a section (the name survives re-runs) and optionally rewrite its summary."""
     ensure_editable(section, actor, structure=False)
     title = clean_title(title)  # validate everything before changing anything
+    ensure_unique_title(section.track, title, except_id=section.id)
     if summary is not None:
         summary = summary.strip()
         if len(summary) > SUMMARY_MAX:
             raise OperationError(_("Краткое содержание — не больше %(n)d символов.",
                                    n=SUMMARY_MAX), 400)
-    before = {"title": section.title, "summary": section.summary}
+    before = {"title": section.title, "summary": section.summary,
+              "summary_edited": section.summary_edited}
     section.title = title
     if summary is not None:
         if summary != before["summary"]:
@@ -294,6 +382,7 @@ def rename_section(section: DraftSection, actor: User, title: str,
             refresh_summary(section)
     log_edit(section, actor, "rename", before=before,
              after={"title": section.title, "summary": section.summary})
+    announce(section.event_id, section.track_id, actor, "rename", [section.id])
     db.session.commit()
     return section
 
@@ -304,6 +393,7 @@ def set_locked(section: DraftSection, actor: User, locked: bool) -> DraftSection
     if section.locked != locked:
         section.locked = locked
         log_edit(section, actor, "lock" if locked else "unlock")
+        announce(section.event_id, section.track_id, actor, "lock", [section.id])
         db.session.commit()
     return section
 
@@ -317,47 +407,132 @@ def set_state(section: DraftSection, actor: User, state: str) -> DraftSection:
         raise OperationError(_("Неизвестное состояние раздела."), 400)
     ensure_editable(section, actor, structure=False)
     if section.state is not new_state:
-        log_edit(section, actor, "state", before=section.state.value, after=new_state.value)
+        log_edit(section, actor, "state", before=section.state.value, after=new_state.value,
+                 before_by=section.state_changed_by_id,
+                 before_at=section.state_changed_at.isoformat()
+                 if section.state_changed_at else None)
         section.state = new_state
         section.state_changed_by_id = actor.id if actor else None
         section.state_changed_at = utcnow()
+        announce(section.event_id, section.track_id, actor, "state", [section.id])
         db.session.commit()
     return section
+
+
+def ensure_in_track(proposals: Sequence[Proposal], track_id: int) -> None:
+    for proposal in proposals:
+        if proposal.track_id != track_id:
+            raise OperationError(_("Перенести можно только в раздел того же трека."), 400)
+        if proposal.status is not ProposalStatus.published:
+            raise OperationError(_("Предложение «%(title)s» не опубликовано: в проект входят "
+                                   "только опубликованные предложения.", title=proposal.title),
+                                 409)
+
+
+def place(proposals: Sequence[Proposal], target: DraftSection,
+          current: dict[int, SectionAssignment]) -> list[dict[str, Any]]:
+    """Put the proposals into target, pinned; returns what each was before (for undo).
+
+    Each assignment changes only if it is still in the section it was read in (one UPDATE
+    with that condition), so a move that raced another person's is refused, never applied
+    over it, on SQLite and PostgreSQL alike."""
+    moves = []
+    for proposal in proposals:
+        assignment = current.get(proposal.id)
+        if assignment is not None and assignment.section_id == target.id:
+            continue
+        moves.append({"proposal": proposal.id,
+                      "source": assignment.section_id if assignment else None,
+                      "pinned": assignment.pinned if assignment else False,
+                      "representative": assignment.representative if assignment else False})
+        if assignment is None:
+            assignment = SectionAssignment(proposal_id=proposal.id, section_id=target.id,
+                                           pinned=True)
+            db.session.add(assignment)
+            current[proposal.id] = assignment
+            try:
+                db.session.flush()
+            except IntegrityError:
+                raise_raced(proposal)
+            continue
+        changed = db.session.execute(
+            sa.update(SectionAssignment)
+            .where(SectionAssignment.id == assignment.id,
+                   SectionAssignment.section_id == assignment.section_id)
+            .values(section_id=target.id, pinned=True, representative=False)
+            .execution_options(synchronize_session=False)).rowcount
+        if changed != 1:
+            raise_raced(proposal)
+        db.session.expire(assignment)
+    db.session.flush()
+    return moves
+
+
+def raise_raced(proposal: Proposal) -> None:
+    raise OperationError(_("Пока вы переносили, предложение «%(title)s» перенёс кто-то "
+                           "другой. Доска обновлена — перенесите его ещё раз, если нужно.",
+                           title=proposal.title), 409)
+
+
+def refresh_sections(sections: Iterable[Optional[DraftSection]]) -> None:
+    for section in {s for s in sections if s is not None}:
+        db.session.refresh(section)
+        refresh_summary(section)
+
+
+@operation
+def move_proposals(proposals: Sequence[Proposal], target: DraftSection, actor: User, *,
+                   expected: Optional[Mapping[int, Optional[int]]] = None,
+                   seen_run: Optional[int] = None) -> list[dict[str, Any]]:
+    """Put several proposals into a section of their track at once: one edit, one undo. Each
+    stays there on re-runs. A move that raced another person's (``expected``) or a board drawn
+    before the grouping re-ran (``seen_run``) is refused with 409 and nothing moves."""
+    proposals = list(dict.fromkeys(proposals))
+    if not proposals:
+        raise OperationError(_("Выберите предложения, которые нужно перенести."), 400)
+    ensure_editable(target, actor)
+    ensure_same_grouping(target.track, seen_run)
+    ensure_in_track(proposals, target.track_id)
+    current = placements((p.id for p in proposals), lock=True)
+    ensure_as_seen(proposals, current, expected)
+    sources = {a.section for a in current.values()} - {target}
+    for source in sources:
+        ensure_editable(source, actor)
+    moves = place(proposals, target, current)
+    if not moves:
+        return moves
+    first = moves[0]
+    first_source = db.session.get(DraftSection, first["source"]) if first["source"] else None
+    log_edit(target, actor, "move", proposal=first["proposal"], source=first["source"],
+             source_title=first_source.title if first_source else "", moves=moves)
+    refresh_sections([target, *sources])
+    announce(target.event_id, target.track_id, actor, "move",
+             [target.id, *(s.id for s in sources)], [m["proposal"] for m in moves])
+    db.session.commit()
+    return moves
 
 
 @operation
 def move_proposal(proposal: Proposal, target: DraftSection, actor: User) -> SectionAssignment:
     """Put a proposal into another section of its track; it stays there on re-runs."""
-    if target.track_id != proposal.track_id:
-        raise OperationError(_("Перенести можно только в раздел того же трека."), 400)
-    if proposal.status is not ProposalStatus.published:
-        raise OperationError(_("В проект входят только опубликованные предложения."), 409)
-    ensure_editable(target, actor)
-    assignment = db.session.scalar(sa.select(SectionAssignment).where(
-        SectionAssignment.proposal_id == proposal.id))
-    source = assignment.section if assignment else None
-    if source is not None:
-        ensure_editable(source, actor)
-    if source is target:
-        return assignment
-    if assignment is None:
-        assignment = SectionAssignment(proposal_id=proposal.id, section_id=target.id)
-        db.session.add(assignment)
-    assignment.section_id = target.id
-    assignment.pinned = True
-    assignment.representative = False
-    db.session.flush()
-    log_edit(target, actor, "move", proposal=proposal.id,
-             source=source.id if source else None, source_title=source.title if source else "")
-    for section in {target, source} - {None}:
-        db.session.refresh(section)
-        refresh_summary(section)
-    db.session.commit()
-    return assignment
+    move_proposals([proposal], target, actor)
+    return placements([proposal.id])[proposal.id]
+
+
+def section_snapshot(section: DraftSection) -> dict[str, Any]:
+    """What a merge deletes, so that undo can bring the section back as it was."""
+    return {"id": section.id, "title": section.title, "key_terms": section.key_terms or [],
+            "summary": section.summary, "summary_edited": section.summary_edited,
+            "is_other": section.is_other, "state": section.state.value,
+            "state_changed_by": section.state_changed_by_id,
+            "state_changed_at": section.state_changed_at.isoformat()
+            if section.state_changed_at else None,
+            "position": section.position, "run_id": section.run_id}
 
 
 @operation
-def merge_sections(source: DraftSection, target: DraftSection, actor: User) -> DraftSection:
+def merge_sections(source: DraftSection, target: DraftSection, actor: User, *,
+                   seen_run: Optional[int] = None) -> DraftSection:
     """Move all proposals of source into target and delete source; target keeps its name."""
     if source.id == target.id:
         raise OperationError(_("Выберите другой раздел для объединения."), 400)
@@ -365,14 +540,21 @@ def merge_sections(source: DraftSection, target: DraftSection, actor: User) -> D
         raise OperationError(_("Объединять можно только разделы одного трека."), 400)
     ensure_editable(source, actor)
     ensure_editable(target, actor)
-    moved = [a.proposal_id for a in source.assignments]
+    ensure_same_grouping(target.track, seen_run)
+    members = [{"proposal": a.proposal_id, "pinned": a.pinned,
+                "representative": a.representative, "rank": a.rank, "score": a.score}
+               for a in source.assignments]
+    moved = [m["proposal"] for m in members]
     db.session.execute(sa.update(SectionAssignment)
                        .where(SectionAssignment.section_id == source.id)
                        .values(section_id=target.id, pinned=True)
                        .execution_options(synchronize_session=False))
-    target.key_terms = list(dict.fromkeys((target.key_terms or []) + (source.key_terms or [])))[:8]
+    terms_before = list(target.key_terms or [])
+    target.key_terms = list(dict.fromkeys(terms_before + (source.key_terms or [])))[:8]
     log_edit(target, actor, "merge", source=source.id, source_title=source.title,
-             proposals=moved)
+             proposals=moved, snapshot=section_snapshot(source), members=members,
+             target_key_terms=terms_before)
+    announce(target.event_id, target.track_id, actor, "merge", [source.id, target.id], moved)
     db.session.flush()
     db.session.expire(source)
     db.session.delete(source)
@@ -383,12 +565,40 @@ def merge_sections(source: DraftSection, target: DraftSection, actor: User) -> D
     return target
 
 
+def new_section(track: Track, title: str, run_id: Optional[int]) -> DraftSection:
+    position = db.session.scalar(sa.select(sa.func.max(DraftSection.position)).where(
+        DraftSection.track_id == track.id)) or 0
+    section = DraftSection(event_id=track.event_id, track_id=track.id, title=title,
+                           key_terms=[], position=position + 1, run_id=run_id)
+    db.session.add(section)
+    db.session.flush()
+    return section
+
+
+def split_into_new(track: Track, actor: User, proposals: Sequence[Proposal], title: str,
+                   current: dict[int, SectionAssignment]) -> DraftSection:
+    """The common part of both splits: a new section, the proposals moved in, one edit."""
+    sources = {a.section for a in current.values()}
+    first = current[proposals[0].id].section if proposals[0].id in current else None
+    new = new_section(track, title, first.run_id if first else latest_grouping(track))
+    moves = place(proposals, new, current)
+    log_edit(new, actor, "split", source=first.id if first else None,
+             source_title=first.title if first else "",
+             proposals=sorted(m["proposal"] for m in moves), moves=moves)
+    refresh_sections([new, *sources])
+    announce(track.event_id, track.id, actor, "split", [new.id, *(s.id for s in sources)],
+             [m["proposal"] for m in moves])
+    db.session.commit()
+    return new
+
+
 @operation
 def split_section(section: DraftSection, actor: User, proposal_ids: Iterable[int],
                   title: str) -> DraftSection:
     """Move the chosen proposals of a section into a new section with the given title."""
     ensure_editable(section, actor)
     title = clean_title(title)
+    ensure_unique_title(section.track, title)
     wanted = {int(pid) for pid in proposal_ids}
     members = {a.proposal_id: a for a in section.assignments}
     if not wanted:
@@ -398,20 +608,242 @@ def split_section(section: DraftSection, actor: User, proposal_ids: Iterable[int
     if wanted == set(members):
         raise OperationError(_("Отмечены все предложения раздела: переименуйте раздел вместо "
                                "разделения."), 400)
-    position = db.session.scalar(sa.select(sa.func.max(DraftSection.position)).where(
-        DraftSection.track_id == section.track_id)) or 0
-    new = DraftSection(event_id=section.event_id, track_id=section.track_id, title=title,
-                       key_terms=[], position=position + 1, run_id=section.run_id)
-    db.session.add(new)
-    db.session.flush()
-    for pid in wanted:
-        members[pid].section_id = new.id
-        members[pid].pinned = True
-    db.session.flush()
-    log_edit(new, actor, "split", source=section.id, source_title=section.title,
-             proposals=sorted(wanted))
-    for s in (section, new):
-        db.session.refresh(s)
-        refresh_summary(s)
+    proposals = [members[pid].proposal for pid in sorted(wanted)]
+    return split_into_new(section.track, actor, proposals, title,
+                          {pid: members[pid] for pid in wanted})
+
+
+@operation
+def split_off(track: Track, actor: User, proposals: Sequence[Proposal], title: str = "", *,
+              expected: Optional[Mapping[int, Optional[int]]] = None,
+              seen_run: Optional[int] = None) -> DraftSection:
+    """The board's empty column: cards from any sections of the track become a new section,
+    named «Новый раздел» until someone renames it."""
+    ensure_can_manage(actor, track.event)
+    ensure_track_free(track)
+    ensure_same_grouping(track, seen_run)
+    proposals = list(dict.fromkeys(proposals))
+    if not proposals:
+        raise OperationError(_("Перетащите в новый раздел хотя бы одно предложение."), 400)
+    title = clean_title(title) if (title or "").strip() else free_title(track, _("Новый раздел"))
+    ensure_unique_title(track, title)
+    ensure_in_track(proposals, track.id)
+    current = placements((p.id for p in proposals), lock=True)
+    ensure_as_seen(proposals, current, expected)
+    for source in {a.section for a in current.values()}:
+        ensure_editable(source, actor)
+    return split_into_new(track, actor, proposals, title, current)
+
+
+# --------------------------------------------------------------------------- undo
+
+
+class UndoRefused(OperationError):
+    """This edit can no longer be taken back; the next «Отменить» goes to the one before."""
+
+
+@operation
+def undo_last(track: Track, actor: User, *, seen_run: Optional[int] = None) -> SectionEdit:
+    """Take back the person's last edit of this track's sections, through the edit log.
+
+    What the edit changed must still be as it left it: if someone changed it since, or the
+    grouping re-ran, the undo is refused with the reason (409), nothing changes, and that edit
+    is marked so that the next undo reaches the one before."""
+    ensure_can_manage(actor, track.event)
+    ensure_track_free(track)
+    ensure_same_grouping(track, seen_run)
+    edit = next((e for e in own_edits(track, actor.id, UNDOABLE)
+                 if not (e.details or {}).get("undone")), None)
+    if edit is None:
+        raise OperationError(_("Отменять нечего: на этой доске нет ваших изменений, которые "
+                               "можно отменить."), 409)
+    try:
+        if regrouped_after(track, edit.id):
+            raise UndoRefused(_("После этого изменения трек сгруппировали заново — отменить его "
+                                "уже нельзя."), 409)
+        sections, proposals = REVERSE[edit.action](edit, actor)
+    except UndoRefused as refused:
+        db.session.rollback()
+        edit = db.session.get(SectionEdit, edit.id)
+        edit.details = {**(edit.details or {}), "undone": "refused"}
+        db.session.commit()
+        raise OperationError(refused.message + " " + _("Следующее нажатие «Отменить» отменит "
+                                                        "ваше предыдущее действие."), 409)
+    edit.details = {**(edit.details or {}), "undone": True}
+    log_edit(None, actor, "undo", event_id=track.event_id, track_id=track.id, undid=edit.id,
+             undid_action=edit.action)
+    announce(track.event_id, track.id, actor, "undo", sections, proposals)
     db.session.commit()
-    return new
+    return edit
+
+
+def section_or_refuse(section_id: Optional[int], title: str = "") -> DraftSection:
+    section = db.session.get(DraftSection, section_id) if section_id else None
+    if section is None:
+        raise UndoRefused(_("Раздела «%(title)s» уже нет: его объединили с другим.",
+                            title=title or "—"), 409)
+    return section
+
+
+def check_editable(section: DraftSection, actor: User, *, structure: bool = True) -> None:
+    try:
+        ensure_editable(section, actor, structure=structure)
+    except OperationError as error:
+        if error.status == 409:
+            raise UndoRefused(error.message, 409)
+        raise
+
+
+def moves_of(edit: SectionEdit) -> list[dict[str, Any]]:
+    """The moves an edit made; entries written before undo existed know less."""
+    details = edit.details or {}
+    if "moves" in details:
+        return details["moves"]
+    if edit.action == "move":
+        return [{"proposal": details["proposal"], "source": details.get("source")}]
+    return [{"proposal": pid, "source": details.get("source")}
+            for pid in details.get("proposals", [])]
+
+
+def proposal_title(proposal_id: int) -> str:
+    proposal = db.session.get(Proposal, proposal_id)
+    return proposal.title if proposal else f"№{proposal_id}"
+
+
+def take_back(moves: list[dict[str, Any]], target: DraftSection, actor: User,
+              source_title: str) -> set[DraftSection]:
+    """Put moved proposals back where they were, if they are all still in target."""
+    check_editable(target, actor)
+    current = placements((m["proposal"] for m in moves), lock=True)
+    sources: dict[int, DraftSection] = {}
+    for move in moves:
+        assignment = current.get(move["proposal"])
+        if assignment is None or assignment.section_id != target.id:
+            raise UndoRefused(_("Предложение «%(title)s» после этого уже перенесли в другой "
+                                "раздел — отменить нельзя.",
+                                title=proposal_title(move["proposal"])), 409)
+        if move["source"] is not None and move["source"] not in sources:
+            sources[move["source"]] = section_or_refuse(move["source"], source_title)
+            check_editable(sources[move["source"]], actor)
+    for move in moves:
+        assignment = current[move["proposal"]]
+        if move["source"] is None:
+            db.session.delete(assignment)
+            continue
+        assignment.section_id = move["source"]
+        assignment.pinned = bool(move.get("pinned", False))
+        assignment.representative = bool(move.get("representative", False))
+    db.session.flush()
+    return {target, *sources.values()}
+
+
+def undo_move(edit: SectionEdit, actor: User):
+    moves = moves_of(edit)
+    target = section_or_refuse(edit.section_id)
+    touched = take_back(moves, target, actor, (edit.details or {}).get("source_title", ""))
+    refresh_sections(touched)
+    return [s.id for s in touched], [m["proposal"] for m in moves]
+
+
+def undo_split(edit: SectionEdit, actor: User):
+    moves = moves_of(edit)
+    new = section_or_refuse(edit.section_id)
+    if {a.proposal_id for a in new.assignments} != {m["proposal"] for m in moves}:
+        raise UndoRefused(_("В раздел «%(title)s» после этого перенесли другие предложения — "
+                            "отменить разделение нельзя.", title=new.title), 409)
+    touched = take_back(moves, new, actor, (edit.details or {}).get("source_title", ""))
+    touched.discard(new)
+    new_id = new.id
+    db.session.expire(new)
+    db.session.delete(new)
+    db.session.flush()
+    refresh_sections(touched)
+    return [new_id, *(s.id for s in touched)], [m["proposal"] for m in moves]
+
+
+def undo_merge(edit: SectionEdit, actor: User):
+    details = edit.details or {}
+    snapshot, members = details.get("snapshot"), details.get("members")
+    if snapshot is None or members is None:
+        raise UndoRefused(_("Это объединение сделано до появления отмены: восстановить раздел "
+                            "нельзя."), 409)
+    target = section_or_refuse(edit.section_id)
+    check_editable(target, actor)
+    current = placements((m["proposal"] for m in members), lock=True)
+    for member in members:
+        assignment = current.get(member["proposal"])
+        if assignment is None or assignment.section_id != target.id:
+            raise UndoRefused(_("Предложение «%(title)s» после объединения уже перенесли — "
+                                "отменить объединение нельзя.",
+                                title=proposal_title(member["proposal"])), 409)
+    restored = restore_section(snapshot, target.track_id)
+    for member in members:
+        assignment = current[member["proposal"]]
+        assignment.section_id = restored.id
+        for key in ("pinned", "representative", "rank", "score"):
+            setattr(assignment, key, member[key])
+    target.key_terms = details.get("target_key_terms", target.key_terms)
+    db.session.flush()
+    refresh_sections([target, restored])
+    return [target.id, restored.id], [m["proposal"] for m in members]
+
+
+def restore_section(snapshot: dict[str, Any], track_id: int) -> DraftSection:
+    """Bring a merged section back, with its old id when nothing took it (links keep working)."""
+    free = db.session.get(DraftSection, snapshot["id"]) is None
+    at = snapshot.get("state_changed_at")
+    section = DraftSection(
+        event_id=db.session.get(Track, track_id).event_id, track_id=track_id,
+        title=snapshot["title"], key_terms=snapshot["key_terms"], summary=snapshot["summary"],
+        summary_edited=snapshot["summary_edited"], is_other=snapshot["is_other"],
+        state=SectionState(snapshot["state"]), state_changed_by_id=snapshot["state_changed_by"],
+        state_changed_at=datetime.fromisoformat(at) if at else None,
+        position=snapshot["position"], run_id=snapshot["run_id"])
+    if free:
+        section.id = snapshot["id"]
+    db.session.add(section)
+    db.session.flush()
+    return section
+
+
+def undo_rename(edit: SectionEdit, actor: User):
+    details = edit.details or {}
+    section = section_or_refuse(edit.section_id, details["after"]["title"])
+    check_editable(section, actor, structure=False)
+    if section.title != details["after"]["title"]:
+        raise UndoRefused(_("Раздел после этого переименовали ещё раз («%(title)s») — отменить "
+                            "переименование нельзя.", title=section.title), 409)
+    before = details["before"]
+    section.title = before["title"]
+    section.summary = before["summary"]
+    section.summary_edited = before.get("summary_edited", section.summary_edited)
+    return [section.id], []
+
+
+def undo_lock(edit: SectionEdit, actor: User):
+    section = section_or_refuse(edit.section_id)
+    check_editable(section, actor, structure=False)
+    locked_by_edit = edit.action == "lock"
+    if section.locked != locked_by_edit:
+        raise UndoRefused(_("Закрепление раздела «%(title)s» после этого уже изменили.",
+                            title=section.title), 409)
+    section.locked = not locked_by_edit
+    return [section.id], []
+
+
+def undo_state(edit: SectionEdit, actor: User):
+    details = edit.details or {}
+    section = section_or_refuse(edit.section_id)
+    check_editable(section, actor, structure=False)
+    if section.state.value != details["after"]:
+        raise UndoRefused(_("Состояние раздела «%(title)s» после этого уже изменили.",
+                            title=section.title), 409)
+    section.state = SectionState(details["before"])
+    section.state_changed_by_id = details.get("before_by")
+    at = details.get("before_at")
+    section.state_changed_at = datetime.fromisoformat(at) if at else None
+    return [section.id], []
+
+
+REVERSE = {"move": undo_move, "split": undo_split, "merge": undo_merge, "rename": undo_rename,
+           "lock": undo_lock, "unlock": undo_lock, "state": undo_state}

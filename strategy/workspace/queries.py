@@ -139,3 +139,52 @@ def finished_runs(event: Event) -> list[ClusterRun]:
     return list(db.session.scalars(sa.select(ClusterRun).where(
         ClusterRun.event_id == event.id, ClusterRun.status == RunStatus.done)
         .order_by(ClusterRun.id)))
+
+
+# --------------------------------------------------------------------------- the board
+
+
+def latest_grouping(track: Track) -> Optional[int]:
+    """The newest finished run that grouped this track: the arrangement a board is drawn from.
+    A board that saw another one is out of date (the grouping re-ran meanwhile)."""
+    return db.session.scalar(sa.select(sa.func.max(ClusterRun.id)).where(
+        ClusterRun.event_id == track.event_id, ClusterRun.status == RunStatus.done,
+        sa.or_(ClusterRun.track_id == track.id, ClusterRun.track_id.is_(None))))
+
+
+def placements(proposal_ids, lock: bool = False) -> dict[int, SectionAssignment]:
+    """Where each of these proposals is now (absent: in no section). With ``lock`` the rows
+    stay locked until the commit (PostgreSQL), so of two people moving the same card at the
+    same moment the second sees the first one's move and is told, instead of overwriting it."""
+    ids = sorted(proposal_ids)
+    if not ids:
+        return {}
+    stmt = sa.select(SectionAssignment).where(SectionAssignment.proposal_id.in_(ids))
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return {a.proposal_id: a for a in db.session.scalars(stmt)}
+
+
+def edit_track_id(edit: SectionEdit) -> Optional[int]:
+    """The track an edit belongs to (older entries only know it through their section)."""
+    track_id = (edit.details or {}).get("track_id")
+    if track_id is None and edit.section is not None:
+        track_id = edit.section.track_id
+    return track_id
+
+
+def own_edits(track: Track, actor_id: int, actions, limit: int = 200) -> list[SectionEdit]:
+    """A person's latest edits of a track's sections, newest first."""
+    stmt = (sa.select(SectionEdit).where(SectionEdit.event_id == track.event_id,
+                                         SectionEdit.actor_id == actor_id,
+                                         SectionEdit.action.in_(list(actions)))
+            .order_by(SectionEdit.id.desc()).limit(limit))
+    return [e for e in db.session.scalars(stmt) if edit_track_id(e) == track.id]
+
+
+def regrouped_after(track: Track, edit_id: int) -> bool:
+    """Did the grouping re-run on this track after the given edit?"""
+    runs = db.session.scalars(sa.select(SectionEdit).where(
+        SectionEdit.event_id == track.event_id, SectionEdit.action == "run",
+        SectionEdit.id > edit_id))
+    return any((run.details or {}).get("track") == track.slug for run in runs)
