@@ -29,7 +29,7 @@ def busy_hall(app, event, create_participant, create_proposal):
     people = [create_participant(event, name=f"Участник {i}") for i in range(5)]
     acknowledged: list[tuple[float, int, int]] = []
     stop = threading.Event()
-    url = f"/events/{event.id}/proposals/{{}}/support"
+    url = f"/api/v1/events/{event.id}/proposals/{{}}/support"
 
     def person(user_id: int, code: str) -> None:
         client = app.test_client()
@@ -54,7 +54,9 @@ def test_backup_during_writes_is_whole_and_loses_no_acknowledged_support(app, ru
                                                                        tmp_path):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("the online backup API is SQLite's; PostgreSQL: see the pg_dump test")
+    deadline = time.monotonic() + 120
     while len(busy_hall) < 40:
+        assert time.monotonic() < deadline, "the supporters acknowledged too few supports"
         time.sleep(0.05)
     started = time.monotonic()
     before = {(user, proposal) for at, user, proposal in list(busy_hall) if at < started}

@@ -282,7 +282,7 @@ def add_event(actor: User, data: EventData) -> Event:
 def create_event(actor: User, data: EventData) -> Event:
     """A new event, as a draft that only staff see until it is opened."""
     event = add_event(actor, data)
-    record_change(event.id, "event", action="event_create")
+    record_change(event.id, ChangeKind.event, action="event_create")
     db.session.commit()
     return event
 
@@ -299,7 +299,7 @@ def update_event(event: Event, actor: User, data: EventData) -> bool:
         return False
     audit(actor, "event_update", event_id=event.id, track_id=None, target_type="event",
           target_id=event.id, before=before, after=after)
-    record_change(event.id, "event", action="event_update")
+    record_change(event.id, ChangeKind.event, action="event_update")
     db.session.commit()
     return True
 
@@ -335,8 +335,8 @@ def change_event_status(event: Event, actor: User, action: str) -> Event:
             track.submission_ends_at = track.support_ends_at = None
     audit(actor, f"event_{action}", event_id=event.id, track_id=None, target_type="event",
           target_id=event.id, before=before, after={"status": target.value})
-    record_change(event.id, "event", action=f"event_{action}")
-    record_change(event.id, "phase", action=f"event_{action}")
+    record_change(event.id, ChangeKind.event, action=f"event_{action}")
+    record_change(event.id, ChangeKind.phase, action=f"event_{action}")
     db.session.commit()
     return event
 
@@ -389,7 +389,7 @@ def add_track(event: Event, actor: User, data: TrackData) -> Track:
 
 def create_track(event: Event, actor: User, data: TrackData) -> Track:
     track = add_track(event, actor, data)
-    record_change(event.id, "track", track_id=track.id, action="track_create")
+    record_change(event.id, ChangeKind.track, track_id=track.id, action="track_create")
     db.session.commit()
     return track
 
@@ -410,7 +410,7 @@ def finish_track_edit(track: Track, actor: User, action: str, before: dict[str, 
         return False
     audit(actor, action, event_id=track.event_id, track_id=track.id, target_type="track",
           target_id=track.id, before=before, after=after)
-    record_change(track.event_id, "track", track_id=track.id, action=action)
+    record_change(track.event_id, ChangeKind.track, track_id=track.id, action=action)
     db.session.commit()
     return True
 

@@ -24,6 +24,11 @@ class ChangeKind(str, enum.Enum):
     user_moderated = "user_moderated"
     phase = "phase"
     join = "join"
+    event = "event"  # the event's settings or state (programme helper: set-up screens)
+    track = "track"
+    programme = "programme"
+    registration = "registration"
+    section_edit = "section_edit"  # the workspace board: a section or a card moved
 
 
 # The kinds that change what the moderation queue shows (the queue re-renders on these).

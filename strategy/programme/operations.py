@@ -26,6 +26,7 @@ from strategy.events.models import Event, EventStatus, ItemFormat, ScheduleItem,
 from strategy.events.operations import (EventData, FieldError, TrackData, add_event, add_track,
                                         parse_day)
 from strategy.extensions import db
+from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
 from strategy.programme.models import Registration, RegistrationStatus, Seat, item_proposals
 from strategy.proposals.models import Proposal
@@ -248,7 +249,7 @@ def add_item(event: Event, actor: User, data: ItemData) -> ScheduleItem:
 
 def create_item(event: Event, actor: User, data: ItemData) -> ScheduleItem:
     item = add_item(event, actor, data)
-    record_change(event.id, "programme", track_id=item.track_id, item_id=item.id,
+    record_change(event.id, ChangeKind.programme, track_id=item.track_id, item_id=item.id,
                   action="create")
     db.session.commit()
     return item
@@ -282,7 +283,7 @@ def update_item(item: ScheduleItem, actor: User, data: ItemData) -> bool:
     promoted = [r for seat in Seat for r in promote_waiting(item, seat)]
     audit(actor, "programme_update", event_id=event.id, track_id=item.track_id,
           target_type="schedule_item", target_id=item.id, before=before, after=after)
-    record_change(event.id, "programme", track_id=item.track_id, item_id=item.id,
+    record_change(event.id, ChangeKind.programme, track_id=item.track_id, item_id=item.id,
                   action="update", promoted=len(promoted))
     db.session.commit()
     return True
@@ -301,7 +302,7 @@ def delete_item(item: ScheduleItem, actor: User) -> None:
     before = item_state(item)
     audit(actor, "programme_delete", event_id=event.id, track_id=item.track_id,
           target_type="schedule_item", target_id=item.id, before=before)
-    record_change(event.id, "programme", track_id=item.track_id, item_id=item.id,
+    record_change(event.id, ChangeKind.programme, track_id=item.track_id, item_id=item.id,
                   action="delete")
     db.session.delete(item)
     db.session.commit()
@@ -380,7 +381,7 @@ def register(item: ScheduleItem, user: User, seat: str, *, source: str = "self",
     registration.seat, registration.status, registration.source = wanted, status, source
     registration.queued_at = utcnow()
     registration.attended = None
-    record_change(item.event_id, "registration", track_id=item.track_id, item_id=item.id,
+    record_change(item.event_id, ChangeKind.registration, track_id=item.track_id, item_id=item.id,
                   status=status.value)
     if commit:
         commit_registration()
@@ -430,7 +431,7 @@ def cancel_registration(item: ScheduleItem, user: User) -> list[Registration]:
     registration.status = RegistrationStatus.cancelled
     db.session.flush()
     promoted = promote_waiting(item, registration.seat) if was_registered else []
-    record_change(item.event_id, "registration", track_id=item.track_id, item_id=item.id,
+    record_change(item.event_id, ChangeKind.registration, track_id=item.track_id, item_id=item.id,
                   status="cancelled", promoted=len(promoted))
     db.session.commit()
     return promoted
@@ -482,7 +483,7 @@ def record_outcome(item: ScheduleItem, actor: User, *, attended_hall, attended_o
           target_type="schedule_item", target_id=item.id, before=before,
           after={"attended_hall": hall, "attended_online": online, "outcome": text,
                  "proposals": wanted})
-    record_change(item.event_id, "programme", track_id=item.track_id, item_id=item.id,
+    record_change(item.event_id, ChangeKind.programme, track_id=item.track_id, item_id=item.id,
                   action="outcome")
     db.session.commit()
     return item
@@ -614,7 +615,7 @@ def import_event(actor: User, data: dict, *, shift_to: Optional[date] = None,
     if problems:
         db.session.rollback()
         raise EventFileError(problems)
-    record_change(event.id, "event", action="event_import")
+    record_change(event.id, ChangeKind.event, action="event_import")
     db.session.commit()
     return event
 

@@ -17,6 +17,7 @@ from strategy.core.permissions import ensure_can_manage
 from strategy.core.templating import count_word
 from strategy.events.models import Event, Track
 from strategy.extensions import db
+from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
 from strategy.proposals.models import Proposal, ProposalStatus
 from strategy.workspace.grouping import cluster_track
@@ -249,7 +250,7 @@ def refresh_summary(section: DraftSection) -> None:
 # --------------------------------------------------------------------------- human edits
 
 #: The change kind live boards follow. The feed is public: its payload names ids, no titles.
-BOARD_CHANGE = "section_edit"
+BOARD_CHANGE = ChangeKind.section_edit
 #: Edit-log actions a person can take back with «Отменить».
 UNDOABLE = ("rename", "move", "merge", "split", "lock", "unlock", "state")
 
