@@ -4,7 +4,7 @@ The feed reads changes in (txid, id) order below the oldest running transaction 
 PostgreSQL, instead of serialising writers with an advisory lock; SQLite leaves txid NULL.
 
 Revision ID: 5eed1a7e0001
-Revises: 78c11013c0e5
+Revises: d26ac2e3ebeb
 Create Date: 2026-12-01 23:10:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '5eed1a7e0001'
-down_revision = '78c11013c0e5'
+down_revision = 'd26ac2e3ebeb'
 branch_labels = None
 depends_on = None
 
