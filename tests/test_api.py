@@ -17,7 +17,7 @@ from strategy.live.models import Change
 from strategy.moderation import operations as ops
 from strategy.moderation.models import AuditEntry
 from strategy.proposals.models import Proposal, ProposalRevision, ProposalStatus
-from tests.conftest import Auth
+from tests.conftest import Auth, csrf_token_from
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -374,7 +374,10 @@ def test_session_writes_need_the_csrf_header(csrf_app, event, create_participant
     proposal = create_proposal(hub, create_participant(event, name="Автор"))
     reader = create_participant(event, name="Читатель")
     client = csrf_app.test_client()
-    Auth(client).as_participant(reader)
+    confirm = client.get(f"/r/{reader.plain_code}").get_data(as_text=True)
+    signed = client.post(f"/r/{reader.plain_code}",
+                         data={"csrf_token": csrf_token_from(confirm)})
+    assert signed.status_code == 302
     url = f"{base(event)}/proposals/{proposal.id}/support"
     refused = client.post(url)
     assert refused.status_code == 400 and refused.get_json()["error"] == "csrf_failed"

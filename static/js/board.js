@@ -499,7 +499,7 @@
   });
 
   // ---- filters: kind, contested only, search -------------------------------------------------
-  function fold(text) { return (text || "").toLowerCase().replace(/ё/g, "е").split(/\s+/).filter(Boolean).join(" "); }
+  function fold(text) { return (text || "").toLowerCase().replace(/\u0451/g, "\u0435").split(/\s+/).filter(Boolean).join(" "); }
   function applyFilters() {
     if (!filters) return;
     var q = fold(filters.elements.q.value), kind = filters.elements.kind.value;

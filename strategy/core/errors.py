@@ -133,6 +133,8 @@ def register_error_handlers(app: Flask) -> None:
         if not may_resend():
             message = _("Страница устарела или запрос пришёл не с нашего сайта, поэтому действие "
                         "не выполнено. Обновите страницу и повторите.")
+            if wants_json():
+                return json_error(400, message, "csrf_failed")
             return error_response(400, message)
         # Keep what the person typed: re-offer the same form with a fresh token of this session.
         message = _("Страница устарела, поэтому действие не выполнено. Ничего не потеряно: "
