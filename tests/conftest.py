@@ -48,7 +48,6 @@ def app_config(tmp_path):
 def app(app_config):
     app = create_app(app_config)
 
-    @app.before_request
     def forget_signed_in_user():
         # The fixture keeps one app context open, so flask.g outlives a request; without this
         # the user signed in by one test client would leak into another client's request.
@@ -57,6 +56,9 @@ def app(app_config):
 
         g.pop("_login_user", None)
         refresh()  # likewise the locale Flask-Babel caches per context
+
+    # First of all hooks: the app's own (e.g. per-participant limits) may ask who is signed in.
+    app.before_request_funcs.setdefault(None, []).insert(0, forget_signed_in_user)
 
     @app.teardown_request
     def end_the_requests_transaction(_error):
