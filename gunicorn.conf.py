@@ -15,6 +15,8 @@ graceful_timeout = 10
 
 def post_worker_init(worker):
     """Warm the similarity hint's text models in the background once a worker has started."""
+    if getattr(worker.wsgi, "import_name", "") != "strategy":
+        return  # another app with the same settings (make bench's bare app)
 
     def warm():
         with worker.wsgi.app_context():

@@ -28,7 +28,7 @@ from tests import servers  # noqa: E402
 TOP = 12
 # Library frames worth seeing inclusively: SQL execution, commits, socket writes, templates.
 LIBRARY_KEYS = ("do_execute ", "do_commit ", "SocketMixin.send ", "Template.render ",
-                "handle_request ")
+                "handle_request ", "QueuePool._do_get ", "_ConnectionFairy._checkout ", "Queue.get ")
 
 
 def worker_pids(master: int) -> list[int]:
