@@ -39,8 +39,10 @@ def base_url(tmp_path_factory):
         yield url
 
 
-def open_board(browser, base_url, viewport=DESKTOP, who=("metod@strategy.demo", DEMO_PASSWORD)):
-    context = browser.new_context(viewport=viewport, locale="ru-RU")
+def open_board(browser, base_url, viewport=DESKTOP, who=("metod@strategy.demo", DEMO_PASSWORD),
+               bypass_csp=False):
+    # bypass_csp only to inject axe-core (the page's CSP rightly refuses inline scripts)
+    context = browser.new_context(viewport=viewport, locale="ru-RU", bypass_csp=bypass_csp)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -306,7 +308,7 @@ def run_axe(page) -> list[str]:
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1920", "360"])
 def test_axe_finds_no_serious_problems(base_url, viewport):
     with chromium() as browser:
-        page = open_board(browser, base_url, viewport=viewport)
+        page = open_board(browser, base_url, viewport=viewport, bypass_csp=True)
         assert run_axe(page) == []
         page.locator(".board-card .card-title").first.click()
         expect(page.locator("#board-detail")).to_be_visible()
