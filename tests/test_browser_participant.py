@@ -48,7 +48,7 @@ def test_join_submit_find_support_comment_and_return(base_url):
         assert_accessible_and_fits(page)
 
         page.get_by_role("link", name="К трекам и предложениям").click()
-        page.get_by_role("link", name="«Гений места»").click()
+        page.get_by_role("link", name="«Гений места»").first.click()
         page.get_by_role("link", name="Подать предложение в этот трек").click()
         assert_accessible_and_fits(page)
         page.keyboard.press("Tab")
@@ -62,7 +62,7 @@ def test_join_submit_find_support_comment_and_return(base_url):
         screenshot(page, "participant-proposal-360")
         assert_accessible_and_fits(page)
 
-        page.get_by_role("link", name="«Гений места»").click()
+        page.get_by_role("link", name="«Гений места»").first.click()
         page.get_by_role("searchbox").fill("резиденция байкал")
         page.get_by_role("button", name="Найти").click()
         expect(page.get_by_role("link", name="Арт-резиденция на берегу Байкала")).to_be_visible()
