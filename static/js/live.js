@@ -233,57 +233,6 @@
     return function () { region.request(200); };
   }
 
-  // ---- «Похожие предложения» while typing ------------------------------------------------
-  function similarHints(form) {
-    var url = form.dataset.similarUrl, box = $("#similar", form);
-    if (!url || !box || !window.fetch) return;
-    var title = form.querySelector("[name=title]"), body = form.querySelector("[name=body]");
-    var track = form.querySelector("[name=track]");
-    var timer = null, last = "";
-    function query() {
-      var text = ((title && title.value) || "") + ". " + ((body && body.value) || "");
-      var key = (track ? track.value : "") + "|" + text;
-      if (key === last) return;
-      last = key;
-      if (text.replace(/[\s.]/g, "").length < 8 || !track || !track.value) { box.hidden = true; return; }
-      // POST: a whole proposal (5,000 characters) does not fit in a URL.
-      var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
-      fetch(url, { method: "POST", credentials: "same-origin",
-                   headers: { "Accept": "application/json", "X-CSRFToken": csrf },
-                   body: new URLSearchParams({ track: track.value, q: text.slice(0, 6000) }) })
-        .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (payload) { render(payload && payload.data ? payload.data.items : []); })
-        .catch(function () { /* hints are optional */ });
-    }
-    function render(items) {
-      box.innerHTML = "";
-      if (!items.length) { box.hidden = true; return; }
-      var head = document.createElement("p");
-      head.innerHTML = "<strong></strong><br><span class='hint'></span>";
-      head.firstChild.textContent = box.dataset.title || "";
-      head.lastChild.textContent = box.dataset.hint || "";
-      box.appendChild(head);
-      var ul = document.createElement("ul");
-      items.forEach(function (item) {
-        var li = document.createElement("li"), a = document.createElement("a");
-        a.href = item.url; a.target = "_blank"; a.rel = "noopener"; a.textContent = item.title;
-        li.appendChild(a);
-        var meta = document.createElement("span");
-        meta.className = "meta";
-        meta.textContent = " · " + Math.round(item.similarity * 100) + "%";
-        li.appendChild(meta);
-        ul.appendChild(li);
-      });
-      box.appendChild(ul);
-      box.hidden = false;
-    }
-    function later() { clearTimeout(timer); timer = setTimeout(query, 500); }
-    [title, body, track].forEach(function (f) { if (f) { f.addEventListener("input", later); f.addEventListener("change", later); } });
-    later();
-  }
-
-  $all("form[data-similar-url]").forEach(similarHints);
-
   // ---- start -----------------------------------------------------------------------------
   if (!conf.feed || !window.fetch) return;
   var handler = null, mode = conf.mode;
