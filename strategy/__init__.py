@@ -100,6 +100,7 @@ def bind_sqlite_engine(app: Flask) -> None:
     and which let the dot-voting count be read before another click's insert. Reads, and
     requests marked read-only, never wait for writers (WAL).
     This is the pysqlite recipe of SQLAlchemy's SQLite dialect documentation."""
+    from strategy.core.db import begin_immediate
     from strategy.extensions import db
 
     with app.app_context():
@@ -122,7 +123,7 @@ def bind_sqlite_engine(app: Flask) -> None:
         dbapi_connection = connection.connection.dbapi_connection
         if request_writes():
             dbapi_connection.isolation_level = None  # pysqlite's own BEGIN off: we emit ours
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            begin_immediate(dbapi_connection, float(app.config.get("SQLITE_BUSY_TIMEOUT", 15)))
         else:
             # pysqlite's own mode: each read sees the latest commit, and a deferred BEGIN comes
             # just before the first write (CLI, background runs).
@@ -138,6 +139,7 @@ def install_url_converters(app: Flask) -> None:
 def strip_nul_for_postgresql(app: Flask) -> None:
     """PostgreSQL refuses NUL in text ("cannot contain NUL characters"); requests are cleaned
     already (strategy.core.hardening), this keeps imported files and CLI input from failing."""
+    from strategy.core.db import begin_immediate
     from strategy.extensions import db
 
     with app.app_context():

@@ -240,6 +240,9 @@ def test_organiser_changes_a_role_and_revokes(app, client, organiser, event, cre
     db.session.commit()
     member_id = member.id
     hub = db.session.scalar(sa.select(Track).where(Track.slug == "social-hub"))
+    untracked = client.post(f"/events/{event.id}/manage/staff/{member_id}/role",
+                            data={f"u{member_id}-role": "facilitator"})
+    assert untracked.status_code == 400 and "Выберите треки" in page(untracked)
     response = client.post(f"/events/{event.id}/manage/staff/{member_id}/role",
                            data={f"u{member_id}-role": "facilitator",
                                  f"u{member_id}-tracks": [str(hub.id)]})

@@ -464,6 +464,11 @@ def delete_participant(event_id: int, user_id: int):
 #   POST      /events/<id>/manage/staff/invitations/<iid>/revoke staff_invitation_revoke organiser
 #   GET, POST /staff/<token>                                    staff_accept         the link
 
+def chosen_track_ids(form) -> list[str]:
+    """The ticked tracks; a post without the field at all means none (WTForms gives None)."""
+    return [t for t in (form.tracks.data or []) if t.isdigit()]
+
+
 def render_staff(event, form, new_link=None, status=200):
     return render_template("auth/staff.html", event=event, form=form, new_link=new_link,
                            members=team_of(event), invitations=staff_invitations_of(event),
@@ -486,7 +491,7 @@ def staff(event_id: int):
     try:
         _invitation, token = create_staff_invitation(
             event, current_user, display_name=form.display_name.data, email=form.email.data,
-            role=form.role.data, track_ids=[t for t in form.tracks.data if t.isdigit()])
+            role=form.role.data, track_ids=chosen_track_ids(form))
     except OperationError as error:
         db.session.rollback()
         form.form_errors.append(error.message)
@@ -511,7 +516,7 @@ def staff_role(event_id: int, user_id: int):
     if not form.validate_on_submit():
         raise OperationError(_("Страница устарела. Обновите её и повторите."), 400)
     changed = change_staff_role(event, current_user, user, form.role.data,
-                                [t for t in form.tracks.data if t.isdigit()])
+                                chosen_track_ids(form))
     flash(_("Роль изменена.") if changed else _("Изменений нет."), "success")
     return redirect(url_for("auth.staff", event_id=event.id))
 

@@ -29,3 +29,31 @@ class TimestampMixin:
 
     created_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow, index=True)
     updated_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def begin_immediate(dbapi_connection, timeout: float) -> None:
+    """Take SQLite's write lock, waiting up to `timeout` seconds in Python, not in SQLite.
+
+    SQLite's own busy handler sleeps the whole OS thread. Under gevent that is the whole worker:
+    the greenlet holding the lock (paused on Redis or the socket) can never finish, so every
+    writer of the worker waits out the full timeout (a join storm timed out this way). Asking
+    without waiting and sleeping with time.sleep, which gevent makes cooperative, lets the
+    holder run; in threaded servers it behaves like the busy handler."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + timeout
+    pause = 0.001
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
