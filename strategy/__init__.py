@@ -123,7 +123,7 @@ def bind_sqlite_engine(app: Flask) -> None:
         dbapi_connection = connection.connection.dbapi_connection
         if request_writes():
             dbapi_connection.isolation_level = None  # pysqlite's own BEGIN off: we emit ours
-            begin_immediate(dbapi_connection, float(app.config.get("SQLITE_BUSY_TIMEOUT", 15)))
+            begin_immediate(connection, float(app.config.get("SQLITE_BUSY_TIMEOUT", 15)))
         else:
             # pysqlite's own mode: each read sees the latest commit, and a deferred BEGIN comes
             # just before the first write (CLI, background runs).

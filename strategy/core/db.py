@@ -31,7 +31,7 @@ class TimestampMixin:
     updated_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow, onupdate=utcnow)
 
 
-def begin_immediate(dbapi_connection, timeout: float) -> None:
+def begin_immediate(connection, timeout: float) -> None:
     """Take SQLite's write lock, waiting up to `timeout` seconds in Python, not in SQLite.
 
     SQLite's own busy handler sleeps the whole OS thread. Under gevent that is the whole worker:
@@ -39,19 +39,19 @@ def begin_immediate(dbapi_connection, timeout: float) -> None:
     writer of the worker waits out the full timeout (a join storm timed out this way). Asking
     without waiting and sleeping with time.sleep, which gevent makes cooperative, lets the
     holder run; in threaded servers it behaves like the busy handler."""
-    import sqlite3
     import time
 
+    dbapi_connection = connection.connection.dbapi_connection
     deadline = time.monotonic() + timeout
     pause = 0.001
     dbapi_connection.execute("PRAGMA busy_timeout=0")
     try:
         while True:
             try:
-                dbapi_connection.execute("BEGIN IMMEDIATE")
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
                 return
-            except sqlite3.OperationalError as error:
-                if "locked" not in str(error) or time.monotonic() >= deadline:
+            except sa.exc.OperationalError as error:
+                if "locked" not in str(error.orig) or time.monotonic() >= deadline:
                     raise
             time.sleep(pause)
             pause = min(pause * 2, 0.05)
