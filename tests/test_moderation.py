@@ -190,11 +190,18 @@ def test_merge_counts_each_person_once_and_moves_comments_and_joins(
     join_project(b, u3, library="Библиотека Усолья")
 
     staff = client_for(app, facilitator)
+    cursor = db.session.scalar(sa.select(sa.func.max(Change.id)))
     response = staff.post(f"/events/{event.id}/manage/proposals/{a.id}/merge",
                           data={"target": b.id})
     assert response.status_code == 302
     db.session.expire_all()
     assert (a.status, a.merged_into_id, a.support_count) == (ProposalStatus.merged, b.id, 0)
+    # One action, one change row; the feed brings the target's new count with it.
+    rows = db.session.scalars(sa.select(Change).where(Change.id > cursor)).all()
+    assert [(r.kind, r.proposal_id, r.payload["into"]) for r in rows] == [
+        ("moderated", a.id, b.id)]
+    feed = app.test_client().get(f"/events/{event.id}/feed?since={cursor}").get_json()["data"]
+    assert feed["proposals"][str(b.id)]["support_count"] == 3
     supporters = set(db.session.scalars(sa.select(Support.user_id).where(
         Support.proposal_id == b.id)))
     assert supporters == {u1.id, u2.id, u3.id} and b.support_count == 3

@@ -18,8 +18,10 @@
   var filters = document.getElementById("board-filters");
   var undoButton = document.querySelector("[data-undo]");
   var FEED_MS = 1500, HIDDEN_MS = 10000, MAX_BACKOFF_MS = 15000;
-  var LIVE_KINDS = { section_edit: 1, support: 1, comment_created: 1, comment_moderated: 1,
-                     moderated: 1, proposal_created: 1, proposal_updated: 1 };
+  // Change kinds come from the server's enum (strategy/live/models.py), never spelt here.
+  var KINDS = JSON.parse(conf.kinds || "{}");
+  var LIVE_KINDS = {}, EDIT_KIND = KINDS.edit;
+  (KINDS.board || []).forEach(function (kind) { LIVE_KINDS[kind] = 1; });
   var state = { busy: 0, pending: false, dragging: false, picked: null, lifted: null,
                 renaming: null, sortables: [], detailId: null };
 
@@ -553,8 +555,8 @@
           var data = body.data, others = false, relevant = data.reset;
           data.changes.forEach(function (change) {
             if (!LIVE_KINDS[change.kind]) return;
-            var mine = change.kind === "section_edit" && String(change.by) === conf.me;
-            if (!mine) { relevant = true; if (change.kind === "section_edit") others = true; }
+            var mine = change.kind === EDIT_KIND && String(change.by) === conf.me;
+            if (!mine) { relevant = true; if (change.kind === EDIT_KIND) others = true; }
           });
           feed.cursor = data.cursor;
           more = data.more;

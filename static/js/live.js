@@ -158,8 +158,9 @@
       changes.forEach(function (change) {
         if (change.track_id !== null && change.track_id !== trackId) return;
         if (change.kind === K.phase) { showNotice(conf.phaseText); return; }
-        var id = change.proposal_id;
-        if (!id) return;
+        mentioned(change).forEach(function (id) { follow(change, id); });
+      });
+      function follow(change, id) {
         var state = proposals[id];
         var card = document.getElementById("proposal-" + id);
         if (!state) return;
@@ -176,8 +177,15 @@
         if (card && state.support_count !== null && state.support_count !== undefined) {
           $all('[data-live-count="' + id + '"]').forEach(function (el) { el.textContent = state.support_count; });
         }
-      });
+      }
     };
+  }
+
+  // A change names its proposal; a merge also names the proposal it went into.
+  function mentioned(change) {
+    var ids = change.proposal_id ? [change.proposal_id] : [];
+    if (change.into) ids.push(change.into);
+    return ids;
   }
 
   // ---- one proposal's page: counts follow, other changes offer a refresh -------------------
@@ -186,7 +194,7 @@
     var notice = $("#live-notice");
     return function (changes, proposals) {
       changes.forEach(function (change) {
-        if (change.proposal_id !== id) return;
+        if (mentioned(change).indexOf(id) < 0) return;
         var state = proposals[id];
         if (state && state.support_count !== null && state.support_count !== undefined) {
           $all('[data-live-count="' + id + '"]').forEach(function (el) { el.textContent = state.support_count; });

@@ -283,6 +283,11 @@ class ChangeSchema(OutputSchema):
     track_id = Int(allow_none=True, required=True)
     proposal_id = Int(allow_none=True, required=True)
 
+    @ma.post_dump(pass_original=True)
+    def keep_kind_fields(self, data: dict, original: dict, **_kwargs) -> dict:
+        """Dumping keeps declared fields only; a change's own fields (into, status, by …) stay."""
+        return {**original, **data}
+
 
 class ProposalStateSchema(OutputSchema):
     status = Str(required=True)

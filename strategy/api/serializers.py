@@ -4,14 +4,14 @@ Every function takes the viewer, because what a person may see depends on who th
 support counts while a track hides them, the reason a proposal was hidden, unpublished comments.
 """
 from datetime import date, datetime
-from typing import Iterable, Optional
+from typing import Optional
 
-import sqlalchemy as sa
 from flask import url_for
 
 from strategy.api.models import ApiToken
 from strategy.auth.models import User
 from strategy.comments.models import Comment
+from strategy.core.permissions import staff_of
 from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.live import broker
@@ -117,30 +117,9 @@ def token_to_dict(row: ApiToken) -> dict:
             "last_used_at": iso(row.last_used_at), "revoked_at": iso(row.revoked_at)}
 
 
-def proposal_states(proposal_ids: Iterable[int], viewer: Optional[User]) -> dict[int, dict]:
-    """Status and counters of the proposals a feed batch mentions (counts only if visible);
-    the same fields as the live feed's, so live.js can read either."""
-    ids = set(proposal_ids)
-    if not ids:
-        return {}
-    states = {}
-    for p in db.session.scalars(sa.select(Proposal).where(Proposal.id.in_(ids))):
-        states[p.id] = {"status": p.status.value, "track_id": p.track_id,
-                        "merged_into_id": p.merged_into_id, "is_pinned": p.is_pinned,
-                        "support_count": p.support_count if p.track.counts_visible_to(viewer)
-                        else None,
-                        "comment_count": p.comment_count}
-    return states
-
-
 def changes_to_dict(event_id: int, since: int, track_id: Optional[int],
                     viewer: Optional[User]) -> dict:
-    """The live change feed (strategy/live/broker.py) after a cursor."""
-    latest = broker.latest_cursor(event_id)
-    batch = broker.changes_since(event_id, since, broker.MAX_BATCH, track_id=track_id)
-    more = len(batch) == broker.MAX_BATCH
-    cursor = batch[-1].id if more else max([latest, since] + [c.id for c in batch])
-    return {"cursor": cursor, "more": more, "reset": since > latest,
-            "changes": [broker.serialise(c) for c in batch],
-            "proposals": proposal_states((c.proposal_id for c in batch if c.proposal_id),
-                                         viewer)}
+    """The live change feed (strategy/live/broker.py) after a cursor, exactly as the site's:
+    moderation detail only for the event's staff."""
+    event = db.session.get(Event, event_id)
+    return broker.feed_after(event_id, since, staff_of(viewer, event), track_id=track_id)

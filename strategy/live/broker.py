@@ -145,8 +145,28 @@ def feed_data(changes: list[Change], cursor: int, staff: bool, more: bool = Fals
     return {"cursor": cursor, "more": more, "reset": reset,
             "changes": [serialise(c) for c in changes
                         if staff or str(getattr(c.kind, "value", c.kind)) not in STAFF_ONLY_KINDS],
-            "proposals": proposal_states({c.proposal_id for c in changes if c.proposal_id},
-                                         staff)}
+            "proposals": proposal_states(mentioned_proposals(changes), staff)}
+
+
+def feed_after(event_id: int, since: int, staff: bool, track_id: Optional[int] = None) -> dict:
+    """The feed after a client's cursor: the site's /feed and the API's /changes alike. An
+    unknown cursor (another database, a re-seeded demo) answers reset: the page must reload."""
+    latest = latest_cursor(event_id)
+    if not cursor_is_known(event_id, since):
+        return {"cursor": latest, "more": False, "reset": True, "changes": [], "proposals": {}}
+    batch = changes_since(event_id, since, MAX_BATCH, track_id=track_id)
+    more = len(batch) == MAX_BATCH
+    # Filtered by track, the last row read may be older than the event's newest change.
+    cursor = batch[-1].id if more else latest
+    return feed_data(batch, cursor, staff, more=more)
+
+
+def mentioned_proposals(changes: list[Change]) -> set[int]:
+    """The proposals a batch touches: each change's own, and a merge's target ("into")."""
+    ids = {c.proposal_id for c in changes if c.proposal_id}
+    ids |= {int(c.payload["into"]) for c in changes
+            if c.payload and str(c.payload.get("into", "")).isdigit()}
+    return ids
 
 
 # --- back-ends ----------------------------------------------------------------------------------

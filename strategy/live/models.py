@@ -31,6 +31,11 @@ class ChangeKind(str, enum.Enum):
     section_edit = "section_edit"  # the workspace board: a section or a card moved
 
 
+# The kinds that change what the workspace board shows (static/js/board.js redraws on these).
+BOARD_KINDS = frozenset({ChangeKind.section_edit, ChangeKind.support, ChangeKind.comment_created,
+                         ChangeKind.comment_moderated, ChangeKind.moderated,
+                         ChangeKind.proposal_created, ChangeKind.proposal_updated})
+
 # The kinds that change what the moderation queue shows (the queue re-renders on these).
 QUEUE_KINDS = frozenset({ChangeKind.proposal_created, ChangeKind.proposal_updated,
                          ChangeKind.moderated, ChangeKind.comment_created,

@@ -27,7 +27,7 @@ from strategy.events.models import Event, Track
 from strategy.core.loading import load_event, load_track
 from strategy.extensions import db
 from strategy.live import bp, broker
-from strategy.live.models import QUEUE_KINDS, ChangeKind
+from strategy.live.models import BOARD_KINDS, QUEUE_KINDS, ChangeKind
 from strategy.proposals.models import Proposal, ProposalStatus
 
 TOP_LIMIT = 5
@@ -70,8 +70,10 @@ def live_cursor(event) -> int:
 
 @bp.app_template_global()
 def live_kinds() -> dict:
-    """Change kinds for static/js/live.js: names, and which ones the queue re-renders on."""
-    return {"all": [k.value for k in ChangeKind], "queue": sorted(k.value for k in QUEUE_KINDS)}
+    """Change kinds for static/js/live.js and board.js: names, the ones the queue and the board
+    redraw on, and the board's own edits (the board does not redraw on its own moves)."""
+    return {"all": [k.value for k in ChangeKind], "queue": sorted(k.value for k in QUEUE_KINDS),
+            "board": sorted(k.value for k in BOARD_KINDS), "edit": ChangeKind.section_edit.value}
 
 
 def parse_cursor(value: Optional[str]) -> int:
@@ -101,15 +103,8 @@ def feed(event_id: int):
     if since == latest and etag in request.headers.get("If-None-Match", ""):
         return Response(status=304, headers={"ETag": etag, **NO_CACHE})
     load_event(event_id)
-    if not broker.cursor_is_known(event_id, since):
-        data = {"cursor": latest, "more": False, "reset": True, "changes": [], "proposals": {}}
-    else:
-        track_id = request.args.get("track", type=int)
-        batch = broker.changes_since(event_id, since, broker.MAX_BATCH, track_id=track_id)
-        more = len(batch) == broker.MAX_BATCH
-        # Filtered by track, the last row read may be older than the event's newest change.
-        cursor = batch[-1].id if more else latest
-        data = broker.feed_data(batch, cursor, viewer_is_staff(event_id), more=more)
+    data = broker.feed_after(event_id, since, viewer_is_staff(event_id),
+                             track_id=request.args.get("track", type=int))
     response = jsonify({"success": True, "data": data})
     response.headers["ETag"] = etag
     response.headers.update(NO_CACHE)

@@ -204,9 +204,9 @@ def merge_proposals(source: Proposal, target: Proposal, actor: User) -> Proposal
           before={"source": before_source, "target": before_target},
           after={"source": proposal_state(source), "target": after_target,
                  "supports_moved": moved["moved"], "supports_dropped": moved["dropped"]})
-    record_change(source.event_id, ChangeKind.moderated, track_id=source.track_id, proposal_id=source.id,
-                  action="merge", status="merged", into=target.id)
-    record_change(target.event_id, ChangeKind.support, track_id=target.track_id, proposal_id=target.id)
+    # One action, one change row: the feed sends the target's new counts with it ("into").
+    record_change(source.event_id, ChangeKind.moderated, track_id=source.track_id,
+                  proposal_id=source.id, action="merge", status="merged", into=target.id)
     db.session.commit()
     return target
 
