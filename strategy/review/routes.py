@@ -189,8 +189,8 @@ def answer(event_id: int, proposal_id: int):
         ops.give_answer(proposal, current_user, form.state.data, form.body.data)
     except OperationError as error:
         db.session.rollback()
-        if error.status in (401, 403):
-            raise
+        if error.status in (401, 403) or not proposal.is_visible:
+            raise  # no form to show it beside: the error page says it
         form_error(form, error)
         return render_detail(event, proposal, answer_form=form, status=error.status)
     flash(_("Официальный ответ сохранён."), "success")
