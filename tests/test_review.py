@@ -313,3 +313,49 @@ def test_replies_carry_a_stance(app, world):
     bad = client.post(f"/events/{e}/proposals/{p}/comments",
                       data={"body": "Ответ", "parent_id": str(top.id), "stance": "maybe"})
     assert bad.status_code == 400 and len(top.replies) == 1
+
+
+# --- the API --------------------------------------------------------------------------------
+
+def test_api_answer_and_assessments(app, world):
+    e, p = world["event"].id, world["project"].id
+    base = f"/api/v1/events/{e}/proposals/{p}"
+    anonymous = app.test_client()
+    assert anonymous.get(f"{base}/answer").get_json()["data"]["answer"] is None
+    assert anonymous.put(f"{base}/answer", json={"state": "accepted", "body": "x"}
+                         ).status_code == 401
+    author = signed_in(app, world["author"])
+    refused = author.put(f"{base}/answer", json={"state": "accepted", "body": "Сам"})
+    assert refused.status_code == 403 and refused.get_json()["message"]
+    assert author.get(f"{base}/assessments").status_code == 403
+    staff = signed_in(app, world["facilitator"])
+    assert staff.put(f"{base}/answer", json={"state": "maybe", "body": "Текст"}
+                     ).status_code == 422
+    assert staff.put(f"{base}/answer", json={"state": "accepted", "body": "  "}
+                     ).status_code in (400, 422)
+    given = staff.put(f"{base}/answer", json={"state": "revision", "body": "Уточните смету."})
+    assert given.status_code == 200
+    assert given.get_json()["data"]["answer"]["state"] == "revision"
+    assert anonymous.get(f"{base}/answer").get_json()["data"]["answer"]["body"] == \
+        "Уточните смету."
+
+    ops.save_assessment(world["project"], world["second"], dict.fromkeys(FULL, 2), "Коллега")
+    expert = signed_in(app, world["expert"])
+    before = expert.get(f"{base}/assessments").get_json()["data"]
+    assert before["others_visible"] is False and before["assessments"] == []
+    bad = expert.put(f"{base}/assessment", json={"scores": {**FULL, "resources": 8}})
+    assert bad.status_code == 400 and "от 1 до 5" in bad.get_json()["message"]
+    assert expert.put(f"{base}/assessment", json={"scores": "пять"}).status_code == 422
+    saved = expert.put(f"{base}/assessment", json={"scores": FULL, "recommendation": "Да"})
+    assert saved.status_code == 200
+    after = saved.get_json()["data"]
+    assert after["others_visible"] and after["count"] == 2 and after["mean"] == 3.0
+    outside = expert.put(f"/api/v1/events/{e}/proposals/{world['elsewhere'].id}/assessment",
+                         json={"scores": FULL})
+    assert outside.status_code == 403
+    organiser = signed_in(app, world["organiser"])
+    everything = organiser.get(f"{base}/assessments").get_json()["data"]
+    assert everything["count"] == 2 and len(everything["assessments"]) == 2
+    spec = anonymous.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/events/{event_id}/proposals/{proposal_id}/assessment" in spec["paths"]
+    assert "put" in spec["paths"]["/api/v1/events/{event_id}/proposals/{proposal_id}/answer"]
