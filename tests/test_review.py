@@ -359,3 +359,28 @@ def test_api_answer_and_assessments(app, world):
     spec = anonymous.get("/api/v1/openapi.json").get_json()
     assert "/api/v1/events/{event_id}/proposals/{proposal_id}/assessment" in spec["paths"]
     assert "put" in spec["paths"]["/api/v1/events/{event_id}/proposals/{proposal_id}/answer"]
+
+
+# --- exports --------------------------------------------------------------------------------
+
+def test_exports_carry_answers_and_figures(app, world):
+    import io
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from strategy.export.docx import build_docx
+    from strategy.export.xlsx import build_xlsx
+
+    ops.save_assessment(world["project"], world["expert"], FULL, "Расширить на район")
+    ops.give_answer(world["project"], world["organiser"], "partial", "Вошло частично.")
+    book = load_workbook(io.BytesIO(build_xlsx(world["event"])))
+    assert "Экспертиза" in book.sheetnames and "Официальные ответы" in book.sheetnames
+    review = [[c.value for c in row] for row in book["Экспертиза"].iter_rows()]
+    row = next(r for r in review if r[3] == "Клуб настольных игр")
+    assert row[4] == 1 and row[5] == 4.0 and "Принято частично" in row
+    answers = [[c.value for c in row] for row in book["Официальные ответы"].iter_rows()]
+    assert answers[1][2:5] == ["Клуб настольных игр", "Принято частично", "Вошло частично."]
+    text = "\n".join(p.text for p in Document(io.BytesIO(build_docx(world["event"]))).paragraphs)
+    assert "Официальный ответ: Принято частично." in text and "Вошло частично." in text
+    assert "Экспертиза: оценок 1, средняя 4.0" in text

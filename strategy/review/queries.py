@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from strategy.auth.models import User
+from strategy.core.templating import event_datetime
 from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.proposals.models import Proposal, ProposalStatus
@@ -169,3 +170,32 @@ def summary_table(event: Event) -> tuple[list[str], list[list]]:
 
 def rounded(value: Optional[float]):
     return None if value is None else round(value, 2)
+
+
+@dataclass
+class EventReview:
+    """The event's answers and assessment figures by proposal id (read once for a download)."""
+
+    answers: dict[int, OfficialAnswer]
+    figures: dict[int, Figures]
+
+
+def event_review(event: Event) -> EventReview:
+    answers = {a.proposal_id: a for a in db.session.scalars(sa.select(OfficialAnswer).where(
+        OfficialAnswer.event_id == event.id))}
+    return EventReview(answers=answers, figures=event_figures(event))
+
+
+def answers_table(event: Event) -> tuple[list[str], list[list]]:
+    """The sheet «Официальные ответы»: every answered proposal."""
+    from flask_babel import gettext as _
+
+    header = [_("№"), _("Трек"), _("Название"), _("Официальный ответ"), _("Текст ответа"),
+              _("Дата ответа")]
+    rows = db.session.execute(
+        sa.select(OfficialAnswer, Proposal)
+        .join(Proposal, OfficialAnswer.proposal_id == Proposal.id)
+        .where(OfficialAnswer.event_id == event.id)
+        .options(orm.selectinload(Proposal.track)).order_by(Proposal.track_id, Proposal.id)).all()
+    return header, [[p.id, p.track.title, p.title, a.state.label, a.body,
+                     event_datetime(a.updated_at)] for a, p in rows]
