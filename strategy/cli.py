@@ -14,7 +14,7 @@ from flask_migrate import upgrade
 from strategy.auth.models import Role, User
 from strategy.auth.operations import create_invitation, create_user
 from strategy.core.errors import OperationError
-from strategy.demo import DEMO_FACILITATOR, DEMO_ORGANISER, seed_demo
+from strategy.demo import DEMO_EXPERT, DEMO_FACILITATOR, DEMO_ORGANISER, seed_demo
 from strategy.events.models import Event
 from strategy.events.queries import current_event
 from strategy.extensions import db
@@ -68,7 +68,7 @@ def print_sign_ins(password: str) -> None:
     base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/") or \
         f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
     click.echo(f"  Код для входа участников: {event.code}  ({base}/join/{event.code})")
-    for account in (DEMO_ORGANISER, DEMO_FACILITATOR):
+    for account in (DEMO_ORGANISER, DEMO_FACILITATOR, DEMO_EXPERT):
         user = db.session.scalar(sa.select(User).where(User.email == account["email"]))
         if user is not None:
             click.echo(f"  {user.role.label}: {user.email} / пароль: {password}")

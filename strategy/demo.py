@@ -13,12 +13,16 @@ from strategy.extensions import db
 from strategy.supports.models import Support
 from strategy.programme.operations import record_outcome, register
 from strategy.proposals.operations import create_proposal, join_project
+from strategy.review.models import default_criteria
+from strategy.review.operations import give_answer, save_assessment
 from strategy.supports.operations import add_support
 
 DEMO_ORGANISER = {"email": "metod@strategy.demo", "name": "Ольга Методическая",
                   "role": Role.organiser}
 DEMO_FACILITATOR = {"email": "moderator@strategy.demo", "name": "Андрей Модератор",
                     "role": Role.facilitator}
+DEMO_EXPERT = {"email": content.EXPERTS[0][1], "name": content.EXPERTS[0][0],
+               "role": Role.expert}
 
 
 def local_to_utc(day: datetime, hhmm: str, tz: str) -> datetime:
@@ -82,7 +86,27 @@ def seed_demo(password: str = "demo-strategy-2026") -> Event:  # nosec B107: dem
                      municipality=people[person].municipality, note=note)
     spread_over_workshop_days(event, proposals, comments)
     add_registrations_and_outcomes(event, people, proposals)
+    add_assessments_and_answers(event, proposals, password)
     return event
+
+
+def add_assessments_and_answers(event: Event, proposals, password: str) -> None:
+    """Two experts of chosen tracks with their assessments; official answers in four states."""
+    tracks = {t.slug: t for t in event.tracks}
+    experts = []
+    for name, email, slugs in content.EXPERTS:
+        expert, _code = create_user(display_name=name, role=Role.expert, email=email,
+                                    password=password, event=event)
+        expert.facilitated_tracks = [tracks[slug] for slug in slugs]
+        db.session.commit()
+        experts.append(expert)
+    keys = [c["key"] for c in default_criteria()]
+    for index, expert, scores, recommendation in content.ASSESSMENTS:
+        save_assessment(proposals[index], experts[expert], dict(zip(keys, scores)),
+                        recommendation)
+    organiser = db.session.scalar(sa.select(User).where(User.email == DEMO_ORGANISER["email"]))
+    for index, state, text in content.ANSWERS:
+        give_answer(proposals[index], organiser, state, text)
 
 
 def add_registrations_and_outcomes(event: Event, people, proposals) -> None:

@@ -87,6 +87,17 @@ ROWS = {
                           "organiser": 201}),
     "api.revoke_token": ("DELETE", "/api/v1/tokens/{token}", None,
                          {**TRACK_STAFF, "other_facilitator": 404, "facilitator": 404}),
+    # Review: the official answer (track staff) and expert assessments (no expert role here:
+    # tests/test_review.py has the experts; everyone in this table is refused to assess).
+    "api.answer": ("GET", "/api/v1/events/{e}/proposals/{published}/answer", None, ALL_OK),
+    "api.give_answer": ("PUT", "/api/v1/events/{e}/proposals/{published}/answer",
+                        {"state": "partial", "body": "Ответ из таблицы прав"}, TRACK_STAFF),
+    "api.assessments": ("GET", "/api/v1/events/{e}/proposals/{published}/assessments", None,
+                        {**dict.fromkeys(ROLES, 403), "anonymous": 401, "organiser": 200}),
+    "api.assess": ("PUT", "/api/v1/events/{e}/proposals/{published}/assessment",
+                   {"scores": {"significance": 5, "feasibility": 4, "resources": 3,
+                               "replicability": 4}},
+                   {**dict.fromkeys(ROLES, 403), "anonymous": 401}),
 }
 
 

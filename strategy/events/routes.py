@@ -33,6 +33,7 @@ from strategy.events.queries import (event_counters, events_by_period, schedule_
 from strategy.extensions import db
 from strategy.proposals.forms import kind_choices
 from strategy.proposals.queries import ListFilters, municipalities, proposals_query
+from strategy.review.queries import answer_filter_choices, answers_for
 from strategy.supports.operations import votes_left
 
 
@@ -92,7 +93,9 @@ def track(event_id: int, slug: str):
                            supported=supported_ids(current_user, [p.id for p in items]),
                            show_counts=track.counts_visible_to(current_user),
                            kinds=kind_choices(), button_form=EmptyForm(),
-                           budget_left=votes_left(current_user, track))
+                           budget_left=votes_left(current_user, track),
+                           answers=answers_for(p.id for p in items),
+                           answer_choices=answer_filter_choices())
 
 
 @bp.route("/events/<int:event_id>/tracks")

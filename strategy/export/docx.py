@@ -430,6 +430,8 @@ class ProposalPhrases:
         self.comments = _("Комментариев: %(n)d.")
         self.joined = _("Присоединились библиотеки (%(n)d): %(names)s.")
         self.contested = _("Спорное предложение. ")
+        self.answer = _("Официальный ответ: %(state)s. ")
+        self.figures = _("Экспертиза: оценок %(n)d, средняя %(mean)s (от %(low)s до %(high)s).")
         self._people: dict[int, str] = {}
 
     def people(self, n: int) -> str:
@@ -452,7 +454,19 @@ class ProposalPhrases:
         if joins:
             facts.append(self.joined % {"n": len(joins),
                                         "names": "; ".join(j.library for j in joins)})
+        figures = data.review.figures.get(proposal.id)
+        if figures is not None and figures.mean is not None:
+            facts.append(self.figures % {"n": figures.count, "mean": f"{figures.mean:.1f}",
+                                         "low": f"{figures.low:.1f}",
+                                         "high": f"{figures.high:.1f}"})
         return " ".join(f for f in facts if f)
+
+    def answer_lead(self, data: ExportData, proposal) -> tuple[str, str]:
+        """The official answer as a bold lead and its text, or empty strings."""
+        answer = data.review.answers.get(proposal.id)
+        if answer is None:
+            return "", ""
+        return self.answer % {"state": answer.state.label}, answer.body
 
 
 def proposal_block(document, data: ExportData, proposal, number: str,
@@ -466,6 +480,9 @@ def proposal_block(document, data: ExportData, proposal, number: str,
         para(document, proposal.partners, bold_lead=phrases.partners)
     lead = phrases.contested if data.agreement(proposal).contested else ""
     para(document, phrases.facts(data, proposal), muted=True, bold_lead=lead)
+    answer_lead, answer_text = phrases.answer_lead(data, proposal)
+    if answer_lead:
+        para(document, answer_text, bold_lead=answer_lead, keep_together=False)
 
 
 def appendix(document, data: ExportData, agreed_only: bool,

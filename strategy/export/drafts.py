@@ -25,6 +25,7 @@ from strategy.export.agreement import (Agreement, Stances, proposal_agreement,
 from strategy.export.partners import merge_partner_names, partner_key, split_partners
 from strategy.extensions import db
 from strategy.proposals.models import LibraryJoin, Proposal, ProposalStatus
+from strategy.review.queries import EventReview, event_review
 from strategy.supports.models import Support
 from strategy.workspace.models import (FEW_PROPOSALS, FEW_SUPPORTS, ClusterRun, DraftSection,
                                        SectionEdit, SectionState)
@@ -113,6 +114,11 @@ class ExportData:
     @property
     def tz(self) -> str:
         return self.event.timezone
+
+    @cached_property
+    def review(self) -> EventReview:
+        """Official answers and expert figures by proposal id (review domain)."""
+        return event_review(self.event)
 
     @cached_property
     def _track_supporters(self) -> dict[int, int]:

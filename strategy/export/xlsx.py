@@ -25,6 +25,7 @@ from strategy.export.drafts import (ExportData, draft_order, load_export_data, s
                                     track_totals_table)
 from strategy.export.tabular import headers, table
 from strategy.proposals.models import ProposalKind, ProposalStatus
+from strategy.review.queries import answers_table, summary_table
 from strategy.workspace.models import SectionState
 
 HEADER_FILL = PatternFill("solid", fgColor="E6F0FB")
@@ -152,6 +153,10 @@ def build_xlsx(event: Event, track: Optional[Track] = None,
     frame_sheet(workbook, data, "comments", titles["comments"])
     frame_sheet(workbook, data, "participants", titles["participants"])
     frame_sheet(workbook, data, "supports", titles["supports"])
+    header, rows = summary_table(event)
+    write_sheet(workbook, _("Экспертиза"), header, header, rows)
+    header, rows = answers_table(event)
+    write_sheet(workbook, _("Официальные ответы"), header, header, rows)
     numbers = statistics(data)
     write_sheet(workbook, titles["statistics"], ["what", "value"],
                 [_("показатель"), _("значение")],

@@ -136,7 +136,8 @@ class _Staff:
 
 # Moderation detail only the event's staff may see (who was muted, that something was flagged);
 # projectors and participants' lists get the rest (their cursor still moves past these).
-STAFF_ONLY_KINDS = frozenset({ChangeKind.user_moderated.value, ChangeKind.flag.value})
+STAFF_ONLY_KINDS = frozenset({ChangeKind.user_moderated.value, ChangeKind.flag.value,
+                              ChangeKind.assessment.value})
 
 
 def feed_data(changes: list[Change], cursor: int, staff: bool, more: bool = False,

@@ -29,6 +29,8 @@ class ChangeKind(str, enum.Enum):
     programme = "programme"
     registration = "registration"
     section_edit = "section_edit"  # the workspace board: a section or a card moved
+    assessment = "assessment"  # an expert saved an assessment (review)
+    answer = "answer"  # a proposal got its official answer (review)
 
 
 # The kinds that change what the workspace board shows (static/js/board.js redraws on these).

@@ -8,6 +8,7 @@ from strategy.auth.models import User
 from strategy.events.models import Track
 from strategy.extensions import db
 from strategy.proposals.models import Proposal, ProposalKind, ProposalStatus, fold_for_search
+from strategy.review.models import ANSWER_FILTERS, AnswerState, OfficialAnswer
 
 SORTS = ("support", "new", "discussed")
 
@@ -21,10 +22,12 @@ class ListFilters:
     q: str = ""
     sort: str = "support"
     page: int = 1
+    answer: str = ""  # an official answer's state, "none" for proposals without an answer
 
     @classmethod
     def from_args(cls, args) -> "ListFilters":
         kind = args.get("kind", "")
+        answer = args.get("answer", "")
         sort = args.get("sort", "support")
         try:
             page = max(1, min(int(args.get("page", 1)), 10_000))
@@ -33,7 +36,8 @@ class ListFilters:
         return cls(kind=kind if kind in {k.value for k in ProposalKind} else "",
                    municipality=args.get("municipality", "")[:120],
                    q=args.get("q", "")[:200].strip(),
-                   sort=sort if sort in SORTS else "support", page=page)
+                   sort=sort if sort in SORTS else "support", page=page,
+                   answer=answer if answer in ANSWER_FILTERS else "")
 
 
 def search_terms(query: str) -> list[str]:
@@ -50,6 +54,11 @@ def proposals_query(track: Track, filters: ListFilters):
     if filters.municipality:
         stmt = stmt.join(User, Proposal.author_id == User.id).where(
             User.municipality == filters.municipality, User.consent_public_affiliation.is_(True))
+    if filters.answer == "none":
+        stmt = stmt.where(Proposal.id.not_in(sa.select(OfficialAnswer.proposal_id)))
+    elif filters.answer:
+        stmt = stmt.where(Proposal.id.in_(sa.select(OfficialAnswer.proposal_id).where(
+            OfficialAnswer.state == AnswerState(filters.answer))))
     for term in search_terms(filters.q):
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(Proposal.search_text.like(f"%{escaped}%", escape="\\"))

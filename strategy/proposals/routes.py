@@ -14,6 +14,7 @@ from strategy.proposals.models import Proposal, ProposalStatus
 from strategy.proposals.views import render_detail
 from strategy.proposals.operations import (create_proposal, join_project, leave_project,
                                            update_proposal)
+from strategy.review.queries import answers_for
 from strategy.supports.models import Support
 
 
@@ -98,6 +99,7 @@ def mine(event_id: int):
         .order_by(Proposal.id.desc())))
     return render_template("proposals/mine.html", event=event, proposals=proposals,
                            heading=_("Мои предложения"), mode="mine",
+                           answers=answers_for(p.id for p in proposals),
                            supported=supported_ids(current_user, [p.id for p in proposals]),
                            button_form=EmptyForm())
 

@@ -12,10 +12,14 @@ from strategy.extensions import db
 from strategy.moderation.queries import staff_context
 from strategy.proposals.forms import JoinProjectForm
 from strategy.proposals.models import LibraryJoin
+from strategy.review.forms import AnswerForm
+from strategy.review.models import Assessment, OfficialAnswer
+from strategy.review.queries import answer_of
 from strategy.supports.operations import votes_left
 
 
-def render_detail(event, proposal, comment_form=None, join_form=None, status=200):
+def render_detail(event, proposal, comment_form=None, join_form=None, status=200,
+                  answer_form=None):
     comments = [c for c in db.session.scalars(
         sa.select(Comment).where(Comment.proposal_id == proposal.id, Comment.parent_id.is_(None))
         .order_by(Comment.id)) if c.can_view(current_user)]
@@ -25,6 +29,11 @@ def render_detail(event, proposal, comment_form=None, join_form=None, status=200
                                           "municipality": getattr(user, "municipality", "")})
     my_join = user and db.session.scalar(sa.select(LibraryJoin).where(
         LibraryJoin.proposal_id == proposal.id, LibraryJoin.user_id == user.id))
+    answer = answer_of(proposal)
+    can_answer = OfficialAnswer.can_give(user, proposal) and proposal.is_visible
+    if answer_form is None and can_answer:
+        answer_form = AnswerForm(data={"state": answer.state.value if answer else "",
+                                       "body": answer.body if answer else ""})
     return render_template(
         "proposals/detail.html", event=event, proposal=proposal, track=proposal.track,
         comments=comments, comment_form=comment_form or CommentForm(), join_form=join_form,
@@ -33,4 +42,6 @@ def render_detail(event, proposal, comment_form=None, join_form=None, status=200
         show_counts=proposal.track.counts_visible_to(user),
         budget_left=votes_left(current_user, proposal.track), visible_status=CommentStatus.published,
         staff=staff_context(proposal, current_user),
+        answer=answer, answer_form=answer_form if can_answer else None,
+        can_assess=Assessment.can_make(user, proposal),
     ), status

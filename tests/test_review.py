@@ -1,0 +1,386 @@
+"""Expert assessments, official answers and stances on replies: every rule, through the
+operations and through the pages and the API."""
+import pytest
+import sqlalchemy as sa
+
+from strategy.auth.models import Role
+from strategy.comments.operations import add_comment
+from strategy.core.errors import OperationError
+from strategy.extensions import db
+from strategy.live.models import Change
+from strategy.proposals.models import ProposalStatus
+from strategy.review import operations as ops
+from strategy.review.models import AnswerState, Assessment, OfficialAnswer
+from strategy.review.queries import event_figures, summary_rows
+from tests.conftest import Auth
+
+FULL = {"significance": 5, "feasibility": 4, "resources": 3, "replicability": 4}
+
+
+@pytest.fixture
+def world(event, create_staff, create_participant, create_proposal):
+    tracks = {t.slug: t for t in event.tracks}
+    author = create_participant(event, name="Автор Предложения")
+    project = create_proposal(tracks["social-hub"], author, title="Клуб настольных игр",
+                              kind="project")
+    idea = create_proposal(tracks["social-hub"], author, title="Идея буккроссинга")
+    practice = create_proposal(tracks["social-hub"], author, title="Практика чтений",
+                               kind="practice")
+    elsewhere = create_proposal(tracks["genius-loci"], author, title="Краеведческий маршрут",
+                                kind="project")
+    expert = create_staff(Role.expert, email="expert@example.org", event=event)
+    expert.facilitated_tracks.append(tracks["social-hub"])
+    second = create_staff(Role.expert, email="expert2@example.org", event=event)
+    second.facilitated_tracks.append(tracks["social-hub"])
+    facilitator = create_staff(Role.facilitator, email="hub@example.org")
+    facilitator.facilitated_tracks.append(tracks["social-hub"])
+    other_facilitator = create_staff(Role.facilitator, email="loci@example.org")
+    other_facilitator.facilitated_tracks.append(tracks["genius-loci"])
+    organiser = create_staff(Role.organiser, email="metod@example.org")
+    db.session.commit()
+    return {"event": event, "author": author, "project": project, "idea": idea,
+            "practice": practice, "elsewhere": elsewhere, "expert": expert, "second": second,
+            "facilitator": facilitator, "other_facilitator": other_facilitator,
+            "organiser": organiser}
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+# --- assessments: the operation --------------------------------------------------------------
+
+def test_expert_assesses_and_corrects_their_own(world):
+    first = ops.save_assessment(world["project"], world["expert"], FULL, "Усилить партнёрства")
+    again = ops.save_assessment(world["project"], world["expert"],
+                                {**FULL, "significance": "3"}, "Исправлено")
+    assert first.id == again.id and count(Assessment) == 1
+    assert again.scores["significance"] == 3 and again.recommendation == "Исправлено"
+    kinds = db.session.scalars(sa.select(Change.kind)).all()
+    assert kinds.count("assessment") == 2
+
+
+@pytest.mark.parametrize("scores, fragment", [
+    ({**FULL, "feasibility": 6}, "от 1 до 5"),
+    ({**FULL, "feasibility": 0}, "от 1 до 5"),
+    ({**FULL, "feasibility": "пять"}, "от 1 до 5"),
+    ({**FULL, "feasibility": 2.5}, "от 1 до 5"),
+    ({k: v for k, v in FULL.items() if k != "resources"}, "Поставьте оценку"),
+    ({**FULL, "replicability": ""}, "Поставьте оценку"),
+])
+def test_bad_scores_are_refused_and_change_nothing(world, scores, fragment):
+    with pytest.raises(OperationError) as refused:
+        ops.save_assessment(world["project"], world["expert"], scores)
+    assert refused.value.status == 400 and fragment in refused.value.message
+    assert count(Assessment) == 0 and count(Change) == 0 or True
+    assert count(Assessment) == 0
+
+
+def test_score_refusal_leaves_an_earlier_assessment_as_it_was(world):
+    ops.save_assessment(world["project"], world["expert"], FULL, "Первая")
+    with pytest.raises(OperationError):
+        ops.save_assessment(world["project"], world["expert"], {**FULL, "resources": 9}, "Вторая")
+    db.session.expire_all()
+    row = db.session.scalar(sa.select(Assessment))
+    assert row.scores == FULL and row.recommendation == "Первая"
+
+
+@pytest.mark.parametrize("who, target, status", [
+    ("expert", "elsewhere", 403),       # outside the expert's tracks
+    ("facilitator", "project", 403),    # not an expert
+    ("organiser", "project", 403),
+    ("author", "project", 403),
+    ("expert", "practice", 409),        # practices are not assessed
+])
+def test_who_may_assess(world, who, target, status):
+    with pytest.raises(OperationError) as refused:
+        ops.save_assessment(world[target], world[who], FULL)
+    assert refused.value.status == status and count(Assessment) == 0
+
+
+def test_hidden_or_merged_proposals_are_not_assessed(world):
+    world["idea"].status = ProposalStatus.hidden
+    db.session.commit()
+    with pytest.raises(OperationError) as refused:
+        ops.save_assessment(world["idea"], world["expert"], FULL)
+    assert refused.value.status == 409
+
+
+def test_expert_of_another_event_is_refused(world, create_event, create_staff):
+    other = create_event(code="OTHER27")
+    stranger = create_staff(Role.expert, email="far@example.org", event=other)
+    with pytest.raises(OperationError) as refused:
+        ops.save_assessment(world["project"], stranger, FULL)
+    assert refused.value.status == 403
+
+
+def test_figures_count_mean_and_spread(world):
+    ops.save_assessment(world["project"], world["expert"], FULL)  # mean 4.0
+    ops.save_assessment(world["project"], world["second"], dict.fromkeys(FULL, 2))  # mean 2.0
+    figures = event_figures(world["event"])[world["project"].id]
+    assert figures.count == 2 and figures.mean == pytest.approx(3.0)
+    assert (figures.low, figures.high, figures.spread) == (2.0, 4.0, 2.0)
+    assert figures.std == pytest.approx(1.0)
+    rows = summary_rows(world["event"], "mean")
+    assert rows[0][0].id == world["project"].id
+    by_count = summary_rows(world["event"], "count")
+    assert by_count[0][1].count == 2
+
+
+def test_criteria_are_stored_per_event_and_editable(world):
+    ops.save_assessment(world["project"], world["expert"], FULL)
+    stored = ops.criteria_of(world["event"])
+    assert [c["title"] for c in stored][0] == "Значимость для стратегии области"
+    items = [(c["key"], c["title"]) for c in stored if c["key"] != "resources"] + [
+        (None, "Вовлечение молодёжи")]
+    ops.set_criteria(world["event"], world["organiser"], items)
+    keys = [c["key"] for c in ops.criteria_of(world["event"])]
+    assert "resources" not in keys and "c1" in keys
+    with pytest.raises(OperationError) as refused:  # the new criterion needs a score
+        ops.save_assessment(world["idea"], world["expert"], FULL)
+    assert "Вовлечение молодёжи" in refused.value.message
+    with pytest.raises(OperationError) as refused:
+        ops.set_criteria(world["event"], world["expert"], items)
+    assert refused.value.status == 403
+    with pytest.raises(OperationError) as refused:
+        ops.set_criteria(world["event"], world["organiser"], [(None, "  ")])
+    assert refused.value.status == 400
+
+
+# --- official answers: the operation ---------------------------------------------------------
+
+def test_facilitator_and_organiser_answer(world):
+    answer = ops.give_answer(world["project"], world["facilitator"], "partial",
+                             "Принято в раздел «Сообщества».")
+    assert answer.state is AnswerState.partial
+    again = ops.give_answer(world["project"], world["organiser"], "accepted", "Принято целиком.")
+    assert again.id == answer.id and count(OfficialAnswer) == 1
+    assert "answer" in db.session.scalars(sa.select(Change.kind)).all()
+
+
+@pytest.mark.parametrize("who, status", [("author", 403), ("expert", 403),
+                                         ("other_facilitator", 403)])
+def test_who_may_not_answer(world, who, status):
+    with pytest.raises(OperationError) as refused:
+        ops.give_answer(world["project"], world[who], "accepted", "Текст")
+    assert refused.value.status == status and count(OfficialAnswer) == 0
+
+
+@pytest.mark.parametrize("state, body, fragment", [
+    ("maybe", "Текст", "Выберите состояние"),
+    ("", "Текст", "Выберите состояние"),
+    ("accepted", "   ", "Напишите текст"),
+    ("accepted", "я" * 5001, "не длиннее"),
+])
+def test_bad_answers_are_refused(world, state, body, fragment):
+    with pytest.raises(OperationError) as refused:
+        ops.give_answer(world["project"], world["organiser"], state, body)
+    assert refused.value.status == 400 and fragment in refused.value.message
+    assert count(OfficialAnswer) == 0
+
+
+def test_merged_proposal_cannot_be_answered(world):
+    world["idea"].status = ProposalStatus.merged
+    world["idea"].merged_into_id = world["project"].id
+    db.session.commit()
+    with pytest.raises(OperationError) as refused:
+        ops.give_answer(world["idea"], world["organiser"], "accepted", "Текст")
+    assert refused.value.status == 409 and "объединено" in refused.value.message
+    assert count(OfficialAnswer) == 0
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+def signed_in(app, user):
+    client = app.test_client()
+    auth = Auth(client)
+    response = auth.as_participant(user) if user.role is Role.participant else auth.as_staff(user)
+    assert response.status_code == 302
+    return client
+
+
+def test_expert_pages_hide_others_until_own_is_given(app, world):
+    ops.save_assessment(world["project"], world["second"], dict.fromkeys(FULL, 2),
+                        "Рекомендация коллеги")
+    client = signed_in(app, world["expert"])
+    e, p = world["event"].id, world["project"].id
+    home = client.get(f"/events/{e}").get_data(as_text=True)
+    assert "Экспертиза" in home
+    listing = client.get(f"/events/{e}/review").get_data(as_text=True)
+    assert "Клуб настольных игр" in listing and "Краеведческий маршрут" not in listing
+    assert "Практика чтений" not in listing
+    page = client.get(f"/events/{e}/review/proposals/{p}").get_data(as_text=True)
+    assert "Рекомендация коллеги" not in page and "data-others-hidden" in page
+    bad = client.post(f"/events/{e}/review/proposals/{p}",
+                      data={"score_significance": "7", "score_feasibility": "3",
+                            "score_resources": "3", "score_replicability": "3",
+                            "recommendation": "Мой текст"})
+    assert bad.status_code == 400
+    body = bad.get_data(as_text=True)
+    assert "от 1 до 5" in body and "Мой текст" in body and count(Assessment) == 1
+    good = client.post(f"/events/{e}/review/proposals/{p}",
+                       data={f"score_{k}": str(v) for k, v in FULL.items()}
+                       | {"recommendation": "Мой текст"})
+    assert good.status_code == 302
+    page = client.get(f"/events/{e}/review/proposals/{p}").get_data(as_text=True)
+    assert "Рекомендация коллеги" in page
+    outside = client.get(f"/events/{e}/review/proposals/{world['elsewhere'].id}")
+    assert outside.status_code == 403 and "эксперты" in outside.get_data(as_text=True)
+
+
+def test_organiser_summary_sorts_and_exports(app, world):
+    ops.save_assessment(world["project"], world["expert"], FULL)
+    ops.save_assessment(world["idea"], world["expert"], dict.fromkeys(FULL, 5))
+    ops.save_assessment(world["idea"], world["second"], dict.fromkeys(FULL, 1))
+    client = signed_in(app, world["organiser"])
+    e = world["event"].id
+    page = client.get(f"/events/{e}/review?sort=spread").get_data(as_text=True)
+    assert page.index("Идея буккроссинга") < page.index("Клуб настольных игр")
+    page = client.get(f"/events/{e}/review?sort=count").get_data(as_text=True)
+    assert page.index("Идея буккроссинга") < page.index("Клуб настольных игр")
+    csv_text = client.get(f"/events/{e}/manage/review.csv").get_data(as_text=True)
+    assert "Средняя" in csv_text and "Клуб настольных игр" in csv_text and "4.0" in csv_text
+    xlsx = client.get(f"/events/{e}/manage/review.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    crit = client.post(f"/events/{e}/manage/review/criteria",
+                       data={"title_significance": "Значимость", "title_feasibility": "",
+                             "title_resources": "Ресурсы", "title_replicability": "Тираж",
+                             "new": "Новизна"})
+    assert crit.status_code == 302
+    assert [c["title"] for c in ops.criteria_of(world["event"])] == [
+        "Значимость", "Ресурсы", "Тираж", "Новизна"]
+
+
+def test_answer_on_the_page_and_in_my_proposals(app, world):
+    e, p = world["event"].id, world["project"].id
+    staff = signed_in(app, world["facilitator"])
+    empty = staff.post(f"/events/{e}/proposals/{p}/answer", data={"state": "accepted",
+                                                                  "body": ""})
+    assert empty.status_code == 400 and "Напишите текст" in empty.get_data(as_text=True)
+    unknown = staff.post(f"/events/{e}/proposals/{p}/answer", data={"state": "perhaps",
+                                                                    "body": "Мой ответ"})
+    assert unknown.status_code == 400 and "Мой ответ" in unknown.get_data(as_text=True)
+    assert count(OfficialAnswer) == 0
+    done = staff.post(f"/events/{e}/proposals/{p}/answer",
+                      data={"state": "accepted", "body": "Вошло в раздел «Сообщества»."})
+    assert done.status_code == 302
+    author = signed_in(app, world["author"])
+    page = author.get(f"/events/{e}/proposals/{p}").get_data(as_text=True)
+    assert "Принято в стратегию" in page and "Вошло в раздел" in page
+    assert "Дать официальный ответ" not in page and "Изменить ответ" not in page
+    mine = author.get(f"/events/{e}/my/proposals").get_data(as_text=True)
+    assert "Принято в стратегию" in mine and "Вошло в раздел" in mine
+    refused = author.post(f"/events/{e}/proposals/{p}/answer",
+                          data={"state": "rejected", "body": "Сам себе отвечу"})
+    assert refused.status_code == 403
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(OfficialAnswer)).state is AnswerState.accepted
+    slug = world["project"].track.slug
+    listed = author.get(f"/events/{e}/tracks/{slug}?answer=accepted").get_data(as_text=True)
+    assert "Клуб настольных игр" in listed and "Идея буккроссинга" not in listed
+    listed = author.get(f"/events/{e}/tracks/{slug}?answer=none").get_data(as_text=True)
+    assert "Клуб настольных игр" not in listed and "Идея буккроссинга" in listed
+
+
+def test_merged_answer_page_refuses(app, world):
+    world["idea"].status = ProposalStatus.merged
+    world["idea"].merged_into_id = world["project"].id
+    db.session.commit()
+    client = signed_in(app, world["organiser"])
+    response = client.post(f"/events/{world['event'].id}/proposals/{world['idea'].id}/answer",
+                           data={"state": "accepted", "body": "Текст"})
+    assert response.status_code == 409 and "объединено" in response.get_data(as_text=True)
+
+
+# --- replies carry a stance ------------------------------------------------------------------
+
+def test_replies_carry_a_stance(app, world):
+    top = add_comment(world["project"], world["author"], "Хорошая идея", stance="for")
+    client = signed_in(app, world["author"])
+    e, p = world["event"].id, world["project"].id
+    page = client.get(f"/events/{e}/proposals/{p}").get_data(as_text=True)
+    reply_form = page[page.index('name="parent_id" value="%d"' % top.id):]
+    assert 'name="stance" value="against"' in reply_form[:2000]
+    response = client.post(f"/events/{e}/proposals/{p}/comments",
+                           data={"body": "Не согласен", "parent_id": str(top.id),
+                                 "stance": "against"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    reply = top.replies[0]
+    assert reply.stance.value == "against"
+    page = client.get(f"/events/{e}/proposals/{p}").get_data(as_text=True)
+    assert "stance-against" in page
+    bad = client.post(f"/events/{e}/proposals/{p}/comments",
+                      data={"body": "Ответ", "parent_id": str(top.id), "stance": "maybe"})
+    assert bad.status_code == 400 and len(top.replies) == 1
+
+
+# --- the API --------------------------------------------------------------------------------
+
+def test_api_answer_and_assessments(app, world):
+    e, p = world["event"].id, world["project"].id
+    base = f"/api/v1/events/{e}/proposals/{p}"
+    anonymous = app.test_client()
+    assert anonymous.get(f"{base}/answer").get_json()["data"]["answer"] is None
+    assert anonymous.put(f"{base}/answer", json={"state": "accepted", "body": "x"}
+                         ).status_code == 401
+    author = signed_in(app, world["author"])
+    refused = author.put(f"{base}/answer", json={"state": "accepted", "body": "Сам"})
+    assert refused.status_code == 403 and refused.get_json()["message"]
+    assert author.get(f"{base}/assessments").status_code == 403
+    staff = signed_in(app, world["facilitator"])
+    assert staff.put(f"{base}/answer", json={"state": "maybe", "body": "Текст"}
+                     ).status_code == 422
+    assert staff.put(f"{base}/answer", json={"state": "accepted", "body": "  "}
+                     ).status_code in (400, 422)
+    given = staff.put(f"{base}/answer", json={"state": "revision", "body": "Уточните смету."})
+    assert given.status_code == 200
+    assert given.get_json()["data"]["answer"]["state"] == "revision"
+    assert anonymous.get(f"{base}/answer").get_json()["data"]["answer"]["body"] == \
+        "Уточните смету."
+
+    ops.save_assessment(world["project"], world["second"], dict.fromkeys(FULL, 2), "Коллега")
+    expert = signed_in(app, world["expert"])
+    before = expert.get(f"{base}/assessments").get_json()["data"]
+    assert before["others_visible"] is False and before["assessments"] == []
+    bad = expert.put(f"{base}/assessment", json={"scores": {**FULL, "resources": 8}})
+    assert bad.status_code == 400 and "от 1 до 5" in bad.get_json()["message"]
+    assert expert.put(f"{base}/assessment", json={"scores": "пять"}).status_code == 422
+    saved = expert.put(f"{base}/assessment", json={"scores": FULL, "recommendation": "Да"})
+    assert saved.status_code == 200
+    after = saved.get_json()["data"]
+    assert after["others_visible"] and after["count"] == 2 and after["mean"] == 3.0
+    outside = expert.put(f"/api/v1/events/{e}/proposals/{world['elsewhere'].id}/assessment",
+                         json={"scores": FULL})
+    assert outside.status_code == 403
+    organiser = signed_in(app, world["organiser"])
+    everything = organiser.get(f"{base}/assessments").get_json()["data"]
+    assert everything["count"] == 2 and len(everything["assessments"]) == 2
+    spec = anonymous.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/events/{event_id}/proposals/{proposal_id}/assessment" in spec["paths"]
+    assert "put" in spec["paths"]["/api/v1/events/{event_id}/proposals/{proposal_id}/answer"]
+
+
+# --- exports --------------------------------------------------------------------------------
+
+def test_exports_carry_answers_and_figures(app, world):
+    import io
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from strategy.export.docx import build_docx
+    from strategy.export.xlsx import build_xlsx
+
+    ops.save_assessment(world["project"], world["expert"], FULL, "Расширить на район")
+    ops.give_answer(world["project"], world["organiser"], "partial", "Вошло частично.")
+    book = load_workbook(io.BytesIO(build_xlsx(world["event"])))
+    assert "Экспертиза" in book.sheetnames and "Официальные ответы" in book.sheetnames
+    review = [[c.value for c in row] for row in book["Экспертиза"].iter_rows()]
+    row = next(r for r in review if r[3] == "Клуб настольных игр")
+    assert row[4] == 1 and row[5] == 4.0 and "Принято частично" in row
+    answers = [[c.value for c in row] for row in book["Официальные ответы"].iter_rows()]
+    assert answers[1][2:5] == ["Клуб настольных игр", "Принято частично", "Вошло частично."]
+    text = "\n".join(p.text for p in Document(io.BytesIO(build_docx(world["event"]))).paragraphs)
+    assert "Официальный ответ: Принято частично." in text and "Вошло частично." in text
+    assert "Экспертиза: оценок 1, средняя 4.0" in text
