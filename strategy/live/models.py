@@ -29,6 +29,7 @@ class ChangeKind(str, enum.Enum):
     programme = "programme"
     registration = "registration"
     section_edit = "section_edit"  # the workspace board: a section or a card moved
+    poll = "poll"  # a live poll opened, closed or answered (payload: poll_id, state)
 
 
 # The kinds that change what the moderation queue shows (the queue re-renders on these).
