@@ -308,7 +308,7 @@ def answered_poll(event, people):
 
 
 def test_xlsx_has_a_polls_sheet(client, auth, event, people):
-    answered_poll(event, people)
+    poll = answered_poll(event, people)
     auth.as_staff(people["organiser"])
     response = client.get(f"/events/{event.id}/manage/export/data.xlsx")
     book = load_workbook(io.BytesIO(response.data))
@@ -317,7 +317,8 @@ def test_xlsx_has_a_polls_sheet(client, auth, event, people):
     assert rows[0][:3] == ["Опрос", "Вопрос", "Вид"]
     flat = [str(v) for row in rows for v in row if v is not None]
     assert "Что привлечёт подростков?" in flat and "Клубы" in flat and "Мастерские" in flat
-    assert len([r for r in rows[1:] if r[0] is not None]) == 3  # three options of one poll
+    assert len(rows) == 4 and {r[0] for r in rows[1:]} == {poll.id}  # three options, one poll
+    assert [r[6] for r in rows[1:]] == [1, 0, 1] and [r[7] for r in rows[1:]] == [50, 0, 50]
 
 
 def test_docx_appendix_has_the_polls(client, auth, event, people):
@@ -327,5 +328,6 @@ def test_docx_appendix_has_the_polls(client, auth, event, people):
     auth.as_staff(people["organiser"])
     response = client.get(f"/events/{event.id}/manage/export/strategy.docx")
     text = "\n".join(p.text for p in Document(io.BytesIO(response.data)).paragraphs)
+    text = text.replace("\xa0", " ")
     assert "Опросы в зале" in text and "Что привлечёт подростков?" in text
     assert "Клубы — 1 (50 %)" in text

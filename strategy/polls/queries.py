@@ -100,8 +100,18 @@ def my_answer(poll: Poll, user: Optional[User]) -> Optional[dict]:
     return {"options": chosen, "labels": labels, "value": answer.value, "word": answer.word}
 
 
-def polls_for_export(event: Event) -> list[tuple[Poll, dict]]:
-    """Finished and running polls with their results, oldest first (drafts are left out)."""
-    polls = db.session.scalars(sa.select(Poll).where(
-        Poll.event_id == event.id, Poll.state != PollState.draft).order_by(Poll.id))
-    return [(p, results(p)) for p in polls]
+def polls_for_export(event: Event, track_id: Optional[int] = None) -> list[tuple[Poll, dict]]:
+    """Finished and running polls with their results, oldest first (drafts are left out);
+    with a track, that track's polls only."""
+    stmt = sa.select(Poll).where(Poll.event_id == event.id, Poll.state != PollState.draft)
+    if track_id is not None:
+        stmt = stmt.where(Poll.track_id == track_id)
+    return [(p, results(p)) for p in db.session.scalars(stmt.order_by(Poll.id))]
+
+
+def result_rows(poll: Poll, data: dict) -> list[tuple[str, int, int]]:
+    """(answer, count, percent of those who answered) for each bar or word of a poll."""
+    if data["kind"] == "words":
+        return [(w["word"], w["count"], percent(w["count"], data["total"]))
+                for w in data["words"]]
+    return [(b["label"], b["count"], b["percent"]) for b in data["bars"]]
