@@ -331,3 +331,15 @@ def test_docx_appendix_has_the_polls(client, auth, event, people):
     text = text.replace("\xa0", " ")
     assert "Опросы в зале" in text and "Что привлечёт подростков?" in text
     assert "Клубы — 1 (50 %)" in text
+
+
+def test_event_and_track_pages_point_to_an_open_poll(client, event, people):
+    poll = make_poll(event, people["organiser"])
+    home = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert f"/polls/{poll.id}" not in home  # a draft is not announced
+    ops.open_poll(poll, people["organiser"])
+    for url in (f"/events/{event.id}", f"/events/{event.id}/tracks/social-hub"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Идёт опрос" in page and f"/events/{event.id}/polls/{poll.id}" in page
+    other_track = client.get(f"/events/{event.id}/tracks/genius-loci").get_data(as_text=True)
+    assert f"/polls/{poll.id}" not in other_track

@@ -27,7 +27,7 @@ from strategy.polls import bp
 from strategy.polls import operations as ops
 from strategy.polls.forms import PollForm, poll_data
 from strategy.polls.models import Poll, PollKind, can_run_poll
-from strategy.polls.queries import load_poll, my_answer, results, visible_polls
+from strategy.polls.queries import load_poll, my_answer, open_polls, results, visible_polls
 
 
 def nav_items(event, user):
@@ -38,6 +38,15 @@ def nav_items(event, user):
 
 
 bp.record_once(lambda state: register_nav(state.app, nav_items))
+
+
+@bp.app_template_global()
+def running_polls(event, track=None) -> list:
+    """The polls open now, for the banner on the event's and the track's pages (a read like
+    live_cursor: the events domain's views need not know about polls)."""
+    if event is None:
+        return []
+    return open_polls(event, track.id if track else None)
 
 
 def viewer():
