@@ -77,8 +77,10 @@ def results(poll: Poll) -> dict:
                 PollAnswer.poll_id == poll.id).group_by(PollAnswer.word)
             .order_by(sa.desc("n"), PollAnswer.word).limit(WORDS_SHOWN)).all()
         top = rows[0][1] if rows else 1
+        # Sized by frequency; while every word is said once they all stand in the middle size.
         data["words"] = [{"word": word, "count": n,
-                          "size": 1 + round((WORD_SIZES - 1) * (n - 1) / max(1, top - 1))}
+                          "size": (1 + round((WORD_SIZES - 1) * (n - 1) / (top - 1))
+                                   if top > 1 else 3)}
                          for word, n in rows]
     peak = max([b["count"] for b in data["bars"]] or [0])
     for bar in data["bars"]:
