@@ -343,3 +343,11 @@ def test_event_and_track_pages_point_to_an_open_poll(client, event, people):
         assert "Идёт опрос" in page and f"/events/{event.id}/polls/{poll.id}" in page
     other_track = client.get(f"/events/{event.id}/tracks/genius-loci").get_data(as_text=True)
     assert f"/polls/{poll.id}" not in other_track
+
+
+def test_control_characters_are_refused(event, people):
+    with pytest.raises(OperationError, match="недопустимый символ"):
+        make_poll(event, people["organiser"], options=["Клу\x00бы", "Лекции"])
+    poll = make_poll(event, people["organiser"], kind="words")
+    ops.open_poll(poll, people["organiser"])
+    refused(400, "недопустимый символ", ops.answer_poll, poll, people["a"], word="сло\x00во")

@@ -36,6 +36,13 @@ WORD_MAX = 40
 SCALE_LOWEST = 0
 SCALE_HIGHEST = 10
 SPACES = re.compile(r"\s+")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def ensure_plain(text: str, field_name: str = "") -> None:
+    """No NUL or other control characters (PostgreSQL refuses NUL; none belongs in a poll)."""
+    if CONTROL.search(text or ""):
+        raise PollFieldError(field_name, _("Текст содержит недопустимый символ."))
 
 
 class PollFieldError(OperationError):
@@ -84,6 +91,7 @@ def check_options(raw: list) -> list[str]:
     options, seen = [], set()
     for number, text in enumerate(raw, start=1):
         text = SPACES.sub(" ", str(text or "")).strip()
+        ensure_plain(text, "options")
         if not text:
             raise PollFieldError("options", _("Вариант %(n)d пустой: впишите его или удалите "
                                               "пустую строку.", n=number))
@@ -132,6 +140,7 @@ def create_poll(event: Event, actor: User, data: PollData) -> Poll:
     track = named_track(event, data.track)
     ensure_can_run(actor, event, track)
     question = SPACES.sub(" ", data.question or "").strip()
+    ensure_plain(question, "question")
     if len(question) < QUESTION_MIN:
         raise PollFieldError("question", _("Напишите вопрос (не короче %(n)d символов).",
                                            n=QUESTION_MIN))
@@ -258,6 +267,7 @@ def checked_value(poll: Poll, value) -> int:
 
 def checked_word(text) -> str:
     word = normalise_word(text if isinstance(text, str) else None)
+    ensure_plain(word)
     if not word:
         raise OperationError(_("Напишите слово или короткую фразу."), 400)
     if len(word) > WORD_MAX:
