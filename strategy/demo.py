@@ -11,6 +11,7 @@ from strategy.comments.operations import add_comment
 from strategy.events.models import Event, ItemFormat, ScheduleItem, Track
 from strategy.extensions import db
 from strategy.supports.models import Support
+from strategy.polls.operations import PollData, answer_poll, close_poll, create_poll, open_poll
 from strategy.programme.operations import record_outcome, register
 from strategy.proposals.operations import create_proposal, join_project
 from strategy.review.models import default_criteria
@@ -87,6 +88,7 @@ def seed_demo(password: str = "demo-strategy-2026") -> Event:  # nosec B107: dem
     spread_over_workshop_days(event, proposals, comments)
     add_registrations_and_outcomes(event, people, proposals)
     add_assessments_and_answers(event, proposals, password)
+    add_polls(event, people)
     return event
 
 
@@ -141,3 +143,24 @@ def spread_over_workshop_days(event: Event, proposals, comments) -> None:
     for index, support in enumerate(supports):
         support.created_at = support.proposal.created_at + timedelta(minutes=5 + 7 * index % 300)
     db.session.commit()
+
+
+# A finished poll of the social-hub track (answered by the demo participants) and a draft
+# word cloud for the whole event, ready to open in the hall.
+DEMO_POLL_OPTIONS = ["Настольные игры и клубы", "Кибертурниры", "Лекции и встречи с авторами",
+                     "Мастерские и кружки"]
+DEMO_POLL_CHOICES = [0, 0, 1, 3, 0, 2, 3, 0, 1, 0, 3, 2, 0, 3]
+
+
+def add_polls(event: Event, people) -> None:
+    organiser = db.session.scalar(sa.select(User).where(User.email == DEMO_ORGANISER["email"]))
+    finished = create_poll(event, organiser, PollData(
+        question="Что привлечёт подростков в библиотеку в первую очередь?", kind="single",
+        track="social-hub", options=DEMO_POLL_OPTIONS))
+    open_poll(finished, organiser)
+    for person, choice in zip(people, DEMO_POLL_CHOICES):
+        answer_poll(finished, person, options=[finished.options[choice].id])
+    close_poll(finished, organiser)
+    create_poll(event, organiser, PollData(
+        question="Одним словом: какой должна стать библиотека области к 2030 году?",
+        kind="words"))

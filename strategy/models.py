@@ -12,3 +12,4 @@ from strategy.supports.models import Support  # noqa: F401
 from strategy.programme.models import Registration, RegistrationStatus, Seat  # noqa: F401
 from strategy.auth.models import StaffInvitation  # noqa: F401
 from strategy.review.models import AnswerState, Assessment, OfficialAnswer, ReviewCriteria  # noqa: F401
+from strategy.polls.models import Poll, PollAnswer, PollChoice, PollOption  # noqa: F401

@@ -12,6 +12,7 @@ from strategy.extensions import db
 from strategy.moderation import operations as ops
 from strategy.proposals.models import Proposal, ProposalStatus
 from tests.conftest import Auth
+from tests.test_roles import all_tables
 
 ROLES = ("anonymous", "participant", "other_participant", "other_facilitator", "facilitator",
          "organiser")
@@ -127,7 +128,9 @@ TABLE = {(endpoint, rule_of(row[1])): row for endpoint, row in ROWS.items()}
 def test_the_table_covers_every_api_rule(app):
     rules = {(rule.endpoint, rule.rule) for rule in app.url_map.iter_rules()
              if rule.rule.startswith("/api/")}
-    assert rules == set(TABLE)
+    # A domain may keep the rows of its own API rules in its tests/test_<domain>_roles.py.
+    elsewhere = set(all_tables()) - set(TABLE)
+    assert rules - elsewhere == set(TABLE)
 
 
 @pytest.fixture

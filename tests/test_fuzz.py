@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from strategy.auth.models import Role
 from strategy.comments.operations import add_comment
 from strategy.extensions import db
+from strategy.polls import operations as poll_ops
 
 # Answers that are deliberate, not failures: SSE streams are off unless configured (use /feed).
 DELIBERATE = {("live.stream", 503)}
@@ -18,7 +19,8 @@ PARAM_NAMES = ["q", "track", "kind", "sort", "page", "since", "municipality", "s
                "action", "actor", "target", "day", "next", "format", "agreed", "run", "parent_id",
                "reason", "body", "title", "stance", "display_name", "library", "event_code",
                "code", "email", "password", "target_id", "into", "budget", "minutes", "ends_at",
-               "mode", "state", "section", "proposal_id", "value", "note", "slug", "name"]
+               "mode", "state", "section", "proposal_id", "value", "note", "slug", "name",
+               "option", "word", "question", "options", "scale_min", "scale_max"]
 
 texts = st.one_of(st.sampled_from(NASTY_TEXT),
                   st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)),
@@ -37,11 +39,14 @@ def world(app, event, create_event, create_participant, create_proposal, create_
     organiser = create_staff(Role.organiser, email="org@example.org")
     facilitator = create_staff(Role.facilitator, email="fac@example.org")
     db.session.commit()
+    poll = poll_ops.create_poll(event, organiser, poll_ops.PollData(
+        question="Что важнее?", kind="multiple", options=["Клубы", "Лекции"]))
+    poll_ops.open_poll(poll, organiser)
     rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
     ids = {"event_id": event.id, "proposal_id": proposal.id, "comment_id": comment.id,
            "user_id": author.id, "slug": event.tracks[0].slug, "section_id": 1, "run_id": 1,
            "name": "proposals", "token": "nope", "code": author.plain_code, "lang": "en",
-           "phase": "submission"}
+           "phase": "submission", "poll_id": poll.id}
     return {"rules": rules, "ids": ids, "participant": author, "organiser": organiser,
             "facilitator": facilitator}
 

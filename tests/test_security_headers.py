@@ -8,6 +8,7 @@ import pytest
 from strategy import create_app
 from strategy.auth.models import Role
 from strategy.export.pdf import soffice_path
+from strategy.polls import operations as poll_ops
 
 INLINE_SCRIPT = re.compile(r'<script(?![^>]*\bsrc=)(?![^>]*type="application/json")[^>]*>', re.I)  # data blocks do not run
 INLINE_HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
@@ -42,7 +43,10 @@ def sample(app, event, create_participant, create_proposal, create_staff):
     proposal = create_proposal(event.tracks[0], author)
     comment = add_comment(proposal, author, "Поддерживаю идею клуба.")
     organiser = create_staff(Role.organiser, email="org@example.org")
-    return {"event_id": event.id, "proposal_id": proposal.id, "comment_id": comment.id,
+    poll = poll_ops.create_poll(event, organiser, poll_ops.PollData(
+        question="Что важнее?", kind="single", options=["Клубы", "Лекции"]))
+    poll_ops.open_poll(poll, organiser)
+    return {"event_id": event.id, "poll_id": poll.id, "proposal_id": proposal.id, "comment_id": comment.id,
             "user_id": author.id, "slug": event.tracks[0].slug, "section_id": 1, "run_id": 1,
             "name": "proposals", "token": "nope", "code": author.plain_code, "lang": "en",
             "phase": "submission", "filename": "css/app.css", "item_id": 1,

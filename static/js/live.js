@@ -224,7 +224,8 @@
 
   // ---- the projector ---------------------------------------------------------------------
   function screenMode(regionEl) {
-    var region = new Region(regionEl);
+    // A region holding a form someone may be filling in (a poll's answer) is not replaced.
+    var region = new Region(regionEl, function () { return !!$("[data-live-hold]", regionEl); });
     function tick() {
       var now = Date.now(), ended = false;
       $all("[data-ends-at]", regionEl).forEach(function (el) {

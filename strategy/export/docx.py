@@ -31,6 +31,7 @@ from strategy.export.drafts import (ExportData, SectionView, author_line, load_e
                                     track_totals_table)
 from strategy.export.method import method_paragraphs
 from strategy.export.wordml import W_NS, ParagraphBuffer, Run, field_xml
+from strategy.polls.queries import polls_for_export, result_rows
 from strategy.programme.queries import programme_appendix
 from strategy.workspace.models import FEW_PROPOSALS, FEW_SUPPORTS
 
@@ -617,6 +618,7 @@ def build_docx(event: Event, track: Optional[Track] = None, agreed_only: bool = 
     partners_index(body, all_views, numbers, contents)
     body.flush_into()
     programme_and_participation(document, event, contents)
+    polls_appendix(document, event, track, contents)
     contents.insert_before(contents_end)
     buffer = io.BytesIO()
     document.save(buffer)
@@ -664,3 +666,23 @@ def programme_and_participation(document, event: Event,
             supports = count_word(proposal["support_count"], "поддержка", "поддержки",
                                   "поддержек", "support", "supports")
             para(document, typograph(f"№ {proposal['id']}. {proposal['title']} — {supports}"))
+
+
+# --- appendix «Опросы в зале» (rows from strategy.polls.queries) -------------------------------
+
+def polls_appendix(document, event: Event, track: Optional[Track] = None,
+                   contents: Optional[Contents] = None) -> None:
+    """Each poll run in the hall: the question, then every answer with its count and share."""
+    polls = polls_for_export(event, track.id if track else None)
+    if not polls:
+        return
+    heading(document, _("Приложение. Опросы в зале"), 1, contents)
+    for poll, data in polls:
+        heading(document, poll.question, 2)
+        where = f"«{poll.track.title}»" if poll.track else _("всё мероприятие")
+        total = count_word(data["total"], "ответ", "ответа", "ответов", "answer", "answers")
+        para(document, f"{poll.kind.label}, {where}, {poll.state.label}: {total}.", muted=True)
+        for answer, count, share in result_rows(poll, data):
+            para(document, f"{answer} — {count} ({share} %)", style="List Bullet")
+        if data["mean"] is not None:
+            para(document, _("Среднее: %(mean)s", mean=str(data["mean"])))

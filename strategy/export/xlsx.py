@@ -24,6 +24,7 @@ from strategy.events.models import Event, Track
 from strategy.export.drafts import (ExportData, draft_order, load_export_data, statistics,
                                     track_totals_table)
 from strategy.export.tabular import headers, table
+from strategy.polls.queries import polls_for_export, result_rows
 from strategy.proposals.models import ProposalKind, ProposalStatus
 from strategy.review.queries import answers_table, summary_table
 from strategy.workspace.models import SectionState
@@ -39,7 +40,7 @@ def sheet_names() -> dict[str, str]:
     return {"proposals": _("Предложения"), "sections": _("Разделы"),
             "tracks": _("Поддержки по трекам"), "comments": _("Комментарии"),
             "participants": _("Участники"), "statistics": _("Статистика"),
-            "supports": _("Поддержки")}
+            "supports": _("Поддержки"), "polls": _("Опросы")}
 
 
 def sheet_cell(value: Any) -> Any:
@@ -161,6 +162,7 @@ def build_xlsx(event: Event, track: Optional[Track] = None,
     write_sheet(workbook, titles["statistics"], ["what", "value"],
                 [_("показатель"), _("значение")],
                 [(statistic_labels().get(key, key), value) for key, value in numbers.items()])
+    polls_sheet(workbook, event, track, titles["polls"])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -184,3 +186,18 @@ def statistic_labels() -> dict[str, str]:
         "sections": _("Разделов проекта"),
         "sections_agreed": _("Согласованных разделов"),
     }
+
+
+def polls_sheet(workbook: Workbook, event: Event, track: Optional[Track], title: str) -> None:
+    """«Опросы»: one row per answer option (scale value, word) of every poll run in the hall."""
+    titles = {t.id: t.title for t in event.tracks}
+    rows = []
+    for poll, data in polls_for_export(event, track.id if track else None):
+        for answer, count, share in result_rows(poll, data):
+            rows.append((poll.id, poll.question, poll.kind.label,
+                         titles.get(poll.track_id, _("всё мероприятие")), poll.state.label,
+                         answer, count, share, data["total"]))
+    write_sheet(workbook, title, ["poll", "question", "kind", "track", "state", "answer",
+                                  "count", "percent", "total"],
+                [_("Опрос"), _("Вопрос"), _("Вид"), _("Трек"), _("Состояние"), _("Ответ"),
+                 _("Ответов"), _("Доля ответивших, %"), _("Всего ответили")], rows)

@@ -31,6 +31,7 @@ class ChangeKind(str, enum.Enum):
     section_edit = "section_edit"  # the workspace board: a section or a card moved
     assessment = "assessment"  # an expert saved an assessment (review)
     answer = "answer"  # a proposal got its official answer (review)
+    poll = "poll"  # a live poll opened, closed or answered (payload: poll_id, state)
 
 
 # The kinds that change what the workspace board shows (static/js/board.js redraws on these).

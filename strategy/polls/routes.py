@@ -1,0 +1,189 @@
+"""Live poll pages: the list, a poll's page for phones (answer, then results), the projector,
+the short link for the QR code, and the staff's create / open / close.
+
+URL rules:
+  GET       /events/<id>/polls                              index    public
+  GET       /events/<id>/polls/<poll>[?fragment=1]          detail   public (drafts: staff)
+  POST      /events/<id>/polls/<poll>/answer                answer   members of the event
+  GET       /events/<id>/polls/<poll>/screen[?fragment=1]   screen   public (drafts: staff)
+  GET       /p/<poll>                                       short    public (the QR's link)
+  GET, POST /events/<id>/manage/polls/new                   create   staff
+  POST      /events/<id>/manage/polls/<poll>/open           open     the track's staff
+  POST      /events/<id>/manage/polls/<poll>/close          close    the track's staff
+"""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from strategy.core.errors import OperationError
+from strategy.core.forms import EmptyForm
+from strategy.core.loading import load_event
+from strategy.core.permissions import staff_required
+from strategy.core.templating import register_nav
+from strategy.core.urls import public_url_for, public_url_missing
+from strategy.extensions import db
+from strategy.core.qr import qr_svg
+from strategy.polls import bp
+from strategy.polls import operations as ops
+from strategy.polls.forms import PollForm, poll_data
+from strategy.polls.models import Poll, PollKind, can_run_poll
+from strategy.polls.queries import load_poll, my_answer, open_polls, results, visible_polls
+
+
+def nav_items(event, user):
+    """«Опросы» for everyone signed in to the event."""
+    if event is None or not getattr(user, "is_authenticated", False):
+        return []
+    return [{"url": url_for("polls.index", event_id=event.id), "label": _("Опросы")}]
+
+
+bp.record_once(lambda state: register_nav(state.app, nav_items))
+
+
+@bp.app_template_global()
+def running_polls(event, track=None) -> list:
+    """The polls open now, for the banner on the event's and the track's pages (a read like
+    live_cursor: the events domain's views need not know about polls)."""
+    if event is None:
+        return []
+    return open_polls(event, track.id if track else None)
+
+
+def viewer():
+    return current_user if current_user.is_authenticated else None
+
+
+def visible_poll(event, poll_id: int) -> Poll:
+    poll = load_poll(event, poll_id)
+    if not poll.can_view(viewer()):
+        abort(404)
+    return poll
+
+
+def require_button_form() -> None:
+    if not EmptyForm().validate_on_submit():
+        raise OperationError(_("Страница устарела. Обновите её и повторите."), 400)
+
+
+def safe_next(default: str) -> str:
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def poll_url(poll: Poll) -> str:
+    """The short link the projector's QR code carries."""
+    return public_url_for("polls.short", poll_id=poll.id)
+
+
+def poll_context(poll: Poll) -> dict:
+    user = viewer()
+    mine = my_answer(poll, user)
+    show = poll.results_visible_to(user, mine is not None)
+    return {"event": poll.event, "poll": poll, "mine": mine,
+            "results": results(poll) if show else None, "show_results": show,
+            "can_run": poll.can_run(user), "button_form": EmptyForm(),
+            "may_answer": poll.is_open and user is not None and user.acts_in(poll.event)
+            and mine is None}
+
+
+# --- everyone ----------------------------------------------------------------------------
+
+@bp.route("/events/<int:event_id>/polls")
+def index(event_id: int):
+    """Open polls first, then finished ones; drafts and the «new poll» button for staff."""
+    event = load_event(event_id)
+    user = viewer()
+    may_create = user is not None and any(
+        can_run_poll(user, event, t) for t in [None, *event.tracks])
+    return render_template("polls/index.html", event=event, polls=visible_polls(event, user),
+                           may_create=may_create, button_form=EmptyForm())
+
+
+@bp.route("/events/<int:event_id>/polls/<int:poll_id>")
+def detail(event_id: int, poll_id: int):
+    """A poll on a phone: the question and the answer form; results once answered."""
+    poll = visible_poll(load_event(event_id), poll_id)
+    context = poll_context(poll)
+    if request.args.get("fragment"):
+        return render_template("polls/_poll.html", **context)
+    return render_template("polls/detail.html", **context)
+
+
+@bp.route("/events/<int:event_id>/polls/<int:poll_id>/answer", methods=["POST"])
+@login_required
+def answer(event_id: int, poll_id: int):
+    """The form's answer (the page's JS sends the same through /api/v1)."""
+    poll = visible_poll(load_event(event_id), poll_id)
+    require_button_form()
+    ops.answer_poll(poll, current_user, options=request.form.getlist("option"),
+                    value=request.form.get("value"), word=request.form.get("word"))
+    flash(_("Спасибо, ваш ответ учтён."), "success")
+    return redirect(url_for("polls.detail", event_id=event_id, poll_id=poll.id))
+
+
+@bp.route("/events/<int:event_id>/polls/<int:poll_id>/screen")
+def screen(event_id: int, poll_id: int):
+    """The projector: question, QR code to the poll, and the chart, updating live."""
+    poll = visible_poll(load_event(event_id), poll_id)
+    link = poll_url(poll)
+    context = {"event": poll.event, "poll": poll, "results": results(poll), "link": link,
+               "qr": qr_svg(link), "public_url_missing": public_url_missing()}
+    if request.args.get("fragment"):
+        return render_template("polls/_screen.html", **context)
+    return render_template("polls/screen.html", **context)
+
+
+@bp.route("/p/<int:poll_id>")
+def short(poll_id: int):
+    """The QR code's short link: to the poll's page."""
+    poll = db.get_or_404(Poll, poll_id)
+    return redirect(url_for("polls.detail", event_id=poll.event_id, poll_id=poll.id))
+
+
+# --- staff ---------------------------------------------------------------------------------
+
+def runnable_tracks(event):
+    return [t for t in event.tracks if can_run_poll(current_user, event, t)]
+
+
+@bp.route("/events/<int:event_id>/manage/polls/new", methods=["GET", "POST"])
+@staff_required
+def create(event_id: int):
+    event = load_event(event_id)
+    tracks = runnable_tracks(event)
+    form = PollForm(tracks=tracks, allow_no_track=current_user.can_manage(event))
+    if request.method == "GET" and request.args.get("track"):
+        form.track.data = request.args["track"]
+    if form.validate_on_submit():
+        try:
+            poll = ops.create_poll(event, current_user, poll_data(form))
+        except ops.PollFieldError as error:
+            target = getattr(form, error.field, None)
+            if target is not None:
+                target.errors = list(target.errors) + [error.message]
+            else:
+                form.form_errors.append(error.message)
+        else:
+            flash(_("Опрос создан как черновик. Откройте его, когда зал будет готов."),
+                  "success")
+            return redirect(url_for("polls.detail", event_id=event.id, poll_id=poll.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("polls/new.html", event=event, form=form,
+                           kinds=list(PollKind)), status
+
+
+@bp.route("/events/<int:event_id>/manage/polls/<int:poll_id>/<any(open, close):action>",
+          methods=["POST"])
+@staff_required
+def change_state(event_id: int, poll_id: int, action: str):
+    poll = load_poll(load_event(event_id), poll_id)
+    require_button_form()
+    if action == "open":
+        ops.open_poll(poll, current_user)
+        flash(_("Опрос открыт: участники могут отвечать."), "success")
+    else:
+        ops.close_poll(poll, current_user)
+        flash(_("Опрос завершён, итоги сохранены."), "success")
+    return redirect(safe_next(url_for("polls.detail", event_id=event_id, poll_id=poll.id)))
