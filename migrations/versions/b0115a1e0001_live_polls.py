@@ -1,7 +1,7 @@
 """polls: live polls in the hall (polls, poll_options, poll_answers, poll_choices)
 
 Revision ID: b0115a1e0001
-Revises: 5eed1a7e0001
+Revises: 4932cf0ca7bc
 Create Date: 2026-12-02 04:50:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'b0115a1e0001'
-down_revision = '5eed1a7e0001'
+down_revision = "4932cf0ca7bc"
 branch_labels = None
 depends_on = None
 
