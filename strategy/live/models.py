@@ -29,6 +29,9 @@ class ChangeKind(str, enum.Enum):
     programme = "programme"
     registration = "registration"
     section_edit = "section_edit"  # the workspace board: a section or a card moved
+    # Someone in the event got a notification: no payload, no ids (it is private); open pages
+    # ask /api/v1/events/<id>/notifications/unread for their own count.
+    notification = "notification"
 
 
 # The kinds that change what the moderation queue shows (the queue re-renders on these).
