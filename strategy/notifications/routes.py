@@ -9,7 +9,7 @@ The bell (templates/notifications/_bell.html, included by base.html) shows the u
 static/js/live.js refreshes it from /api/v1/events/<id>/notifications/unread when the event's
 feed carries a ``notification`` change (which names nobody; see operations.py).
 """
-from flask import flash, g, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -33,7 +33,8 @@ def notification_bell(event):
         return None
     if not current_user.acts_in(event):
         return None
-    counts = g.setdefault("notification_unread", {})  # the page asks twice (bell, script)
+    # The page asks twice (the bell, the script); once per request is enough.
+    counts = request.environ.setdefault("strategy.notification_unread", {})
     if event.id not in counts:
         counts[event.id] = unread_count(event, current_user)
     return {"event": event, "unread": counts[event.id]}
