@@ -10,6 +10,7 @@ from strategy.auth.operations import create_user, join_event
 from strategy.comments.operations import add_comment
 from strategy.events.models import Event, ItemFormat, ScheduleItem, Track
 from strategy.extensions import db
+from strategy.notifications.models import Notification
 from strategy.supports.models import Support
 from strategy.programme.operations import record_outcome, register
 from strategy.proposals.operations import create_proposal, join_project
@@ -19,6 +20,9 @@ DEMO_ORGANISER = {"email": "metod@strategy.demo", "name": "Ольга Метод
                   "role": Role.organiser}
 DEMO_FACILITATOR = {"email": "moderator@strategy.demo", "name": "Андрей Модератор",
                     "role": Role.facilitator}
+
+
+UNREAD_PER_PERSON = 3
 
 
 def local_to_utc(day: datetime, hhmm: str, tz: str) -> datetime:
@@ -82,6 +86,7 @@ def seed_demo(password: str = "demo-strategy-2026") -> Event:  # nosec B107: dem
                      municipality=people[person].municipality, note=note)
     spread_over_workshop_days(event, proposals, comments)
     add_registrations_and_outcomes(event, people, proposals)
+    date_notifications(event)
     return event
 
 
@@ -116,4 +121,22 @@ def spread_over_workshop_days(event: Event, proposals, comments) -> None:
     supports = db.session.scalars(sa.select(Support).order_by(Support.id))
     for index, support in enumerate(supports):
         support.created_at = support.proposal.created_at + timedelta(minutes=5 + 7 * index % 300)
+    db.session.commit()
+
+
+def date_notifications(event: Event, unread: int = UNREAD_PER_PERSON) -> None:
+    """The comments above told the proposals' authors (notify() ran inside add_comment): give
+    each notification its comment's time, and leave each person's newest few unread, so a
+    participant (Ирина Соколова has the most) opens «Уведомления» to a realistic list."""
+    notes = list(db.session.scalars(sa.select(Notification).where(
+        Notification.event_id == event.id)))
+    for note in notes:
+        if note.comment is not None:
+            note.created_at = note.updated_at = note.comment.created_at
+    by_person: dict[int, list[Notification]] = {}
+    for note in sorted(notes, key=lambda n: n.created_at, reverse=True):
+        by_person.setdefault(note.user_id, []).append(note)
+    for mine in by_person.values():
+        for note in mine[unread:]:
+            note.read_at = note.created_at + timedelta(hours=1)
     db.session.commit()
