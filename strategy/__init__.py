@@ -216,7 +216,8 @@ def select_timezone() -> str:
 
 
 DOMAINS = ("auth", "events", "proposals", "supports", "comments", "moderation", "live",
-           "workspace", "export", "imports", "programme", "review", "polls")
+           "workspace", "export", "imports", "programme", "review", "polls",
+           "notifications")
 
 
 def register_blueprints(app: Flask) -> None:

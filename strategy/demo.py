@@ -10,6 +10,7 @@ from strategy.auth.operations import create_user, join_event
 from strategy.comments.operations import add_comment
 from strategy.events.models import Event, ItemFormat, ScheduleItem, Track
 from strategy.extensions import db
+from strategy.notifications.models import Notification
 from strategy.supports.models import Support
 from strategy.polls.operations import PollData, answer_poll, close_poll, create_poll, open_poll
 from strategy.programme.operations import record_outcome, register
@@ -24,6 +25,9 @@ DEMO_FACILITATOR = {"email": "moderator@strategy.demo", "name": "Андрей М
                     "role": Role.facilitator}
 DEMO_EXPERT = {"email": content.EXPERTS[0][1], "name": content.EXPERTS[0][0],
                "role": Role.expert}
+
+
+UNREAD_PER_PERSON = 3
 
 
 def local_to_utc(day: datetime, hhmm: str, tz: str) -> datetime:
@@ -89,6 +93,7 @@ def seed_demo(password: str = "demo-strategy-2026") -> Event:  # nosec B107: dem
     add_registrations_and_outcomes(event, people, proposals)
     add_assessments_and_answers(event, proposals, password)
     add_polls(event, people)
+    date_notifications(event)
     return event
 
 
@@ -164,3 +169,19 @@ def add_polls(event: Event, people) -> None:
     create_poll(event, organiser, PollData(
         question="Одним словом: какой должна стать библиотека области к 2030 году?",
         kind="words"))
+def date_notifications(event: Event, unread: int = UNREAD_PER_PERSON) -> None:
+    """The comments above told the proposals' authors (notify() ran inside add_comment): give
+    each notification its comment's time, and leave each person's newest few unread, so a
+    participant (Ирина Соколова has the most) opens «Уведомления» to a realistic list."""
+    notes = list(db.session.scalars(sa.select(Notification).where(
+        Notification.event_id == event.id)))
+    for note in notes:
+        if note.comment is not None:
+            note.created_at = note.updated_at = note.comment.created_at
+    by_person: dict[int, list[Notification]] = {}
+    for note in sorted(notes, key=lambda n: n.created_at, reverse=True):
+        by_person.setdefault(note.user_id, []).append(note)
+    for mine in by_person.values():
+        for note in mine[unread:]:
+            note.read_at = note.created_at + timedelta(hours=1)
+    db.session.commit()

@@ -3,6 +3,7 @@
 Each role walks the whole table in a world of its own, and every row that changes something
 acts on an object of its own, so the rows do not depend on each other's order."""
 import pytest
+import sqlalchemy as sa
 
 from strategy.api.operations import create_token
 from strategy.auth.models import Role
@@ -10,6 +11,7 @@ from strategy.comments.models import CommentStatus
 from strategy.comments.operations import add_comment
 from strategy.extensions import db
 from strategy.moderation import operations as ops
+from strategy.notifications.models import Notification
 from strategy.proposals.models import Proposal, ProposalStatus
 from tests.conftest import Auth
 from tests.test_roles import all_tables
@@ -25,6 +27,7 @@ TRACK_STAFF = {"anonymous": 401, "participant": 403, "other_participant": 403,
 ANY_STAFF = {**TRACK_STAFF, "other_facilitator": 200}  # not tied to a track
 ONLY_STAFF_SEE = {"anonymous": 404, "participant": 404, "other_participant": 404,
                   "other_facilitator": 404, "facilitator": 200, "organiser": 200}
+SIGNED_IN = {**ALL_OK, "anonymous": 401}
 M = "/api/v1/events/{e}/moderation"
 
 # endpoint: (method, url, JSON body, {role: status}); TABLE below keys it by (endpoint, rule)
@@ -99,6 +102,14 @@ ROWS = {
                    {"scores": {"significance": 5, "feasibility": 4, "resources": 3,
                                "replicability": 4}},
                    {**dict.fromkeys(ROLES, 403), "anonymous": 401}),
+    # Notifications are one's own: the author's is not found for anyone else.
+    "api.notifications": ("GET", "/api/v1/events/{e}/notifications", None, SIGNED_IN),
+    "api.notifications_unread": ("GET", "/api/v1/events/{e}/notifications/unread", None,
+                                 SIGNED_IN),
+    "api.notification_read": ("POST", "/api/v1/events/{e}/notifications/{note}/read", None,
+                              {**dict.fromkeys(ROLES, 404), "anonymous": 401}),
+    "api.notifications_read_all": ("POST", "/api/v1/events/{e}/notifications/read-all", None,
+                                   SIGNED_IN),
 }
 
 
@@ -110,7 +121,8 @@ def rule_of(url: str) -> str:
     """The URL rule a row's URL matches: ids and the slug become their converters."""
     path = url.split("?")[0].replace("social-hub", SLUG).replace("/events/{e}",
                                                                    "/events/{event_id}")
-    names = {"tokens": "token_id", "users": "object_id", "comments": "object_id"}
+    names = {"tokens": "token_id", "users": "object_id", "comments": "object_id",
+             "notifications": "notification_id"}
     parts = path.split("/")
     for i, part in enumerate(parts):
         if part.startswith("{") and part != "{event_id}":
@@ -157,6 +169,7 @@ def world(app, event, create_event, create_staff, create_participant, create_pro
     pending.status = ProposalStatus.pending
     db.session.commit()
     ops.hide_proposal(db.session.get(Proposal, ids["hidden"]), organiser, "Заранее скрыто")
+    ids["note"] = db.session.scalar(sa.select(Notification.id))  # the author's "hidden"
     ops.set_pinned(db.session.get(Proposal, ids["pinned"]), organiser, True)
     ops.flag(flagger, db.session.get(Proposal, ids["flagged"]), reason="Спам")
     published = db.session.get(Proposal, ids["published"])

@@ -242,16 +242,51 @@
     return function () { region.request(200); };
   }
 
+  // ---- the bell in the header: my unread notifications --------------------------------------
+  // A ``notification`` change names nobody (notifications are private): on it, the bell asks
+  // its own endpoint for the signed-in person's count. A short random delay spreads the
+  // requests of a full hall over a second instead of one instant.
+  function bellMode(bell) {
+    var badge = $("[data-bell-count]", bell), timer = null;
+    function show(n) {
+      if (!badge || typeof n !== "number") return;
+      badge.textContent = n;
+      badge.hidden = n <= 0;
+      bell.setAttribute("aria-label", n > 0 ? (bell.dataset.labelUnread + " " + n) : bell.dataset.label);
+    }
+    function refresh() {
+      if (!window.StrategyApi) return;
+      window.StrategyApi.call("GET", bell.dataset.unreadUrl).then(function (answer) {
+        if (answer.success && answer.data) show(answer.data.unread);
+      });
+    }
+    function later() {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 150 + Math.floor(Math.random() * 850));
+    }
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) later(); });
+    return function (changes) {
+      if (changes.some(function (c) { return c.kind === K.notification; })) later();
+    };
+  }
+
   // ---- start -----------------------------------------------------------------------------
   if (!conf.feed || !window.fetch) return;
   var handler = null, mode = conf.mode;
+  var bellEl = $("[data-bell]");
+  var bell = bellEl && bellEl.dataset.unreadUrl ? bellMode(bellEl) : null;
   var list = $("[data-live-list]");
-  if (mode === "queue") handler = queueMode($("[data-live-region]"));
+  if (mode === "bell") handler = null;  // base.html's script for a page without live parts
+  else if (mode === "queue") handler = queueMode($("[data-live-region]"));
   else if (mode === "screen") handler = screenMode($("[data-live-region]"));
   else if (list) handler = listMode(list);
   else if ($("[data-live-detail]")) handler = detailMode($("[data-live-detail]"));
-  if (!handler) return;
-  var live = new Live(parseInt(conf.cursor || "0", 10), handler);
+  if (!handler && !bell) return;
+  var page = handler;
+  var live = new Live(parseInt(conf.cursor || "0", 10), function (changes, proposals) {
+    if (page) page(changes, proposals);
+    if (bell) bell(changes);
+  });
   live.start();
   document.addEventListener("visibilitychange", function () { if (!document.hidden) live.schedule(0); });
 })();

@@ -3,7 +3,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from strategy.api import (auth, bp, cli, docs, docs_bp, errors, moderation,  # noqa: F401
-                          polls, review, routes, tokens)
+                          notifications, polls, review, routes, tokens)
 from strategy.api.schemas import ErrorSchema
 from strategy.extensions import csrf
 

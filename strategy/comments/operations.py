@@ -11,6 +11,7 @@ from strategy.events.models import ModerationMode
 from strategy.extensions import db
 from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
+from strategy.notifications.operations import notify_comment
 from strategy.proposals.models import Proposal, ProposalStatus
 from strategy.proposals.operations import bump
 
@@ -24,6 +25,7 @@ def add_comment(proposal: Proposal, author: User, body: str, *, stance: Optional
         raise OperationError(_("Комментировать можно только опубликованное предложение."), 409)
     if author.is_muted:
         raise OperationError(_("Модератор ограничил вам возможность публиковать."), 403)
+    replied_to = parent  # the comment actually answered (a reply's thread is its top comment)
     if parent is not None:
         if parent.proposal_id != proposal.id:
             raise OperationError(_("Ответ должен относиться к тому же предложению."), 400)
@@ -37,6 +39,8 @@ def add_comment(proposal: Proposal, author: User, body: str, *, stance: Optional
     db.session.flush()
     if comment.status is CommentStatus.published:
         bump(proposal.id, Proposal.comment_count, +1)
+        # Under pre-moderation the people are told when the comment is approved.
+        notify_comment(comment, author, replied_to=replied_to)
     record_change(proposal.event_id, ChangeKind.comment_created, track_id=proposal.track_id,
                   proposal_id=proposal.id, comment_id=comment.id, status=comment.status.value)
     db.session.commit()

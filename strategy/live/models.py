@@ -32,6 +32,9 @@ class ChangeKind(str, enum.Enum):
     assessment = "assessment"  # an expert saved an assessment (review)
     answer = "answer"  # a proposal got its official answer (review)
     poll = "poll"  # a live poll opened, closed or answered (payload: poll_id, state)
+    # Someone in the event got a notification: no payload, no ids (it is private); open pages
+    # ask /api/v1/events/<id>/notifications/unread for their own count.
+    notification = "notification"
 
 
 # The kinds that change what the workspace board shows (static/js/board.js redraws on these).

@@ -20,6 +20,8 @@ from strategy.extensions import db
 from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
 from strategy.moderation.models import Flag
+from strategy.notifications.models import NotificationKind
+from strategy.notifications.operations import notify_comment, notify_proposal
 from strategy.proposals.models import LibraryJoin, Proposal, ProposalStatus
 from strategy.proposals.operations import EDITABLE_FIELDS, bump, snapshot, update_proposal
 from strategy.supports.models import Support
@@ -107,6 +109,7 @@ def hide_proposal(proposal: Proposal, actor: User, reason: str) -> Proposal:
     proposal.status = ProposalStatus.hidden
     proposal.hidden_reason = reason
     proposal.is_pinned = False
+    notify_proposal(proposal, NotificationKind.hidden, actor)
     return finish_proposal(proposal, actor, "hide", before, reason)
 
 
@@ -122,6 +125,7 @@ def restore_proposal(proposal: Proposal, actor: User) -> Proposal:
     proposal.hidden_reason = ""
     proposal.flag_count = 0
     resolve_flags(f"p{proposal.id}")
+    notify_proposal(proposal, NotificationKind.restored, actor)
     return finish_proposal(proposal, actor, "restore", before)
 
 
@@ -197,6 +201,7 @@ def merge_proposals(source: Proposal, target: Proposal, actor: User) -> Proposal
     source.is_pinned = False
     recount(source)
     recount(target)
+    notify_proposal(source, NotificationKind.merged, actor)
     db.session.flush()
     after_target = proposal_state(target)
     audit(actor, "merge", event_id=source.event_id, track_id=source.track_id,
@@ -291,6 +296,7 @@ def approve_comment(comment: Comment, actor: User) -> Comment:
     set_comment_status(comment, CommentStatus.published)
     comment.flag_count = 0
     resolve_flags(f"c{comment.id}")
+    notify_comment(comment, comment.author)  # now the proposal's author and the replied-to see it
     return finish_comment(comment, actor, "comment_approve", before)
 
 

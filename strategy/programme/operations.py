@@ -28,6 +28,8 @@ from strategy.events.operations import (EventData, FieldError, TrackData, add_ev
 from strategy.extensions import db
 from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
+from strategy.notifications.models import NotificationKind
+from strategy.notifications.operations import notify
 from strategy.programme.models import Registration, RegistrationStatus, Seat, item_proposals
 from strategy.proposals.models import Proposal
 
@@ -411,6 +413,8 @@ def promote_waiting(item: ScheduleItem, seat: Seat) -> list[Registration]:
     promoted = list(db.session.scalars(query))
     for registration in promoted:
         registration.status = RegistrationStatus.registered
+        notify(registration.user_id, NotificationKind.registered, event_id=item.event_id,
+               item_id=item.id)
     return promoted
 
 

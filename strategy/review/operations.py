@@ -15,6 +15,7 @@ from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
 from strategy.proposals.models import Proposal, ProposalStatus
 from strategy.review.models import (
+from strategy.notifications.operations import notify_answer
     ANSWER_MAX, ASSESSED_KINDS, CRITERIA_MAX, CRITERION_MAX, RECOMMENDATION_MAX, SCORE_MAX,
     SCORE_MIN, AnswerState, Assessment, OfficialAnswer, ReviewCriteria, default_criteria,
     is_expert_for)
@@ -148,7 +149,7 @@ def give_answer(proposal: Proposal, actor: User, state, body: str) -> OfficialAn
           after={"state": state.value, "body": body})
     record_change(proposal.event_id, ChangeKind.answer, track_id=proposal.track_id,
                   proposal_id=proposal.id, state=state.value)
-    # notify: answered
+    notify_answer(proposal, actor)  # in the same transaction as the answer
     db.session.commit()
     return answer
 
