@@ -14,8 +14,8 @@ from strategy.extensions import db
 from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
 from strategy.proposals.models import Proposal, ProposalStatus
-from strategy.review.models import (
 from strategy.notifications.operations import notify_answer
+from strategy.review.models import (
     ANSWER_MAX, ASSESSED_KINDS, CRITERIA_MAX, CRITERION_MAX, RECOMMENDATION_MAX, SCORE_MAX,
     SCORE_MIN, AnswerState, Assessment, OfficialAnswer, ReviewCriteria, default_criteria,
     is_expert_for)
