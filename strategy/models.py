@@ -11,3 +11,4 @@ from strategy.proposals.models import (  # noqa: F401
 from strategy.supports.models import Support  # noqa: F401
 from strategy.programme.models import Registration, RegistrationStatus, Seat  # noqa: F401
 from strategy.auth.models import StaffInvitation  # noqa: F401
+from strategy.jobs.models import ExportJob, JobStatus  # noqa: F401
