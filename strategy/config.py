@@ -55,6 +55,8 @@ class Config:
     # From this many published proposals the downloads page prepares the DOCX in the worker
     # («скачать, когда готово») instead of building it inside the request.
     DOCX_PREPARE_FROM = 1000
+    # Where prepared files wait for their download (a day); unset: instance/exports.
+    EXPORTS_DIR = os.environ.get("EXPORTS_DIR")
     # The address phones in the hall open, e.g. https://strategy.library.ru or
     # http://192.168.1.20:5000: used for the projector's QR code and join address, invitation and
     # return links. Unset, links follow the address each page was opened with.

@@ -90,7 +90,8 @@ def fail_run_with_reason(run: ClusterRun, error: BaseException) -> None:
 
 
 def exports_dir() -> Path:
-    path = Path(current_app.instance_path) / "exports"
+    path = Path(current_app.config.get("EXPORTS_DIR") or
+                Path(current_app.instance_path) / "exports")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
