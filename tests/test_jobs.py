@@ -12,7 +12,7 @@ from rq import Queue, Worker
 from strategy.auth.models import Role
 from strategy.extensions import db
 from strategy.jobs import operations as job_ops
-from strategy.jobs import tasks
+from strategy.jobs import queue, tasks
 from strategy.jobs.models import ExportJob, JobStatus
 from strategy.workspace import operations as ops
 from strategy.workspace.models import ClusterRun, DraftSection, RunLock, RunStatus
@@ -292,3 +292,56 @@ def test_postgresql_urls_are_accepted_as_written(tmp_path):
     assert database_url("postgres://u@db/s") == "postgresql+psycopg://u@db/s"
     assert database_url("postgresql+psycopg://u@db/s") == "postgresql+psycopg://u@db/s"
     assert database_url("sqlite:///x.sqlite") == "sqlite:///x.sqlite"
+
+
+def test_on_redis_cancel_kills_the_workers_child_running_the_run(event, organiser, filled,
+                                                                 queue_on_redis, app,
+                                                                 monkeypatch):
+    """«Отменить» while the worker's child is in the middle of the run: the child is stopped
+    (RQ's stop command), the row says cancelled, the lock is gone."""
+    import threading
+    import time
+
+    connection, name = queue_on_redis
+
+    def slow(run_id):
+        run = db.session.get(ClusterRun, run_id)
+        run.status = RunStatus.running
+        db.session.commit()
+        time.sleep(60)  # a long grouping; the stop command ends it long before
+
+    monkeypatch.setattr(tasks, "execute_run", slow)
+    run_id = ops.start_run(event, event.tracks[0], organiser).id
+    organiser_id = organiser.id
+    with app.test_request_context():
+        tasks.submit_grouping(run_id)
+
+    def organiser_clicks_cancel():
+        from strategy.auth.models import User
+
+        with app.app_context():
+            for _ in range(300):
+                status = db.session.scalar(sa.select(ClusterRun.status)
+                                           .where(ClusterRun.id == run_id))
+                if status is RunStatus.running:
+                    break
+                db.session.rollback()
+                time.sleep(0.1)
+            job_ops.cancel_run(db.session.get(ClusterRun, run_id),
+                               db.session.get(User, organiser_id))
+            time.sleep(0.5)  # the worker must see the job as started in Redis
+            queue.stop("run", run_id)
+            db.session.remove()
+
+    clicker = threading.Thread(target=organiser_clicks_cancel)
+    clicker.start()
+    burst(connection, name)
+    clicker.join(timeout=30)
+    from rq.job import Job
+
+    with app.test_request_context():
+        job = Job.fetch(queue.job_id("run", run_id), connection=connection)
+    assert job.get_status(refresh=True).value == "stopped"  # killed, not run to its end
+    run = db.session.get(ClusterRun, run_id)
+    assert run.status is RunStatus.cancelled
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RunLock)) == 0
