@@ -26,13 +26,21 @@ install: $(BIN)/activate $(MO)
 WORKERS ?= 2
 # gevent workers (gunicorn.conf.py): each open live stream is a greenlet, not a thread.
 GUNICORN = $(BIN)/gunicorn -c gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT)
+# `flask worker` (grouping, DOCX) beside gunicorn when Redis (REDIS_URL) answers; otherwise long
+# work runs in a thread of a web worker. One shell: Ctrl+C stops gunicorn, the trap the worker.
+WITH_WORKER = if $(BIN)/flask worker --check >/dev/null 2>&1; then \
+	  $(BIN)/flask worker & WORKER_PID=$$!; \
+	  trap 'kill $$WORKER_PID 2>/dev/null; wait $$WORKER_PID 2>/dev/null' EXIT; \
+	  trap 'exit 130' INT TERM; \
+	else echo "  Redis недоступен (REDIS_URL): долгие задачи пойдут внутри веб-сервера."; fi;
 
 ## make run: create the database in instance/ if absent, load the demo if empty, serve with
-## gunicorn (several processes: live updates go through the database, not process memory).
+## gunicorn (several processes: live updates go through the database, not process memory),
+## and the job worker beside it when REDIS_URL answers.
 run: install
 	$(BIN)/flask seed-demo --if-empty
 	@echo "  Откройте http://$(HOST):$(PORT)  (Ctrl+C — остановить)"
-	$(GUNICORN) app:app
+	@$(WITH_WORKER) $(GUNICORN) app:app
 
 ## make dev: Flask's development server with reload, for working on the code.
 dev: install
@@ -43,7 +51,7 @@ dev: install
 serve: WORKERS = 4
 serve: install
 	$(BIN)/flask seed-demo --if-empty
-	$(GUNICORN) --access-logfile - app:app
+	@$(WITH_WORKER) $(GUNICORN) --access-logfile - app:app
 
 ## make test: the whole suite (SQLite; set TEST_DATABASE_URL for PostgreSQL).
 test: install

@@ -3,6 +3,8 @@
 
 Prints one JSON line per figure: {"figure", "value", "baseline", "ratio", "unit"}, with a
 baseline measured in the same run on the same machine (ratio = value / baseline):
+- docx_job: the same draft as the worker's job (progress rows, file on disk) against
+  build_docx in the request, measured in the same run.
 - docx: the draft against plain python-docx writing the same paragraphs (same styles, same
   runs, bold and italic) with its ordinary API; a second line gives the same paragraphs as
   one WordprocessingML string, the floor of any writer. Issue 12's target is < 5 s.
@@ -190,6 +192,29 @@ def plain_openpyxl(content: bytes) -> bytes:
     return write
 
 
+def docx_job(fresh, repeat: int) -> float:
+    """Median seconds of the DOCX job as `flask worker` runs it (strategy.jobs.tasks →
+    operations.build_export), from the queued row to the file on disk, in this process."""
+    from strategy.auth.models import Role, User
+    from strategy.auth.operations import create_user
+    from strategy.extensions import db
+    from strategy.jobs import operations as job_ops
+    from strategy.jobs.models import JobStatus
+
+    organiser_id = create_user(display_name="Методист", role=Role.organiser,
+                               email="bench-metod@example.org")[0].id
+
+    def one():
+        event = fresh()
+        job = job_ops.start_export(event, None, False, db.session.get(User, organiser_id))
+        done = job_ops.build_export(job.id)
+        assert done.status is JobStatus.done, done.message
+        return done
+
+    seconds, _job = timed(one, repeat, "docx_job")
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--proposals", type=int, default=5000)
@@ -206,7 +231,8 @@ def main() -> None:
     n, repeat = args.proposals, args.repeat
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.sqlite'}",
-                          "SECRET_KEY": "bench", "TESTING": True})
+                          "SECRET_KEY": "bench", "TESTING": True,
+                          "EXPORTS_DIR": str(Path(tmp) / "exports")})
         with app.app_context(), app.test_request_context():
             db.create_all()
             event_id = seed(n, random.Random(0))
@@ -230,6 +256,11 @@ def main() -> None:
                    baseline_is="the same paragraphs as one WordprocessingML string (floor)",
                    **cpu_ratio("docx", "floor"))
             figure(f"docx_{n}_megabytes", len(content) / 1e6, None, unit="MB")
+            job_seconds = docx_job(fresh, repeat)
+            figure(f"docx_job_{n}_seconds", job_seconds, docx_seconds,
+                   baseline_is="build_docx in the request (same run)",
+                   note="the worker's job function: progress rows, the file into EXPORTS_DIR",
+                   target=DOCX_TARGET_SECONDS, **cpu_ratio("docx_job", "docx"))
             xlsx_seconds, workbook = timed(lambda: build_xlsx(fresh()), repeat, "xlsx")
             plain_xlsx, _ = timed(plain_openpyxl(workbook), repeat, "plain_xlsx")
             figure(f"xlsx_{n}_seconds", xlsx_seconds, plain_xlsx,

@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.update(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    normalise_database_url(app)
     ensure_secret_key(app)
     configure_sqlite(app)
     trust_proxies(app)
@@ -47,6 +48,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     register_request_hooks(app)
     return app
+
+
+def normalise_database_url(app: Flask) -> None:
+    """``postgresql://`` and ``postgres://`` (as hosting panels and libpq write them) use the
+    psycopg 3 driver we install; SQLAlchemy alone would look for psycopg2."""
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def database_url(url: str) -> str:
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
 
 
 def ensure_secret_key(app: Flask) -> None:
@@ -217,7 +231,7 @@ def select_timezone() -> str:
 
 DOMAINS = ("auth", "events", "proposals", "supports", "comments", "moderation", "live",
            "workspace", "export", "imports", "programme", "review", "polls",
-           "notifications")
+           "notifications", "jobs")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -20,6 +20,7 @@ from strategy.events.queries import current_event
 from strategy.extensions import db
 from strategy.export.cli import COMMANDS as export_commands
 from strategy.imports.cli import COMMANDS as import_commands
+from strategy.jobs.cli import COMMANDS as job_commands
 from strategy.workspace.cli import COMMANDS as workspace_commands
 
 
@@ -208,5 +209,5 @@ def restore_command(source: Path, yes: bool):
 def init_app(app: Flask) -> None:
     for command in (init_db_command, seed_demo_command, create_user_command,
                     create_invitation_command, backup_command, restore_command,
-                    *workspace_commands, *export_commands, *import_commands):
+                    *workspace_commands, *export_commands, *import_commands, *job_commands):
         app.cli.add_command(command)

@@ -46,6 +46,17 @@ class Config:
     CODE_ATTEMPT_LIMIT = "20 per minute"
     SIGNIN_ATTEMPT_LIMIT = "10 per minute"
     REDIS_URL = os.environ.get("REDIS_URL")
+    # Long work (grouping, the DOCX draft) goes to `flask worker` through RQ on REDIS_URL.
+    # JOBS_IN_PROCESS runs it in a thread of the web worker instead (also the fallback whenever
+    # Redis is unset or unreachable); None means "in process when TESTING". JOBS_QUEUE names the
+    # queue (one per installation sharing a Redis).
+    JOBS_IN_PROCESS = None
+    JOBS_QUEUE = "strategy"
+    # From this many published proposals the downloads page prepares the DOCX in the worker
+    # («скачать, когда готово») instead of building it inside the request.
+    DOCX_PREPARE_FROM = 1000
+    # Where prepared files wait for their download (a day); unset: instance/exports.
+    EXPORTS_DIR = os.environ.get("EXPORTS_DIR")
     # The address phones in the hall open, e.g. https://strategy.library.ru or
     # http://192.168.1.20:5000: used for the projector's QR code and join address, invitation and
     # return links. Unset, links follow the address each page was opened with.

@@ -14,3 +14,4 @@ from strategy.auth.models import StaffInvitation  # noqa: F401
 from strategy.review.models import AnswerState, Assessment, OfficialAnswer, ReviewCriteria  # noqa: F401
 from strategy.polls.models import Poll, PollAnswer, PollChoice, PollOption  # noqa: F401
 from strategy.notifications.models import Notification, NotificationKind  # noqa: F401
+from strategy.jobs.models import ExportJob, JobStatus  # noqa: F401

@@ -68,6 +68,15 @@ def served_app(tmp_dir: Path, workers: int = 0, on_start=None):
     The server's output goes to tmp_dir/server.log; on_start(process) sees the process."""
     database_url = database_url_for(tmp_dir)
     seed(database_url)
+    with serve(database_url, tmp_dir, workers=workers, on_start=on_start) as base:
+        yield base
+
+
+@contextmanager
+def serve(database_url: str, tmp_dir: Path, workers: int = 0, on_start=None,
+          name: str = "server", env: dict | None = None):
+    """One app instance on a free port against an existing database (several may share it:
+    the two-host test). Output goes to tmp_dir/<name>.log."""
     port = free_port()
     if workers:
         command = [str(BIN / "gunicorn"), "--workers", str(workers), "--threads", "8",
@@ -75,8 +84,8 @@ def served_app(tmp_dir: Path, workers: int = 0, on_start=None):
     else:
         command = [str(BIN / "flask"), "run", "--host", "127.0.0.1", "--port", str(port)]
     # The server writes to a file, not a pipe nobody reads: a full pipe would block workers.
-    log = open(Path(tmp_dir) / "server.log", "w")
-    process = subprocess.Popen(command, cwd=ROOT, env=server_env(database_url),
+    log = open(Path(tmp_dir) / f"{name}.log", "w")
+    process = subprocess.Popen(command, cwd=ROOT, env={**server_env(database_url), **(env or {})},
                                stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     if on_start is not None:
@@ -85,7 +94,8 @@ def served_app(tmp_dir: Path, workers: int = 0, on_start=None):
         wait_until_up(base + "/", process)
         yield base
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -35,6 +35,11 @@
       badge.className = "badge run-" + run.status;
     }
     button.disabled = run.active;
+    var cancel = part("[data-run-cancel]");
+    if (cancel) {
+      cancel.hidden = !run.active;
+      if (run.cancel_url) cancel.action = run.cancel_url;
+    }
     var done = part(".run-finished");
     if (done) done.hidden = run.status !== "done";
   }

@@ -26,13 +26,15 @@ class RunStatus(enum.Enum):
     running = "running"
     done = "done"
     failed = "failed"
+    cancelled = "cancelled"  # by an organiser (strategy.jobs.operations.cancel_run)
 
     @property
     def label(self) -> str:
         from flask_babel import gettext as _
 
         return {"queued": _("В очереди"), "running": _("Идёт группировка"),
-                "done": _("Готово"), "failed": _("Ошибка")}[self.value]
+                "done": _("Готово"), "failed": _("Ошибка"),
+                "cancelled": _("Отменено")}[self.value]
 
     @property
     def active(self) -> bool:

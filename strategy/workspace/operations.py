@@ -103,9 +103,23 @@ def active_run(event: Event) -> Optional[ClusterRun]:
         .order_by(ClusterRun.id.desc()).limit(1))
 
 
+class RunCancelled(Exception):
+    """An organiser cancelled the run while it was going (strategy.jobs): stop quietly."""
+
+
+def ensure_not_cancelled(run_id: int) -> None:
+    """Read the run's status as committed by others (no autoflush of our own changes)."""
+    with db.session.no_autoflush:
+        status = db.session.scalar(sa.select(ClusterRun.status).where(ClusterRun.id == run_id))
+    if status is RunStatus.cancelled:
+        raise RunCancelled()
+
+
 @operation
 def set_progress(run: ClusterRun, progress: int, message: str) -> None:
-    """Commit progress at once: the page polls it from another process."""
+    """Commit progress at once: the page polls it from another process. A cancelled run
+    stops here (RunCancelled)."""
+    ensure_not_cancelled(run.id)
     run.progress = max(0, min(100, progress))
     run.message = message
     db.session.commit()
@@ -134,6 +148,9 @@ def execute_run(run_id: int) -> ClusterRun:
             log.extend(f"«{track.title}»: {note}" for note in notes)
             set_progress(run, int((index + 1) * share),
                          _("Трек «%(track)s» готов.", track=track.title))
+    except RunCancelled:
+        db.session.rollback()
+        return db.session.get(ClusterRun, run_id)
     except Exception:
         logger.exception("grouping run %s failed", run_id)
         db.session.rollback()

@@ -25,7 +25,7 @@ The board (JSON writes, see below):
 import functools
 
 import sqlalchemy as sa
-from flask import (abort, current_app, flash, jsonify, redirect, render_template, request,
+from flask import (abort, flash, jsonify, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -46,7 +46,7 @@ from strategy.workspace.board import Filters, board_for
 from strategy.workspace.models import ClusterRun, SectionState
 from strategy.workspace.queries import (latest_run, recent_edits, section_in_event,
                                         track_overview)
-from strategy.workspace.runner import launch
+from strategy.jobs.tasks import submit_grouping
 
 PREFIX = "/events/<int:event_id>/manage/workspace"
 
@@ -106,7 +106,8 @@ def run_to_dict(run: ClusterRun) -> dict:
     return {"id": run.id, "status": run.status.value, "status_label": run.status.label,
             "progress": run.progress, "message": run.message, "log": run.log or [],
             "track": run.track.slug if run.track else None, "active": run.status.active,
-            "n_proposals": run.n_proposals, "n_sections": run.n_sections}
+            "n_proposals": run.n_proposals, "n_sections": run.n_sections,
+            "cancel_url": url_for("jobs.cancel_run", event_id=run.event_id, run_id=run.id)}
 
 
 @bp.route(PREFIX + "/runs", methods=["POST"])
@@ -117,7 +118,7 @@ def start_run(event_id: int):
     slug = request.form.get("track", "")
     track = None if slug == "all" else chosen_track(event, slug)
     run = ops.start_run(event, track, current_user)
-    launch(current_app._get_current_object(), ops.execute_run, run.id)
+    submit_grouping(run.id)  # the worker on Redis; a thread without it
     if wants_json():
         return jsonify({"success": True, "data": run_to_dict(run),
                         "meta": {"status_url": url_for("workspace.run_status", event_id=event.id,
