@@ -29,6 +29,11 @@
     bar.textContent = run.progress + "%";
     var message = part("[data-run-message]");
     if (message) message.textContent = run.message;
+    var percent = part("[data-run-percent]");
+    if (percent) {
+      percent.hidden = !run.active;
+      percent.textContent = run.progress + "\u00a0%";
+    }
     var badge = part("[data-run-badge]");
     if (badge) {
       badge.textContent = run.status_label;

@@ -388,14 +388,44 @@ def section_block(document, data: ExportData, view: SectionView, number: str,
         para(document, ", ".join(section.key_terms) + ".", bold_lead=_("Ключевые слова: "))
     if view.summary:
         para(document, view.summary, bold_lead=_("Кратко: "))
+    reason = view.other_reason
+    if reason and reason not in view.summary:
+        para(document, reason[:1].upper() + reason[1:] + ".",
+             bold_lead=_("Почему эти предложения здесь: "))
     for proposal, quote in view.quotes:
         who = author_line(proposal.author)
-        para(document, f"«{quote}»" + (f" — {who}" if who else ""), style="Quote",
+        para(document, f"«{quote.rstrip()}»" + (f" — {who}" if who else ""), style="Quote",
              keep_together=False)
+    synthesis_block(document, view, numbers)
     section_partners_block(document, view, numbers)
     phrases = ProposalPhrases()
     for index, proposal in enumerate(view.items, 1):
         proposal_block(document, data, proposal, f"{number}.{index}", phrases)
+        other = view.also_in.get(proposal.id)
+        if other is not None and other.number:
+            para(document, _("раздел %(number)s «%(title)s».", number=other.number,
+                             title=other.title), bold_lead=_("См. также: "), muted=True)
+
+
+def synthesis_block(document, view: SectionView, numbers: dict[int, str]) -> None:
+    """Subtopics of a large section (with its proposals' numbers) and «см. также»: the
+    proposals of other sections that fit this one about as well."""
+    subtopics = view.subtopics
+    if subtopics:
+        para(document, "", bold_lead=_("Подтемы раздела:"))
+        for title, members in subtopics:
+            count = count_word(len(members), "предложение", "предложения", "предложений",
+                               "proposal", "proposals")
+            para(document, f"{title} — {count} ({refs([p.id for p in members], numbers)}).",
+                 style="List Bullet")
+    if view.see_also:
+        items = "; ".join(
+            _("%(number)s «%(title)s» (раздел «%(section)s»)",
+              number=numbers.get(proposal.id, ""), title=proposal.title.strip().rstrip("."),
+              section=own.title)
+            for proposal, own in view.see_also if proposal.id in numbers)
+        if items:
+            para(document, items + ".", bold_lead=_("См. также: "))
 
 
 def refs(ids: list[int], numbers: dict[int, str]) -> str:
@@ -611,6 +641,8 @@ def build_docx(event: Event, track: Optional[Track] = None, agreed_only: bool = 
         if not views:
             para(body, _("Согласованных разделов в этом треке пока нет.") if agreed_only
                  else _("Опубликованных предложений в этом треке нет."), italic=True)
+        for index, view in enumerate(views, 1):
+            view.number = f"{number}.{index}"
         for index, view in enumerate(views, 1):
             section_block(body, data, view, f"{number}.{index}", numbers, contents)
     body.flush_into()

@@ -29,8 +29,9 @@ from strategy.review.queries import EventReview, event_review
 from strategy.supports.models import Support
 from strategy.workspace.models import (FEW_PROPOSALS, FEW_SUPPORTS, ClusterRun, DraftSection,
                                        SectionEdit, SectionState)
-from strategy.workspace.queries import (assignments_of_tracks, edit_log, finished_runs,
-                                        section_quotes, section_summary, sections_of_tracks)
+from strategy.workspace.queries import (assignments_of_tracks, cross_references, edit_log,
+                                        finished_runs, other_reason, section_quotes,
+                                        section_subtopics, section_summary, sections_of_tracks)
 
 
 # --------------------------------------------------------------------------- raw tables
@@ -358,6 +359,21 @@ class SectionView:
     results: list[tuple[int, str]] = field(default_factory=list)  # (proposal id, text)
     joined: list[tuple[str, int]] = field(default_factory=list)  # (library, projects)
     representative: set[int] = field(default_factory=set)
+    # «см. также»: proposals of other sections that fit this one about as well, with the
+    # view they are in; and, for this section's own proposals, the other section's view.
+    see_also: list[tuple[Proposal, "SectionView"]] = field(default_factory=list)
+    also_in: dict[int, "SectionView"] = field(default_factory=dict)
+    number: str = ""  # «2.3» in the document, where it has numbers
+
+    @property
+    def subtopics(self) -> list[tuple[str, list[Proposal]]]:
+        """One level of subtopics for a large section (title, members by support)."""
+        return section_subtopics(self.section, self.items)
+
+    @property
+    def other_reason(self) -> str:
+        """For «Прочее»: why its texts are there."""
+        return other_reason(self.section)
 
     @property
     def few_data(self) -> bool:
@@ -380,7 +396,7 @@ class SectionView:
         """One or two representative proposals in their authors' words."""
         if self.section is None:
             return []
-        return section_quotes(self.ordered)
+        return section_quotes(self.ordered, section=self.section)
 
 
 def rank_key(proposal: Proposal):
@@ -407,12 +423,27 @@ def section_views(data: ExportData, track: Optional[Track] = None,
             continue
         views.append(make_view(data, section, section.title, members[section.id],
                                section.track_id))
+    link_cross_references(views, data.section_of)
     if not agreed_only:
         for t in data.tracks if track is None else [track]:
             loose = [p for p in published.values() if p.id not in placed and p.track_id == t.id]
             if loose:
                 views.append(make_view(data, None, unplaced_title(), loose, t.id))
     return views
+
+
+def link_cross_references(views: list[SectionView], section_of: dict[int, int]) -> None:
+    """Fill ``see_also``/``also_in`` of the views from the sections' stored cross-references
+    (only between sections both shown, and for published members)."""
+    by_section = {v.section.id: v for v in views if v.section is not None}
+    for proposal_id, own_id, other_id in cross_references(
+            [v.section for v in by_section.values()], section_of):
+        own, other = by_section.get(own_id), by_section.get(other_id)
+        proposal = next((p for p in own.items if p.id == proposal_id), None) if own else None
+        if proposal is None or other is None:
+            continue
+        other.see_also.append((proposal, own))
+        own.also_in[proposal_id] = other
 
 
 def unplaced_title() -> str:

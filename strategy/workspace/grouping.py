@@ -40,9 +40,10 @@ def previous_frame(track: Track) -> Optional[pd.DataFrame]:
     return pd.DataFrame(rows, columns=["id", "section", "section_title", "locked", "pinned"])
 
 
-def cluster_track(track: Track, random_state: int = 0):
-    """Run the analysis for one track, keeping what people fixed in the previous run."""
+def cluster_track(track: Track, random_state: int = 0, progress=None):
+    """Run the analysis for one track, keeping what people fixed in the previous run;
+    ``progress(stage, fraction)`` is called as it goes."""
     from analysis import cluster_proposals
 
     return cluster_proposals(clustering_frame(track), previous=previous_frame(track),
-                             random_state=random_state)
+                             random_state=random_state, progress=progress)

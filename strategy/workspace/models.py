@@ -69,6 +69,8 @@ class ClusterRun(TimestampMixin, db.Model):
     status: orm.Mapped[RunStatus] = orm.mapped_column(
         sa.Enum(RunStatus, native_enum=False, length=10), default=RunStatus.queued, index=True)
     progress: orm.Mapped[int] = orm.mapped_column(default=0)
+    # The analysis stage now running (prepare, vectorize, cluster, name, duplicates, done).
+    stage: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(20))
     message: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
     log: orm.Mapped[Optional[list[str]]] = orm.mapped_column(sa.JSON)
     n_proposals: orm.Mapped[int] = orm.mapped_column(default=0)
@@ -113,6 +115,10 @@ class DraftSection(TimestampMixin, db.Model):
     summary: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
     # A summary written by a person is kept; a generated one is rebuilt on each run.
     summary_edited: orm.Mapped[bool] = orm.mapped_column(default=False)
+    # What the grouping said of the section at its last run (a locked section keeps it):
+    # {"summary", "size", "coverage", "reason", "quotes": [{"proposal_id", "text", "author"}],
+    #  "subtopics": [{"title", "proposal_ids"}], "see_also": {"<proposal id>": <section id>}}
+    synthesis: orm.Mapped[Optional[dict[str, Any]]] = orm.mapped_column(sa.JSON)
     is_other: orm.Mapped[bool] = orm.mapped_column(default=False)
     locked: orm.Mapped[bool] = orm.mapped_column(default=False)
     state: orm.Mapped[SectionState] = orm.mapped_column(

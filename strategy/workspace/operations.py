@@ -3,6 +3,8 @@ draft (rename, move, merge, split, lock, editorial state), each logged as a Sect
 from __future__ import annotations
 
 import logging
+import threading
+import math
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
@@ -15,6 +17,7 @@ from strategy.core.db import utcnow
 from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_can_manage
 from strategy.core.templating import count_word
+from strategy.core.typography import typograph
 from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.live.models import ChangeKind
@@ -127,12 +130,14 @@ def set_progress(run: ClusterRun, progress: int, message: str) -> None:
 
 @operation
 def execute_run(run_id: int) -> ClusterRun:
-    """Do the grouping of a queued run; state and progress go to the database."""
+    """Do the grouping of a queued run; state and progress go to the database. Each track
+    takes an equal share of the bar; inside it the analysis reports its stages."""
     run = db.session.get(ClusterRun, run_id)
     if run is None or run.status is not RunStatus.queued:
         raise OperationError(_("Этот запуск уже выполнен или отменён."), 409)
     run.status = RunStatus.running
     run.started_at = utcnow()
+    run.stage = "prepare"
     set_progress(run, 2, _("Готовим тексты…"))
     event = db.session.get(Event, run.event_id)
     tracks = [run.track] if run.track_id else list(event.tracks)
@@ -142,7 +147,9 @@ def execute_run(run_id: int) -> ClusterRun:
             share = 100 / len(tracks)
             set_progress(run, int(index * share) + 3,
                          _("Трек «%(track)s»: группируем предложения…", track=track.title))
-            n_proposals, n_sections, notes = group_track(track, run)
+            reporter = StageReporter(run, track, start=index * share + 3,
+                                     span=share - 4, tracks=len(tracks))
+            n_proposals, n_sections, notes = group_track(track, run, progress=reporter)
             run.n_proposals += n_proposals
             run.n_sections += n_sections
             log.extend(f"«{track.title}»: {note}" for note in notes)
@@ -161,6 +168,7 @@ def execute_run(run_id: int) -> ClusterRun:
         db.session.commit()
         return run
     run.status = RunStatus.done
+    run.stage = "done"
     run.progress = 100
     run.finished_at = utcnow()
     run.log = log
@@ -168,6 +176,47 @@ def execute_run(run_id: int) -> ClusterRun:
     db.session.execute(sa.delete(RunLock).where(RunLock.run_id == run.id))
     db.session.commit()
     return run
+
+
+def stage_label(stage: Optional[str]) -> str:
+    """What the analysis is doing, in words (the stages of ``cluster_proposals``)."""
+    return {"prepare": _("готовим тексты"), "vectorize": _("строим признаки текстов"),
+            "cluster": _("группируем предложения"), "name": _("называем разделы и пишем "
+                                                             "краткое содержание"),
+            "duplicates": _("ищем похожие предложения"),
+            "done": _("сохраняем разделы")}.get(stage or "", "")
+
+
+class StageReporter:
+    """The analysis' ``progress(stage, fraction)`` as the run's stored stage and percent.
+
+    A track's share of the bar runs from ``start`` over ``span`` per cent. The row is
+    committed at once (the page polls it from another process), but only when the stage or
+    the whole percent changes, and only from the thread that runs the grouping (the analysis
+    calls back from it; another thread has no session of its own)."""
+
+    def __init__(self, run: ClusterRun, track: Track, *, start: float, span: float,
+                 tracks: int = 1):
+        self.run, self.track = run, track
+        self.start, self.span, self.tracks = start, max(span, 0.0), tracks
+        self.thread = threading.get_ident()
+        self.seen: list[tuple[str, int]] = []  # (stage, percent) as stored, for tests and logs
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        if threading.get_ident() != self.thread:
+            return
+        percent = int(self.start + self.span * max(0.0, min(1.0, float(fraction))))
+        percent = max(percent, self.run.progress or 0)  # never backwards
+        if self.seen and self.seen[-1] == (stage, percent):
+            return
+        self.seen.append((stage, percent))
+        self.run.stage = stage
+        label = stage_label(stage)
+        if self.tracks > 1:
+            message = _("Трек «%(track)s»: %(stage)s…", track=self.track.title, stage=label)
+        else:
+            message = _("%(stage)s…", stage=label[:1].upper() + label[1:])
+        set_progress(self.run, percent, message)
 
 
 def done_message(run: ClusterRun) -> str:
@@ -181,10 +230,12 @@ def done_message(run: ClusterRun) -> str:
 
 
 @operation
-def group_track(track: Track, run: ClusterRun) -> tuple[int, int, list[str]]:
-    """Cluster one track and store the result; returns (proposals, sections, notes)."""
+def group_track(track: Track, run: ClusterRun,
+                progress=None) -> tuple[int, int, list[str]]:
+    """Cluster one track and store the result; returns (proposals, sections, notes).
+    ``progress(stage, fraction)`` follows the analysis (see :class:`StageReporter`)."""
 
-    result = cluster_track(track)
+    result = cluster_track(track, progress=progress)
     notes = list(result.log)
     if result.assignments.empty:
         notes.append(_("опубликованных предложений нет, разделы не сформированы."))
@@ -214,6 +265,7 @@ def apply_result(track: Track, result, run: ClusterRun) -> list[DraftSection]:
     # Only sections that were in `previous` can be matched; an id above those is a new one.
     known = {r.section_id for r in rows}
     by_result_id: dict[Any, DraftSection] = {}
+    synthesis: dict[Any, Any] = {}
     for position, row in enumerate(result.sections.itertuples(index=False)):
         key = as_int(row.section)
         section = existing.get(key) if key in known else None
@@ -222,6 +274,8 @@ def apply_result(track: Track, result, run: ClusterRun) -> list[DraftSection]:
                                    title=str(row.title)[:TITLE_MAX], is_other=bool(row.is_other))
             db.session.add(section)
         section.key_terms = [str(term) for term in row.key_terms]
+        if not section.locked or not section.synthesis:
+            synthesis[key] = row  # a locked section keeps what was said of it
         section.position = position
         section.run_id = run.id
         by_result_id[key] = section
@@ -241,10 +295,70 @@ def apply_result(track: Track, result, run: ClusterRun) -> list[DraftSection]:
         if section not in kept and not section.locked:
             db.session.delete(section)
     db.session.flush()
-    for section in kept:
+    see_also = see_also_of(result, by_result_id)
+    for key, section in by_result_id.items():
         db.session.refresh(section)
-        refresh_summary(section)
+        if key in synthesis:
+            store_synthesis(section, synthesis[key], see_also.get(section.id, {}))
+        elif not section.summary:
+            refresh_summary(section)
     return list(kept)
+
+
+def see_also_of(result, by_result_id: Mapping[Any, DraftSection]) -> dict[int, dict[str, int]]:
+    """Per stored section: {proposal id: the other section it fits about as well}."""
+    found: dict[int, dict[str, int]] = {}
+    if "see_also" not in result.assignments.columns:
+        return found
+    for row in result.assignments.itertuples(index=False):
+        own = by_result_id.get(as_int(row.section))
+        others = [by_result_id.get(as_int(s)) for s in (row.see_also or [])]
+        others = [o for o in others if o is not None and own is not None and o.id != own.id]
+        if others:
+            found.setdefault(own.id, {})[str(int(row.id))] = others[0].id
+    return found
+
+
+def quoted_words(proposal: Proposal, quote: Mapping[str, Any]) -> str:
+    """The quote without the proposal's title in front (the analysis reads title and body as
+    one text): what the author wrote, as the grouping cut it."""
+    text = " ".join(str(quote.get("text", "")).split())
+    title = " ".join(proposal.title.split()).rstrip(".")
+    if title and text.startswith(title) and len(text) > len(title) + 2:
+        text = text[len(title):].lstrip(".!?:; ")
+    return text
+
+
+def store_synthesis(section: DraftSection, row, see_also: Mapping[str, int]) -> None:
+    """Keep what the grouping said of a section: its summary (unless a person wrote one),
+    quotes with their authors, subtopics, cross-references, title coverage and, for
+    «Прочее», why its texts are there."""
+    members = {a.proposal_id: a.proposal for a in section.assignments}
+    quotes = []
+    for quote in (getattr(row, "quotes", None) or []):
+        proposal = members.get(as_int(quote.get("id")))
+        if proposal is None:
+            continue
+        quotes.append({"proposal_id": proposal.id, "text": quoted_words(proposal, quote),
+                       "author": proposal.author.display_name if proposal.author else ""})
+    subtopics = [{"title": str(part.get("title", "")),
+                  "proposal_ids": [int(i) for i in part.get("ids", []) if as_int(i) in members]}
+                 for part in (getattr(row, "subtopics", None) or [])]
+    coverage = getattr(row, "coverage", None)
+    try:
+        coverage = float(coverage)
+        coverage = round(coverage, 4) if not math.isnan(coverage) else None
+    except (TypeError, ValueError):
+        coverage = None
+    summary = typograph(str(getattr(row, "summary", "") or ""))
+    section.synthesis = {
+        "summary": summary, "size": len(members), "coverage": coverage,
+        "reason": str(getattr(row, "reason", "") or "") if section.is_other else "",
+        "quotes": quotes, "subtopics": [s for s in subtopics if s["proposal_ids"]],
+        "see_also": dict(see_also),
+    }
+    if not section.summary_edited:
+        section.summary = summary or make_summary(section)
 
 
 def as_int(value: Any) -> Any:
@@ -256,6 +370,15 @@ def as_int(value: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- summaries
+
+
+def retitle_summary(section: DraftSection, old: str, new: str) -> None:
+    """A generated summary names the section («по теме «…»»): it follows a rename."""
+    old_q, new_q = f"«{old}»", f"«{new}»"
+    section.summary = (section.summary or "").replace(old_q, new_q)
+    if section.synthesis and section.synthesis.get("summary"):
+        section.synthesis = {**section.synthesis,
+                             "summary": section.synthesis["summary"].replace(old_q, new_q)}
 
 
 def refresh_summary(section: DraftSection) -> None:
@@ -398,6 +521,8 @@ def rename_section(section: DraftSection, actor: User, title: str,
             section.summary_edited = bool(summary)
             section.summary = summary
             refresh_summary(section)
+    if not section.summary_edited and before["title"] != title:
+        retitle_summary(section, before["title"], title)
     log_edit(section, actor, "rename", before=before,
              after={"title": section.title, "summary": section.summary})
     announce(section.event_id, section.track_id, actor, "rename", [section.id])

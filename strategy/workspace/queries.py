@@ -87,8 +87,17 @@ def section_summary(section: DraftSection, ranked: list[Proposal]) -> str:
     the grouping never shows up in it."""
     if section.summary_edited:
         return section.summary
+    return generated_summary(section, ranked)
+
+
+def generated_summary(section: DraftSection, ranked: list[Proposal]) -> str:
+    """The grouping's summary while the members are those it described; otherwise one built
+    from the key terms and the count of the current members."""
     if not ranked:
         return ""
+    stored = section.synthesis or {}
+    if stored.get("summary") and stored.get("size") == len(ranked):
+        return stored["summary"]  # the grouping's summary, while the members are the same
     count = count_word(len(ranked), "предложение", "предложения", "предложений", "proposal",
                        "proposals")
     terms = [t for t in (section.key_terms or [])[:N_SUMMARY_TERMS] if t]
@@ -102,9 +111,17 @@ def section_summary(section: DraftSection, ranked: list[Proposal]) -> str:
                                       titles=", ".join(f"«{t}»" for t in titles)))
 
 
-def section_quotes(ranked: list[Proposal], limit: int = N_QUOTES) -> list[tuple[Proposal, str]]:
+def section_quotes(ranked: list[Proposal], limit: int = N_QUOTES,
+                   section: Optional[DraftSection] = None) -> list[tuple[Proposal, str]]:
     """One or two representative proposals quoted in their authors' words (a sentence or two
-    of the text), to be shown as quotes with the author's name after the summary."""
+    of the text), to be shown as quotes with the author's name after the summary: those the
+    grouping chose (still members), else the first of ``ranked``."""
+    by_id = {p.id: p for p in ranked}
+    stored = [(by_id[q["proposal_id"]], q["text"])
+              for q in ((section.synthesis or {}).get("quotes") or [] if section else [])
+              if q.get("proposal_id") in by_id and q.get("text")]
+    if stored:
+        return stored[:limit]
     quotes = []
     for proposal in ranked:
         text = quote_of(proposal.body)
@@ -126,6 +143,52 @@ def quote_of(text: str) -> str:
     if len(quote) > QUOTE_MAX:
         quote = quote[:QUOTE_MAX].rsplit(" ", 1)[0].rstrip(",;:—-") + "…"
     return quote
+
+
+#: Sections above this many proposals show their subtopics (the analysis' threshold).
+SUBTOPICS_ABOVE = 12
+
+
+def section_subtopics(section: Optional[DraftSection],
+                      ranked: list[Proposal]) -> list[tuple[str, list[Proposal]]]:
+    """One level of subtopics of a large section, each with its current members (in the
+    order of ``ranked``); [] for a small section or when fewer than two parts remain."""
+    if section is None or len(ranked) <= SUBTOPICS_ABOVE:
+        return []
+    position = {p.id: i for i, p in enumerate(ranked)}
+    parts = []
+    for part in (section.synthesis or {}).get("subtopics") or []:
+        members = sorted((ranked[position[i]] for i in part.get("proposal_ids", [])
+                          if i in position), key=lambda p: position[p.id])
+        if members and part.get("title"):
+            parts.append((part["title"], members))
+    return parts if len(parts) >= 2 else []
+
+
+def cross_references(sections: Sequence[DraftSection],
+                     section_of: dict[int, int]) -> list[tuple[int, int, int]]:
+    """(proposal id, its section id, the other section id) for every proposal that fits a
+    second section of its track about as well («см. также»), as far as it still holds: the
+    proposal is still in its section and the other section still exists in the same track."""
+    track_of = {s.id: s.track_id for s in sections}
+    found = []
+    for section in sections:
+        for key, other in ((section.synthesis or {}).get("see_also") or {}).items():
+            try:
+                proposal_id = int(key)
+            except (TypeError, ValueError):
+                continue
+            if (section_of.get(proposal_id) == section.id and other != section.id
+                    and track_of.get(other) == section.track_id):
+                found.append((proposal_id, section.id, other))
+    return found
+
+
+def other_reason(section: Optional[DraftSection]) -> str:
+    """Why the texts of «Прочее» are there, as the grouping said ("" elsewhere)."""
+    if section is None or not section.is_other:
+        return ""
+    return (section.synthesis or {}).get("reason") or ""
 
 
 def edit_log(event: Event) -> list[SectionEdit]:

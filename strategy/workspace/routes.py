@@ -105,6 +105,7 @@ def back_to(section_or_track, anchor: str = ""):
 def run_to_dict(run: ClusterRun) -> dict:
     return {"id": run.id, "status": run.status.value, "status_label": run.status.label,
             "progress": run.progress, "message": run.message, "log": run.log or [],
+            "stage": run.stage or "", "stage_label": ops.stage_label(run.stage),
             "track": run.track.slug if run.track else None, "active": run.status.active,
             "n_proposals": run.n_proposals, "n_sections": run.n_sections,
             "cancel_url": url_for("jobs.cancel_run", event_id=run.event_id, run_id=run.id)}
