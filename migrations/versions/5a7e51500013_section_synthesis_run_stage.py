@@ -2,7 +2,7 @@
 coverage and «Прочее» reason) and cluster_runs.stage (the analysis stage now running)
 
 Revision ID: 5a7e51500013
-Revises: 5eed1a7e0001
+Revises: j0b5e8a10001
 Create Date: 2026-12-02 04:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '5a7e51500013'
-down_revision = '5eed1a7e0001'
+down_revision = "j0b5e8a10001"
 branch_labels = None
 depends_on = None
 
