@@ -46,7 +46,7 @@ def world(app, event, create_event, create_participant, create_proposal, create_
     ids = {"event_id": event.id, "proposal_id": proposal.id, "comment_id": comment.id,
            "user_id": author.id, "slug": event.tracks[0].slug, "section_id": 1, "run_id": 1,
            "name": "proposals", "token": "nope", "code": author.plain_code, "lang": "en",
-           "phase": "submission", "poll_id": poll.id}
+           "phase": "submission", "poll_id": poll.id, "job_id": 1}
     return {"rules": rules, "ids": ids, "participant": author, "organiser": organiser,
             "facilitator": facilitator}
 

@@ -50,7 +50,7 @@ def sample(app, event, create_participant, create_proposal, create_staff):
             "user_id": author.id, "slug": event.tracks[0].slug, "section_id": 1, "run_id": 1,
             "name": "proposals", "token": "nope", "code": author.plain_code, "lang": "en",
             "phase": "submission", "filename": "css/app.css", "item_id": 1,
-            "fmt": "ics"}, organiser, author
+            "fmt": "ics", "job_id": 1}, organiser, author
 
 
 def check_headers(response, where: str) -> None:
