@@ -29,6 +29,7 @@ class ChangeKind(str, enum.Enum):
     programme = "programme"
     registration = "registration"
     section_edit = "section_edit"  # the workspace board: a section or a card moved
+    draft = "draft"  # the published draft: a section supported or commented, the phase moved
 
 
 # The kinds that change what the moderation queue shows (the queue re-renders on these).
