@@ -32,6 +32,7 @@ from strategy.export.drafts import (ExportData, SectionView, author_line, load_e
 from strategy.export.method import method_paragraphs
 from strategy.export.wordml import W_NS, ParagraphBuffer, Run, field_xml
 from strategy.programme.queries import programme_appendix
+from strategy.review.queries import published_by_workspace_section
 from strategy.workspace.models import FEW_PROPOSALS, FEW_SUPPORTS
 
 DOCUMENT_TITLE = "Проект стратегии развития библиотек Иркутской области"
@@ -360,7 +361,8 @@ def track_intro(document, data: ExportData, track: Track, views: list[SectionVie
 
 
 def section_block(document, data: ExportData, view: SectionView, number: str,
-                  numbers: dict[int, str], contents: Optional[Contents] = None) -> None:
+                  numbers: dict[int, str], contents: Optional[Contents] = None,
+                  discussion: Optional[dict] = None) -> None:
     heading(document, f"{number}. {view.title}", 2, contents)
     section = view.section
     state = section.state.label if section else _("Не распределены")
@@ -392,9 +394,27 @@ def section_block(document, data: ExportData, view: SectionView, number: str,
         para(document, f"«{quote}»" + (f" — {who}" if who else ""), style="Quote",
              keep_together=False)
     section_partners_block(document, view, numbers)
+    if section is not None and discussion and section.id in discussion:
+        discussion_block(document, discussion[section.id])
     phrases = ProposalPhrases()
     for index, proposal in enumerate(view.items, 1):
         proposal_block(document, data, proposal, f"{number}.{index}", phrases)
+
+
+def discussion_block(document, published) -> None:
+    """«Обсуждение проекта»: what participants said of the published section (hidden
+    comments left out)."""
+    stances = published.stance_counts()
+    para(document, _("поддержали %(n)d; комментариев за — %(f)d, против — %(a)d, "
+                     "дополнений — %(d)d.", n=published.support_count, f=stances["for"],
+                     a=stances["against"], d=stances["addition"]),
+         bold_lead=_("Обсуждение проекта: "))
+    for comment in published.comments:
+        if comment.hidden:
+            continue
+        who = author_line(comment.author)
+        para(document, comment.body + (f" — {who}" if who else ""),
+             bold_lead=f"{comment.stance.label}. ", keep_together=False)
 
 
 def refs(ids: list[int], numbers: dict[int, str]) -> str:
@@ -586,6 +606,7 @@ def build_docx(event: Event, track: Optional[Track] = None, agreed_only: bool = 
     page_break(document)
     contents_end = document.element.body.sectPr.getprevious()  # the page break
     contents = Contents()
+    discussion = published_by_workspace_section(event)
     body = ParagraphBuffer(document)  # the bulk of the text, written as XML at once
     for number, (chapter, views) in enumerate(chapters, 1):
         heading(body, f"{number}. {chapter.title}", 1, contents)
@@ -594,7 +615,8 @@ def build_docx(event: Event, track: Optional[Track] = None, agreed_only: bool = 
             para(body, _("Согласованных разделов в этом треке пока нет.") if agreed_only
                  else _("Опубликованных предложений в этом треке нет."), italic=True)
         for index, view in enumerate(views, 1):
-            section_block(body, data, view, f"{number}.{index}", numbers, contents)
+            section_block(body, data, view, f"{number}.{index}", numbers, contents,
+                          discussion)
     body.flush_into()
     appendix(document, data, agreed_only, contents)
     partners_index(body, all_views, numbers, contents)

@@ -137,6 +137,14 @@ class PublishedSection(db.Model):
     def comments_visible_to(self, user) -> list["SectionComment"]:
         return [c for c in self.comments if c.can_view(user)]
 
+    def stance_counts(self) -> dict[str, int]:
+        """Published comments per stance (за, против, дополнение)."""
+        counts = {s.value: 0 for s in SectionStance}
+        for comment in self.comments:
+            if comment.status is SectionCommentStatus.published:
+                counts[comment.stance.value] += 1
+        return counts
+
 
 class SectionSupport(db.Model):
     """One person supports one published section once."""

@@ -11,7 +11,7 @@ from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.proposals.models import Proposal, ProposalStatus
 from strategy.review.models import (DraftReview, PublishedSection, SectionComment,
-                                    SectionCommentStatus, SectionStance, SectionSupport)
+                                    SectionSupport)
 
 
 def review_of(event: Event) -> Optional[DraftReview]:
@@ -64,11 +64,7 @@ def section_proposals(sections: list[PublishedSection]) -> dict[int, list[Propos
 
 
 def stance_counts(section: PublishedSection) -> dict[str, int]:
-    counts = {s.value: 0 for s in SectionStance}
-    for comment in section.comments:
-        if comment.status is SectionCommentStatus.published:
-            counts[comment.stance.value] += 1
-    return counts
+    return section.stance_counts()
 
 
 def comments_by_workspace_section(event: Event) -> dict[int, list[SectionComment]]:
