@@ -302,3 +302,66 @@ def test_docx_carries_the_discussion(client, auth, world):
     text = "\n".join(p.text for p in Document(io.BytesIO(response.data)).paragraphs)
     assert "Обсуждение проекта" in text
     assert "Против закрытия клубов летом" in text
+
+
+# --- the JSON API ----------------------------------------------------------------------------
+
+def test_api_draft_support_and_comments(client, auth, world):
+    e = world["event"].id
+    response = client.get(f"/api/v1/events/{e}/draft")
+    assert response.status_code == 404 and "не опубликован" in response.get_json()["message"]
+    _review, by_section = published(world)
+    s1 = by_section[world["s1"].id]
+    data = client.get(f"/api/v1/events/{e}/draft").get_json()["data"]
+    assert data["open"] is True and data["scope"] == "all"
+    section = data["tracks"][0]["sections"][0]
+    assert section["title"] == "Раздел 1" and section["key_terms"] == ["клуб", "подростки"]
+    assert section["proposals"][0]["title"] == "Предложение А"
+    assert section["stances"] == {"for": 0, "against": 0, "addition": 0}
+    assert client.post(f"/api/v1/events/{e}/draft/sections/{s1.id}/support").status_code == 401
+    auth.as_participant(world["participant"])
+    answer = client.post(f"/api/v1/events/{e}/draft/sections/{s1.id}/support")
+    assert answer.status_code == 200 and answer.get_json()["data"]["support_count"] == 1
+    again = client.post(f"/api/v1/events/{e}/draft/sections/{s1.id}/support")
+    assert again.status_code == 409 and "уже поддержали" in again.get_json()["message"]
+    answer = client.delete(f"/api/v1/events/{e}/draft/sections/{s1.id}/support")
+    assert answer.get_json()["data"] == {"section_id": s1.id, "supported": False,
+                                         "support_count": 0}
+    before = counts()
+    bad = client.post(f"/api/v1/events/{e}/draft/sections/{s1.id}/comments",
+                      json={"body": " ", "stance": "for"})
+    assert bad.status_code == 422 or bad.status_code == 400
+    bad = client.post(f"/api/v1/events/{e}/draft/sections/{s1.id}/comments",
+                      json={"body": "Текст", "stance": "maybe"})
+    assert bad.status_code in (400, 422) and "Выберите" in str(bad.get_json())
+    assert counts() == before
+    made = client.post(f"/api/v1/events/{e}/draft/sections/{s1.id}/comments",
+                       json={"body": "Дополню: нужны сельские филиалы", "stance": "addition"})
+    assert made.status_code == 201 and made.get_json()["data"]["stance"] == "addition"
+    listed = client.get(f"/api/v1/events/{e}/draft/sections/{s1.id}/comments").get_json()
+    assert [c["body"] for c in listed["data"]] == ["Дополню: нужны сельские филиалы"]
+    assert client.get(f"/api/v1/events/{e}/draft/sections/99999/comments").status_code == 404
+
+
+def test_api_refuses_strangers_and_closed_phase(client, auth, world):
+    e = world["event"].id
+    _review, by_section = published(world)
+    s1 = by_section[world["s1"].id]
+    auth.as_participant(world["stranger"])
+    answer = client.post(f"/api/v1/events/{e}/draft/sections/{s1.id}/comments",
+                         json={"body": "Чужой комментарий", "stance": "for"})
+    assert answer.status_code == 403 and "другое мероприятие" in answer.get_json()["message"]
+    ops.close_review(world["event"], world["organiser"])
+    auth.logout()
+    auth.as_participant(world["participant"])
+    answer = client.post(f"/api/v1/events/{e}/draft/sections/{s1.id}/support")
+    assert answer.status_code == 409 and "закрыто" in answer.get_json()["message"]
+    assert counts()[2:] == (0, 0)
+
+
+def test_openapi_documents_the_draft(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    paths = spec["paths"]
+    assert "/api/v1/events/{event_id}/draft" in paths
+    assert {"post", "delete"} <= set(paths["/api/v1/events/{event_id}/draft/sections/{section_id}/support"])
+    assert {"get", "post"} <= set(paths["/api/v1/events/{event_id}/draft/sections/{section_id}/comments"])

@@ -2,7 +2,8 @@
 from flask import Flask
 from flask_smorest import Api
 
-from strategy.api import auth, bp, cli, docs, docs_bp, errors, moderation, routes, tokens  # noqa: F401
+from strategy.api import (  # noqa: F401
+    auth, bp, cli, docs, docs_bp, errors, moderation, review, routes, tokens)
 from strategy.api.schemas import ErrorSchema
 from strategy.extensions import csrf
 
