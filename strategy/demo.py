@@ -14,6 +14,9 @@ from strategy.supports.models import Support
 from strategy.programme.operations import record_outcome, register
 from strategy.proposals.operations import create_proposal, join_project
 from strategy.supports.operations import add_support
+from strategy.review.operations import comment_section, publish_draft, support_section
+from strategy.workspace.models import (ClusterRun, DraftSection, RunStatus, SectionAssignment,
+                                       SectionState)
 
 DEMO_ORGANISER = {"email": "metod@strategy.demo", "name": "Ольга Методическая",
                   "role": Role.organiser}
@@ -82,7 +85,45 @@ def seed_demo(password: str = "demo-strategy-2026") -> Event:  # nosec B107: dem
                      municipality=people[person].municipality, note=note)
     spread_over_workshop_days(event, proposals, comments)
     add_registrations_and_outcomes(event, people, proposals)
+    add_published_draft(event, people, proposals)
     return event
+
+
+def add_published_draft(event: Event, people, proposals) -> None:
+    """The draft as the methodical group left it after a grouping (sections written as the
+    grouping would, without running it: that takes seconds), published for discussion, with
+    section supports and comments given through the review's operations."""
+    organiser = db.session.scalar(sa.select(User).where(User.email == DEMO_ORGANISER["email"]))
+    tracks = {t.slug: t for t in event.tracks}
+    runs = {}
+    sections = []
+    for position, spec in enumerate(content.DRAFT_SECTIONS):
+        track = tracks[spec["track"]]
+        if track.id not in runs:
+            runs[track.id] = ClusterRun(event_id=event.id, track_id=track.id,
+                                        status=RunStatus.done, progress=100,
+                                        started_by_id=organiser.id)
+            db.session.add(runs[track.id])
+            db.session.flush()
+        section = DraftSection(event_id=event.id, track_id=track.id, run_id=runs[track.id].id,
+                               title=spec["title"], key_terms=spec["key_terms"],
+                               summary=spec["summary"], summary_edited=True,
+                               state=SectionState(spec["state"]), position=position)
+        db.session.add(section)
+        db.session.flush()
+        for rank, index in enumerate(spec["proposals"]):
+            db.session.add(SectionAssignment(section_id=section.id,
+                                             proposal_id=proposals[index].id, rank=rank,
+                                             representative=rank == 0))
+        sections.append(section)
+    db.session.commit()
+    review = publish_draft(event, organiser, scope="all")
+    published = {s.section_id: s for s in review.visible_sections}
+    for index, supporters in content.DRAFT_SUPPORTS:
+        for person in supporters:
+            support_section(published[sections[index].id], people[person])
+    for index, person, stance, body in content.DRAFT_COMMENTS:
+        comment_section(published[sections[index].id], people[person], body, stance)
 
 
 def add_registrations_and_outcomes(event: Event, people, proposals) -> None:
