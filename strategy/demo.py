@@ -15,8 +15,7 @@ from strategy.programme.operations import record_outcome, register
 from strategy.proposals.operations import create_proposal, join_project
 from strategy.supports.operations import add_support
 from strategy.review.operations import comment_section, publish_draft, support_section
-from strategy.workspace.models import (ClusterRun, DraftSection, RunStatus, SectionAssignment,
-                                       SectionState)
+from strategy.workspace.models import DraftSection, SectionAssignment, SectionState
 
 DEMO_ORGANISER = {"email": "metod@strategy.demo", "name": "Ольга Методическая",
                   "role": Role.organiser}
@@ -90,22 +89,16 @@ def seed_demo(password: str = "demo-strategy-2026") -> Event:  # nosec B107: dem
 
 
 def add_published_draft(event: Event, people, proposals) -> None:
-    """The draft as the methodical group left it after a grouping (sections written as the
-    grouping would, without running it: that takes seconds), published for discussion, with
-    section supports and comments given through the review's operations."""
+    """The draft as the methodical group put it together by hand (sections written directly,
+    without a grouping run: a run takes seconds, and the demo's workspace still shows «run
+    the grouping»), published for discussion, with section supports and comments given
+    through the review's operations."""
     organiser = db.session.scalar(sa.select(User).where(User.email == DEMO_ORGANISER["email"]))
     tracks = {t.slug: t for t in event.tracks}
-    runs = {}
     sections = []
     for position, spec in enumerate(content.DRAFT_SECTIONS):
         track = tracks[spec["track"]]
-        if track.id not in runs:
-            runs[track.id] = ClusterRun(event_id=event.id, track_id=track.id,
-                                        status=RunStatus.done, progress=100,
-                                        started_by_id=organiser.id)
-            db.session.add(runs[track.id])
-            db.session.flush()
-        section = DraftSection(event_id=event.id, track_id=track.id, run_id=runs[track.id].id,
+        section = DraftSection(event_id=event.id, track_id=track.id,
                                title=spec["title"], key_terms=spec["key_terms"],
                                summary=spec["summary"], summary_edited=True,
                                state=SectionState(spec["state"]), position=position)
