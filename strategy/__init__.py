@@ -216,7 +216,7 @@ def select_timezone() -> str:
 
 
 DOMAINS = ("auth", "events", "proposals", "supports", "comments", "moderation", "live",
-           "workspace", "export", "imports", "programme", "review")
+           "workspace", "export", "imports", "programme", "discussion")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -14,7 +14,7 @@ from strategy.supports.models import Support
 from strategy.programme.operations import record_outcome, register
 from strategy.proposals.operations import create_proposal, join_project
 from strategy.supports.operations import add_support
-from strategy.review.operations import comment_section, publish_draft, support_section
+from strategy.discussion.operations import comment_section, publish_draft, support_section
 from strategy.workspace.models import DraftSection, SectionAssignment, SectionState
 
 DEMO_ORGANISER = {"email": "metod@strategy.demo", "name": "Ольга Методическая",

@@ -11,5 +11,5 @@ from strategy.proposals.models import (  # noqa: F401
 from strategy.supports.models import Support  # noqa: F401
 from strategy.programme.models import Registration, RegistrationStatus, Seat  # noqa: F401
 from strategy.auth.models import StaffInvitation  # noqa: F401
-from strategy.review.models import (  # noqa: F401
+from strategy.discussion.models import (  # noqa: F401
     DraftReview, PublishedSection, SectionComment, SectionSupport)

@@ -3,7 +3,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from strategy.api import (  # noqa: F401
-    auth, bp, cli, docs, docs_bp, errors, moderation, review, routes, tokens)
+    auth, bp, cli, docs, docs_bp, errors, moderation, discussion, routes, tokens)
 from strategy.api.schemas import ErrorSchema
 from strategy.extensions import csrf
 

@@ -32,7 +32,7 @@ from strategy.export.drafts import (ExportData, SectionView, author_line, load_e
 from strategy.export.method import method_paragraphs
 from strategy.export.wordml import W_NS, ParagraphBuffer, Run, field_xml
 from strategy.programme.queries import programme_appendix
-from strategy.review.queries import published_by_workspace_section
+from strategy.discussion.queries import published_by_workspace_section
 from strategy.workspace.models import FEW_PROPOSALS, FEW_SUPPORTS
 
 DOCUMENT_TITLE = "Проект стратегии развития библиотек Иркутской области"

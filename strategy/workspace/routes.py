@@ -40,7 +40,7 @@ from strategy.export.drafts import load_export_data, section_views
 from strategy.extensions import db
 from strategy.live.broker import latest_cursor
 from strategy.proposals.models import ProposalKind
-from strategy.review.queries import published_by_workspace_section
+from strategy.discussion.queries import published_by_workspace_section
 from strategy.workspace import bp
 from strategy.workspace import operations as ops
 from strategy.workspace.board import Filters, board_for

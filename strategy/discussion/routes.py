@@ -23,10 +23,10 @@ from strategy.core.permissions import organiser_required, staff_required
 from strategy.core.templating import register_nav
 from strategy.extensions import db
 from strategy.moderation.forms import parse_local, to_local_input
-from strategy.review import bp
-from strategy.review import operations as ops
-from strategy.review.forms import PublishForm, SectionCommentForm
-from strategy.review.queries import (draft_by_track, published_section, review_of,
+from strategy.discussion import bp
+from strategy.discussion import operations as ops
+from strategy.discussion.forms import PublishForm, SectionCommentForm
+from strategy.discussion.queries import (draft_by_track, published_section, review_of,
                                      section_comment, section_proposals, stance_counts,
                                      supported_sections)
 
@@ -37,10 +37,10 @@ def nav_items(event, user):
         return []
     items = []
     if review_of(event) is not None:
-        items.append({"url": url_for("review.draft", event_id=event.id),
+        items.append({"url": url_for("discussion.draft", event_id=event.id),
                       "label": _("Проект стратегии")})
     if user.can_manage(event):
-        items.append({"url": url_for("review.manage", event_id=event.id),
+        items.append({"url": url_for("discussion.manage", event_id=event.id),
                       "label": _("Обсуждение проекта")})
     return items
 
@@ -68,7 +68,7 @@ def load_section(event, section_id: int):
 
 
 def section_url(event, section) -> str:
-    return url_for("review.draft", event_id=event.id, _anchor=f"section-{section.id}")
+    return url_for("discussion.draft", event_id=event.id, _anchor=f"section-{section.id}")
 
 
 def render_draft(event, *, forms=None, status: int = 200):
@@ -76,7 +76,7 @@ def render_draft(event, *, forms=None, status: int = 200):
     groups = draft_by_track(review) if review else []
     sections = [s for g in groups for s in g.sections]
     return render_template(
-        "review/draft.html", event=event, review=review, groups=groups,
+        "discussion/draft.html", event=event, review=review, groups=groups,
         proposals=section_proposals(sections), stances={s.id: stance_counts(s) for s in sections},
         supported=supported_sections(current_user, review) if review else set(),
         forms=forms or {}, new_form=SectionCommentForm), status
@@ -127,7 +127,7 @@ def comment(event_id: int, section_id: int):
         form.body.errors = list(form.body.errors) + [error.message]
         return render_draft(event, forms={section.id: form}, status=400)
     flash(_("Комментарий к разделу опубликован."), "success")
-    return redirect(url_for("review.draft", event_id=event.id,
+    return redirect(url_for("discussion.draft", event_id=event.id,
                             _anchor=f"section-comment-{created.id}"))
 
 
@@ -141,7 +141,7 @@ def render_manage(event, form=None, status: int = 200):
                                  if review and review.is_open() else ""})
     groups = draft_by_track(review) if review else []
     sections = [s for g in groups for s in g.sections]
-    return render_template("review/manage.html", event=event, review=review, form=form,
+    return render_template("discussion/manage.html", event=event, review=review, form=form,
                            groups=groups, stances={s.id: stance_counts(s) for s in sections},
                            sections_ready=ops.sections_to_publish(event, ops.ReviewScope.all),
                            agreed_ready=ops.sections_to_publish(event, ops.ReviewScope.agreed),
@@ -175,7 +175,7 @@ def publish(event_id: int):
         return render_manage(event, form, error.status)
     flash(_("Проект опубликован: %(n)d разд. Обсуждение открыто.",
             n=len(review.visible_sections)), "success")
-    return redirect(url_for("review.manage", event_id=event.id))
+    return redirect(url_for("discussion.manage", event_id=event.id))
 
 
 @bp.route("/events/<int:event_id>/manage/draft/close", methods=["POST"])
@@ -185,7 +185,7 @@ def close(event_id: int):
     require_button_form()
     ops.close_review(event, current_user)
     flash(_("Обсуждение проекта закрыто: поддержка и комментарии заморожены."), "success")
-    return redirect(url_for("review.manage", event_id=event.id))
+    return redirect(url_for("discussion.manage", event_id=event.id))
 
 
 def load_comment(event, comment_id: int):
@@ -204,7 +204,7 @@ def hide_comment(event_id: int, comment_id: int):
     require_button_form()
     ops.hide_section_comment(found, current_user, request.form.get("reason", ""))
     flash(_("Комментарий скрыт."), "success")
-    return redirect(safe_next(url_for("review.manage", event_id=event.id)))
+    return redirect(safe_next(url_for("discussion.manage", event_id=event.id)))
 
 
 @bp.route("/events/<int:event_id>/manage/draft/comments/<int:comment_id>/restore",
@@ -216,4 +216,4 @@ def restore_comment(event_id: int, comment_id: int):
     require_button_form()
     ops.restore_section_comment(found, current_user)
     flash(_("Комментарий восстановлен."), "success")
-    return redirect(safe_next(url_for("review.manage", event_id=event.id)))
+    return redirect(safe_next(url_for("discussion.manage", event_id=event.id)))

@@ -19,10 +19,10 @@ from strategy.api.schemas import (AuthorSchema, InputSchema, OutputSchema, Strin
 from strategy.api.serializers import author, iso
 from strategy.core.errors import OperationError
 from strategy.core.loading import load_event
-from strategy.review import operations as ops
-from strategy.review.models import (SECTION_COMMENT_MAX, SECTION_COMMENT_MIN, DraftReview,
+from strategy.discussion import operations as ops
+from strategy.discussion.models import (SECTION_COMMENT_MAX, SECTION_COMMENT_MIN, DraftReview,
                                     PublishedSection, SectionComment, SectionStance)
-from strategy.review.queries import (draft_by_track, published_section, review_of,
+from strategy.discussion.queries import (draft_by_track, published_section, review_of,
                                      section_proposals, supported_sections)
 
 DRAFT = f"/events/<{ID}:event_id>/draft"

@@ -10,7 +10,7 @@ from sqlalchemy import orm
 from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.proposals.models import Proposal, ProposalStatus
-from strategy.review.models import (DraftReview, PublishedSection, SectionComment,
+from strategy.discussion.models import (DraftReview, PublishedSection, SectionComment,
                                     SectionSupport)
 
 

@@ -6,7 +6,7 @@ import pytest
 from strategy.auth.models import User
 from strategy.events.models import Event
 from strategy.extensions import db
-from strategy.review import operations as ops
+from strategy.discussion import operations as ops
 from tests.test_roles import ROLES, SIGN_IN, expect, sign_in, world  # noqa: F401 (fixture)
 
 E = "/events/{e}"
@@ -22,24 +22,24 @@ API_MEMBER = {"anonymous": 401, "participant": 200, "stranger": 403, "other_orga
 
 # (endpoint, rule) → (method, url, data, expected statuses, JSON?)
 TABLE = {
-    ("review.draft", R + "/draft"): ("GET", E + "/draft", None, expect("public", 200), False),
-    ("review.support", R + "/draft/sections/<int:section_id>/support"):
+    ("discussion.draft", R + "/draft"): ("GET", E + "/draft", None, expect("public", 200), False),
+    ("discussion.support", R + "/draft/sections/<int:section_id>/support"):
         ("POST", D + "/support", None, expect("member", 302), False),
-    ("review.unsupport", R + "/draft/sections/<int:section_id>/unsupport"):
+    ("discussion.unsupport", R + "/draft/sections/<int:section_id>/unsupport"):
         ("POST", D + "/unsupport", None, expect("member", 302), False),
-    ("review.comment", R + "/draft/sections/<int:section_id>/comments"):
+    ("discussion.comment", R + "/draft/sections/<int:section_id>/comments"):
         ("POST", D + "/comments", COMMENT, expect("member", 302), False),
-    ("review.manage", R + "/manage/draft"):
+    ("discussion.manage", R + "/manage/draft"):
         ("GET", M, None, expect("organiser", 200), False),
-    ("review.hide_comment", R + "/manage/draft/comments/<int:comment_id>/hide"):
+    ("discussion.hide_comment", R + "/manage/draft/comments/<int:comment_id>/hide"):
         ("POST", M + "/comments/{sc}/hide", {"reason": "Проверка прав"},
          expect("staff", 302, other_facilitator=403), False),
-    ("review.restore_comment", R + "/manage/draft/comments/<int:comment_id>/restore"):
+    ("discussion.restore_comment", R + "/manage/draft/comments/<int:comment_id>/restore"):
         ("POST", M + "/comments/{sc}/restore", None,
          expect("staff", 302, other_facilitator=403), False),
-    ("review.publish", R + "/manage/draft/publish"):
+    ("discussion.publish", R + "/manage/draft/publish"):
         ("POST", M + "/publish", {"scope": "all"}, expect("organiser", 302), False),
-    ("review.close", R + "/manage/draft/close"):
+    ("discussion.close", R + "/manage/draft/close"):
         ("POST", M + "/close", None, expect("organiser", 302), False),
     # The API: reopen first (the organiser closed it above) — the rows below run on an open
     # review for everyone but the organiser's own walk, which publishes again.

@@ -13,8 +13,8 @@ from strategy.core.db import utcnow
 from strategy.core.errors import OperationError
 from strategy.extensions import db
 from strategy.live.models import Change, ChangeKind
-from strategy.review import operations as ops
-from strategy.review.models import (DraftReview, PublishedSection, SectionComment,
+from strategy.discussion import operations as ops
+from strategy.discussion.models import (DraftReview, PublishedSection, SectionComment,
                                     SectionSupport)
 from strategy.workspace.models import DraftSection, SectionState
 from tests.test_roles import draft_sections

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length
 from wtforms.validators import Optional as OptionalValue
 
 from strategy.auth.forms import REQUIRED
-from strategy.review.models import (SECTION_COMMENT_MAX, SECTION_COMMENT_MIN, ReviewScope,
+from strategy.discussion.models import (SECTION_COMMENT_MAX, SECTION_COMMENT_MIN, ReviewScope,
                                     SectionStance)
 
 

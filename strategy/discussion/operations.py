@@ -21,10 +21,10 @@ from strategy.extensions import db
 from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
 from strategy.proposals.models import Proposal, ProposalStatus
-from strategy.review.models import (SECTION_COMMENT_MAX, SECTION_COMMENT_MIN, DraftReview,
+from strategy.discussion.models import (SECTION_COMMENT_MAX, SECTION_COMMENT_MIN, DraftReview,
                                     PublishedSection, ReviewScope, SectionComment,
                                     SectionCommentStatus, SectionStance, SectionSupport)
-from strategy.review.queries import review_of
+from strategy.discussion.queries import review_of
 from strategy.workspace.models import DraftSection, SectionAssignment, SectionState
 from strategy.workspace.queries import section_summary, sections_of_tracks
 

@@ -2,4 +2,4 @@
 participants read it, support its sections and comment on them until the phase closes."""
 from flask import Blueprint
 
-bp = Blueprint("review", __name__)
+bp = Blueprint("discussion", __name__)
