@@ -231,7 +231,7 @@ def select_timezone() -> str:
 
 DOMAINS = ("auth", "events", "proposals", "supports", "comments", "moderation", "live",
            "workspace", "export", "imports", "programme", "review", "polls",
-           "notifications", "jobs")
+           "notifications", "jobs", "discussion")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -18,6 +18,8 @@ from strategy.proposals.operations import create_proposal, join_project
 from strategy.review.models import default_criteria
 from strategy.review.operations import give_answer, save_assessment
 from strategy.supports.operations import add_support
+from strategy.discussion.operations import comment_section, publish_draft, support_section
+from strategy.workspace.models import DraftSection, SectionAssignment, SectionState
 
 DEMO_ORGANISER = {"email": "metod@strategy.demo", "name": "Ольга Методическая",
                   "role": Role.organiser}
@@ -94,6 +96,7 @@ def seed_demo(password: str = "demo-strategy-2026") -> Event:  # nosec B107: dem
     add_assessments_and_answers(event, proposals, password)
     add_polls(event, people)
     date_notifications(event)
+    add_published_draft(event, people, proposals)
     return event
 
 
@@ -114,6 +117,37 @@ def add_assessments_and_answers(event: Event, proposals, password: str) -> None:
     organiser = db.session.scalar(sa.select(User).where(User.email == DEMO_ORGANISER["email"]))
     for index, state, text in content.ANSWERS:
         give_answer(proposals[index], organiser, state, text)
+
+
+def add_published_draft(event: Event, people, proposals) -> None:
+    """The draft as the methodical group put it together by hand (sections written directly,
+    without a grouping run: a run takes seconds, and the demo's workspace still shows «run
+    the grouping»), published for discussion, with section supports and comments given
+    through the review's operations."""
+    organiser = db.session.scalar(sa.select(User).where(User.email == DEMO_ORGANISER["email"]))
+    tracks = {t.slug: t for t in event.tracks}
+    sections = []
+    for position, spec in enumerate(content.DRAFT_SECTIONS):
+        track = tracks[spec["track"]]
+        section = DraftSection(event_id=event.id, track_id=track.id,
+                               title=spec["title"], key_terms=spec["key_terms"],
+                               summary=spec["summary"], summary_edited=True,
+                               state=SectionState(spec["state"]), position=position)
+        db.session.add(section)
+        db.session.flush()
+        for rank, index in enumerate(spec["proposals"]):
+            db.session.add(SectionAssignment(section_id=section.id,
+                                             proposal_id=proposals[index].id, rank=rank,
+                                             representative=rank == 0))
+        sections.append(section)
+    db.session.commit()
+    review = publish_draft(event, organiser, scope="all")
+    published = {s.section_id: s for s in review.visible_sections}
+    for index, supporters in content.DRAFT_SUPPORTS:
+        for person in supporters:
+            support_section(published[sections[index].id], people[person])
+    for index, person, stance, body in content.DRAFT_COMMENTS:
+        comment_section(published[sections[index].id], people[person], body, stance)
 
 
 def add_registrations_and_outcomes(event: Event, people, proposals) -> None:

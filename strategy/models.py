@@ -15,3 +15,5 @@ from strategy.review.models import AnswerState, Assessment, OfficialAnswer, Revi
 from strategy.polls.models import Poll, PollAnswer, PollChoice, PollOption  # noqa: F401
 from strategy.notifications.models import Notification, NotificationKind  # noqa: F401
 from strategy.jobs.models import ExportJob, JobStatus  # noqa: F401
+from strategy.discussion.models import (  # noqa: F401
+    DraftReview, PublishedSection, SectionComment, SectionSupport)

@@ -204,6 +204,25 @@
     };
   }
 
+  // ---- «Проект стратегии»: section counts follow, new comments offer a refresh ----------
+  function draftMode() {
+    var notice = $("#live-notice");
+    function show(selector, value) {
+      if (value === null || value === undefined) return;
+      $all(selector).forEach(function (el) { el.textContent = value; });
+    }
+    return function (changes) {
+      changes.forEach(function (change) {
+        if (change.kind !== K.draft) return;
+        if (change.section_id) {
+          show('[data-draft-supports="' + change.section_id + '"]', change.support_count);
+          show('[data-draft-comments="' + change.section_id + '"]', change.comment_count);
+        }
+        if (notice && change.action !== "support") notice.hidden = false;
+      });
+    };
+  }
+
   // ---- the moderation queue --------------------------------------------------------------
   function queueMode(regionEl) {
     function busy() {
@@ -279,6 +298,7 @@
   if (mode === "bell") handler = null;  // base.html's script for a page without live parts
   else if (mode === "queue") handler = queueMode($("[data-live-region]"));
   else if (mode === "screen") handler = screenMode($("[data-live-region]"));
+  else if (mode === "draft") handler = draftMode();
   else if (list) handler = listMode(list);
   else if ($("[data-live-detail]")) handler = detailMode($("[data-live-detail]"));
   if (!handler && !bell) return;

@@ -2,8 +2,8 @@
 from flask import Flask
 from flask_smorest import Api
 
-from strategy.api import (auth, bp, cli, docs, docs_bp, errors, moderation,  # noqa: F401
-                          notifications, polls, review, routes, tokens)
+from strategy.api import (auth, bp, cli, discussion, docs, docs_bp, errors,  # noqa: F401
+                          moderation, notifications, polls, review, routes, tokens)
 from strategy.api.schemas import ErrorSchema
 from strategy.extensions import csrf
 

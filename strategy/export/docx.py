@@ -33,6 +33,7 @@ from strategy.export.method import method_paragraphs
 from strategy.export.wordml import W_NS, ParagraphBuffer, Run, field_xml
 from strategy.polls.queries import polls_for_export, result_rows
 from strategy.programme.queries import programme_appendix
+from strategy.discussion.queries import published_by_workspace_section
 from strategy.workspace.models import FEW_PROPOSALS, FEW_SUPPORTS
 
 DOCUMENT_TITLE = "Проект стратегии развития библиотек Иркутской области"
@@ -361,7 +362,8 @@ def track_intro(document, data: ExportData, track: Track, views: list[SectionVie
 
 
 def section_block(document, data: ExportData, view: SectionView, number: str,
-                  numbers: dict[int, str], contents: Optional[Contents] = None) -> None:
+                  numbers: dict[int, str], contents: Optional[Contents] = None,
+                  discussion: Optional[dict] = None) -> None:
     heading(document, f"{number}. {view.title}", 2, contents)
     section = view.section
     state = section.state.label if section else _("Не распределены")
@@ -398,6 +400,8 @@ def section_block(document, data: ExportData, view: SectionView, number: str,
              keep_together=False)
     synthesis_block(document, view, numbers)
     section_partners_block(document, view, numbers)
+    if section is not None and discussion and section.id in discussion:
+        discussion_block(document, discussion[section.id])
     phrases = ProposalPhrases()
     for index, proposal in enumerate(view.items, 1):
         proposal_block(document, data, proposal, f"{number}.{index}", phrases)
@@ -426,6 +430,22 @@ def synthesis_block(document, view: SectionView, numbers: dict[int, str]) -> Non
             for proposal, own in view.see_also if proposal.id in numbers)
         if items:
             para(document, items + ".", bold_lead=_("См. также: "))
+
+
+def discussion_block(document, published) -> None:
+    """«Обсуждение проекта»: what participants said of the published section (hidden
+    comments left out)."""
+    stances = published.stance_counts()
+    para(document, _("поддержали %(n)d; комментариев за — %(f)d, против — %(a)d, "
+                     "дополнений — %(d)d.", n=published.support_count, f=stances["for"],
+                     a=stances["against"], d=stances["addition"]),
+         bold_lead=_("Обсуждение проекта: "))
+    for comment in published.comments:
+        if comment.hidden:
+            continue
+        who = author_line(comment.author)
+        para(document, comment.body + (f" — {who}" if who else ""),
+             bold_lead=f"{comment.stance.label}. ", keep_together=False)
 
 
 def refs(ids: list[int], numbers: dict[int, str]) -> str:
@@ -634,6 +654,7 @@ def build_docx(event: Event, track: Optional[Track] = None, agreed_only: bool = 
     page_break(document)
     contents_end = document.element.body.sectPr.getprevious()  # the page break
     contents = Contents()
+    discussion = published_by_workspace_section(event)
     body = ParagraphBuffer(document)  # the bulk of the text, written as XML at once
     for number, (chapter, views) in enumerate(chapters, 1):
         heading(body, f"{number}. {chapter.title}", 1, contents)
@@ -644,7 +665,8 @@ def build_docx(event: Event, track: Optional[Track] = None, agreed_only: bool = 
         for index, view in enumerate(views, 1):
             view.number = f"{number}.{index}"
         for index, view in enumerate(views, 1):
-            section_block(body, data, view, f"{number}.{index}", numbers, contents)
+            section_block(body, data, view, f"{number}.{index}", numbers, contents,
+                          discussion)
     body.flush_into()
     appendix(document, data, agreed_only, contents)
     partners_index(body, all_views, numbers, contents)

@@ -35,6 +35,7 @@ class ChangeKind(str, enum.Enum):
     # Someone in the event got a notification: no payload, no ids (it is private); open pages
     # ask /api/v1/events/<id>/notifications/unread for their own count.
     notification = "notification"
+    draft = "draft"  # the published draft: a section supported or commented, the phase moved
 
 
 # The kinds that change what the workspace board shows (static/js/board.js redraws on these).

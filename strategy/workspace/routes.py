@@ -40,6 +40,7 @@ from strategy.export.drafts import load_export_data, section_views
 from strategy.extensions import db
 from strategy.live.broker import latest_cursor
 from strategy.proposals.models import ProposalKind
+from strategy.discussion.queries import published_by_workspace_section
 from strategy.workspace import bp
 from strategy.workspace import operations as ops
 from strategy.workspace.board import Filters, board_for
@@ -92,7 +93,8 @@ def render_workspace(event, track, errors=None, typed=None, status=200):
         overview=track_overview(event), run=run, active=run if run and run.status.active else None,
         busy=track is not None and ops.track_is_busy(track.id), edits=recent_edits(event),
         states=list(SectionState), state_labels={s.value: s.label for s in SectionState},
-        errors=errors or {}, typed=typed or {}), status
+        errors=errors or {}, typed=typed or {},
+        discussion=published_by_workspace_section(event)), status
 
 
 def back_to(section_or_track, anchor: str = ""):

@@ -1,0 +1,268 @@
+"""Writes of the draft review: publishing the draft (which opens «Обсуждение проекта»),
+closing it, supporting a published section and commenting on it, hiding a comment.
+
+Each write checks its rule itself, writes its audit entry (staff) and one change row of kind
+``draft`` for the open pages in the same transaction, then commits.
+"""
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from strategy.auth.models import User
+from strategy.core.audit import audit, lock
+from strategy.core.db import utcnow
+from strategy.core.errors import OperationError, operation
+from strategy.core.permissions import ensure_can_manage, ensure_member
+from strategy.events.models import Event
+from strategy.extensions import db
+from strategy.live.models import ChangeKind
+from strategy.live.operations import record_change
+from strategy.proposals.models import Proposal, ProposalStatus
+from strategy.discussion.models import (SECTION_COMMENT_MAX, SECTION_COMMENT_MIN, DraftReview,
+                                    PublishedSection, ReviewScope, SectionComment,
+                                    SectionCommentStatus, SectionStance, SectionSupport)
+from strategy.discussion.queries import review_of
+from strategy.workspace.models import DraftSection, SectionAssignment, SectionState
+from strategy.workspace.queries import section_summary, sections_of_tracks
+
+REASON_MAX = 500
+
+
+def ranked_members(section: DraftSection) -> list[Proposal]:
+    """The section's published proposals, representative first, in the grouping's order."""
+    return list(db.session.scalars(
+        sa.select(Proposal).join(SectionAssignment, SectionAssignment.proposal_id == Proposal.id)
+        .where(SectionAssignment.section_id == section.id,
+               Proposal.status == ProposalStatus.published)
+        .order_by(SectionAssignment.representative.desc(), SectionAssignment.rank,
+                  Proposal.id)))
+
+
+def sections_to_publish(event: Event, scope: ReviewScope) -> list[DraftSection]:
+    tracks = [t.id for t in event.active_tracks]
+    sections = sections_of_tracks(tracks) if tracks else []
+    if scope is ReviewScope.agreed:
+        sections = [s for s in sections if s.state is SectionState.agreed]
+    return sections
+
+
+@operation
+def publish_draft(event: Event, actor: User, *, scope: str = "all",
+                  ends_at: Optional[datetime] = None) -> DraftReview:
+    """Publish the draft (all sections, or only the agreed ones) and open the review phase.
+
+    Publishing again refreshes the snapshot: sections still there keep their supports and
+    comments, sections left out are withdrawn (kept for the record, not shown)."""
+    ensure_can_manage(actor, event)
+    if event.is_archived:
+        raise OperationError(_("Мероприятие в архиве: публиковать проект нельзя."), 409)
+    try:
+        chosen = ReviewScope(scope)
+    except ValueError:
+        raise OperationError(_("Выберите, что публиковать: все разделы или согласованные."), 400)
+    now = utcnow()
+    if ends_at is not None and ends_at <= now:
+        raise OperationError(_("Время окончания уже прошло. Укажите время в будущем."), 400)
+    sections = sections_to_publish(event, chosen)
+    if not sections:
+        raise OperationError(
+            _("Нет согласованных разделов: согласуйте разделы в рабочей области или "
+              "опубликуйте все.") if chosen is ReviewScope.agreed else
+            _("В проекте ещё нет разделов: сначала сгруппируйте предложения."), 409)
+    review = review_of(event)
+    if review is None:
+        review = DraftReview(event_id=event.id)
+        db.session.add(review)
+        db.session.flush()
+    else:
+        lock(review)
+    before = review_state(review)
+    review.scope, review.opened_at, review.ends_at = chosen, now, ends_at
+    review.closed_at, review.published_by_id = None, actor.id
+    existing = {s.section_id: s for s in review.sections if s.section_id is not None}
+    kept = set()
+    for position, section in enumerate(sections):
+        members = ranked_members(section)
+        snapshot = existing.get(section.id)
+        if snapshot is None:
+            snapshot = PublishedSection(review=review, event_id=event.id, section_id=section.id)
+            db.session.add(snapshot)
+        snapshot.track_id = section.track_id
+        snapshot.title = section.title
+        snapshot.summary = section_summary(section, members)
+        snapshot.key_terms = list(section.key_terms or [])
+        snapshot.proposal_ids = [p.id for p in members]
+        snapshot.position = position
+        snapshot.withdrawn = False
+        snapshot.published_at = now
+        kept.add(section.id)
+    for snapshot in review.sections:
+        if snapshot.section_id not in kept:
+            snapshot.withdrawn = True
+    db.session.flush()
+    audit(actor, "draft_publish", event_id=event.id, track_id=None, target_type="draft_review",
+          target_id=review.id, before=before, after=review_state(review))
+    record_change(event.id, ChangeKind.draft, action="publish")
+    db.session.commit()
+    return review
+
+
+def review_state(review: DraftReview) -> dict:
+    def iso(value):
+        return value.isoformat() if value else None
+
+    return {"scope": review.scope.value if review.scope else None,
+            "opened_at": iso(review.opened_at), "ends_at": iso(review.ends_at),
+            "closed_at": iso(review.closed_at),
+            "sections": len([s for s in review.sections if not s.withdrawn])}
+
+
+@operation
+def close_review(event: Event, actor: User) -> DraftReview:
+    """Close the review phase now: supports and comments are frozen."""
+    ensure_can_manage(actor, event)
+    review = review_of(event)
+    if review is None:
+        raise OperationError(_("Проект ещё не опубликован для обсуждения."), 409)
+    lock(review)
+    if not review.is_open():
+        raise OperationError(_("Обсуждение проекта уже закрыто."), 409)
+    before = review_state(review)
+    review.closed_at = utcnow()
+    audit(actor, "draft_close", event_id=event.id, track_id=None, target_type="draft_review",
+          target_id=review.id, before=before, after=review_state(review))
+    record_change(event.id, ChangeKind.draft, action="close")
+    db.session.commit()
+    return review
+
+
+def ensure_can_take_part(section: PublishedSection, user: User) -> None:
+    """A member of the event, while the review is open, on a section of the publication."""
+    review = section.review
+    ensure_member(user, review.event)
+    if section.withdrawn:
+        raise OperationError(_("Этот раздел не входит в опубликованный проект."), 409)
+    if not review.is_open():
+        raise OperationError(_("Обсуждение проекта закрыто: поддержка и комментарии больше "
+                               "не принимаются."), 409)
+
+
+def section_counts(section: PublishedSection) -> dict:
+    return {"section_id": section.id, "support_count": section.support_count,
+            "comment_count": section.comment_count}
+
+
+def bump_section(section_id: int, column, delta: int) -> None:
+    db.session.execute(sa.update(PublishedSection).where(PublishedSection.id == section_id)
+                       .values({column: column + delta})
+                       .execution_options(synchronize_session=False))
+
+
+@operation
+def support_section(section: PublishedSection, user: User) -> PublishedSection:
+    """One support per person per section: the unique constraint decides under concurrency."""
+    ensure_can_take_part(section, user)
+    db.session.add(SectionSupport(published_section_id=section.id, user_id=user.id))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise OperationError(_("Вы уже поддержали этот раздел."), 409)
+    return finish_support(section, +1)
+
+
+@operation
+def withdraw_section_support(section: PublishedSection, user: User) -> PublishedSection:
+    """Take one's support back while the review is open."""
+    ensure_can_take_part(section, user)
+    deleted = db.session.execute(sa.delete(SectionSupport).where(
+        SectionSupport.published_section_id == section.id, SectionSupport.user_id == user.id))
+    if deleted.rowcount == 0:
+        db.session.rollback()
+        raise OperationError(_("Вы не поддерживали этот раздел."), 409)
+    return finish_support(section, -1)
+
+
+def finish_support(section: PublishedSection, delta: int) -> PublishedSection:
+    bump_section(section.id, PublishedSection.support_count, delta)
+    db.session.flush()
+    db.session.refresh(section)
+    record_change(section.event_id, ChangeKind.draft, track_id=section.track_id,
+                  action="support", **section_counts(section))
+    db.session.commit()
+    return section
+
+
+@operation
+def comment_section(section: PublishedSection, author: User, body: str,
+                    stance: Optional[str]) -> SectionComment:
+    """Comment on a published section with a stance: за, против or дополнение."""
+    ensure_can_take_part(section, author)
+    if author.is_muted:
+        raise OperationError(_("Модератор ограничил вам возможность публиковать."), 403)
+    text = (body or "").strip()
+    if not SECTION_COMMENT_MIN <= len(text) <= SECTION_COMMENT_MAX:
+        raise OperationError(_("Комментарий: от %(min)d до %(max)d символов.",
+                               min=SECTION_COMMENT_MIN, max=SECTION_COMMENT_MAX), 400)
+    try:
+        chosen = SectionStance(stance or "")
+    except ValueError:
+        raise OperationError(_("Выберите позицию: за, против или дополнение."), 400)
+    comment = SectionComment(published_section_id=section.id, author_id=author.id, body=text,
+                             stance=chosen)
+    db.session.add(comment)
+    bump_section(section.id, PublishedSection.comment_count, +1)
+    db.session.flush()
+    db.session.refresh(section)
+    record_change(section.event_id, ChangeKind.draft, track_id=section.track_id,
+                  action="comment", comment_id=comment.id, **section_counts(section))
+    db.session.commit()
+    return comment
+
+
+def ensure_can_moderate_comment(comment: SectionComment, actor: User) -> None:
+    if not comment.can_moderate(actor):
+        raise OperationError(_("Вы не модерируете трек «%(track)s».",
+                               track=comment.section.track.title), 403)
+
+
+@operation
+def hide_section_comment(comment: SectionComment, actor: User, reason: str) -> SectionComment:
+    """Hide a section comment, with a reason the author sees; the count follows."""
+    ensure_can_moderate_comment(comment, actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise OperationError(_("Укажите причину: её увидит автор."), 400)
+    if len(reason) > REASON_MAX:
+        raise OperationError(_("Причина — не больше %(n)d символов.", n=REASON_MAX), 400)
+    if comment.hidden:
+        raise OperationError(_("Комментарий уже скрыт."), 409)
+    return moderate_comment(comment, actor, SectionCommentStatus.hidden, reason, -1)
+
+
+@operation
+def restore_section_comment(comment: SectionComment, actor: User) -> SectionComment:
+    ensure_can_moderate_comment(comment, actor)
+    if not comment.hidden:
+        raise OperationError(_("Комментарий не скрыт."), 409)
+    return moderate_comment(comment, actor, SectionCommentStatus.published, "", +1)
+
+
+def moderate_comment(comment: SectionComment, actor: User, status: SectionCommentStatus,
+                     reason: str, delta: int) -> SectionComment:
+    section = comment.section
+    before = {"status": comment.status.value}
+    comment.status, comment.hidden_reason = status, reason
+    bump_section(section.id, PublishedSection.comment_count, delta)
+    db.session.flush()
+    db.session.refresh(section)
+    audit(actor, "section_comment_" + ("hide" if delta < 0 else "restore"),
+          event_id=section.event_id, track_id=section.track_id, target_type="section_comment",
+          target_id=comment.id, reason=reason, before=before, after={"status": status.value})
+    record_change(section.event_id, ChangeKind.draft, track_id=section.track_id,
+                  action="moderate", comment_id=comment.id, **section_counts(section))
+    db.session.commit()
+    return comment

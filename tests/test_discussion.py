@@ -1,0 +1,367 @@
+"""The draft review (обсуждение проекта): publishing, the phase, section supports and
+comments, moderation, the pages, the workspace and the DOCX, with every refusal changing
+nothing."""
+import io
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from docx import Document
+
+from strategy.auth.models import Role
+from strategy.core.db import utcnow
+from strategy.core.errors import OperationError
+from strategy.extensions import db
+from strategy.live.models import Change, ChangeKind
+from strategy.discussion import operations as ops
+from strategy.discussion.models import (DraftReview, PublishedSection, SectionComment,
+                                    SectionSupport)
+from strategy.workspace.models import DraftSection, SectionState
+from tests.test_roles import draft_sections
+
+
+@pytest.fixture
+def world(event, create_staff, create_participant, create_proposal, create_event):
+    tracks = {t.slug: t for t in event.tracks}
+    author = create_participant(event, name="Автор")
+    proposals = [create_proposal(tracks["social-hub"], author, title=f"Предложение {n}")
+                 for n in "АБВ"]
+    run, s1, s2 = draft_sections(event, tracks["social-hub"], proposals)
+    s1.key_terms = ["клуб", "подростки"]
+    s1.summary, s1.summary_edited = "Клубы для подростков в библиотеках.", True
+    s2.state = SectionState.agreed
+    organiser = create_staff(Role.organiser, email="metod@example.org")
+    facilitator = create_staff(Role.facilitator, email="hub@example.org")
+    facilitator.facilitated_tracks.append(tracks["social-hub"])
+    other_fac = create_staff(Role.facilitator, email="loci@example.org")
+    other_fac.facilitated_tracks.append(tracks["genius-loci"])
+    db.session.commit()
+    participant = create_participant(event, name="Читатель")
+    second = create_event(code="OTHER27", title="Другое мероприятие")
+    stranger = create_participant(second, name="Гость")
+    other_org = create_staff(Role.organiser, email="other@example.org", event=second)
+    return {"event": event, "s1": s1, "s2": s2, "organiser": organiser,
+            "facilitator": facilitator, "other_fac": other_fac, "participant": participant,
+            "author": author, "stranger": stranger, "other_org": other_org,
+            "proposals": proposals}
+
+
+def counts():
+    return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(m))
+                 for m in (DraftReview, PublishedSection, SectionSupport, SectionComment))
+
+
+def refused(call, status, text):
+    before = counts()
+    with pytest.raises(OperationError) as caught:
+        call()
+    assert caught.value.status == status
+    assert text in caught.value.message
+    assert counts() == before
+
+
+def published(w, **kw):
+    review = ops.publish_draft(w["event"], w["organiser"], **kw)
+    return review, {s.section_id: s for s in review.visible_sections}
+
+
+def test_publish_all_snapshots_sections_and_opens_phase(world):
+    review, by_section = published(world)
+    assert review.is_open() and review.scope.value == "all"
+    snap = by_section[world["s1"].id]
+    assert snap.title == "Раздел 1" and snap.key_terms == ["клуб", "подростки"]
+    assert snap.summary == "Клубы для подростков в библиотеках."
+    assert snap.proposal_ids == [world["proposals"][0].id]
+    assert set(by_section) == {world["s1"].id, world["s2"].id}
+    # The snapshot does not follow later edits in the workspace.
+    world["s1"].title = "Новое название"
+    db.session.commit()
+    db.session.refresh(snap)
+    assert snap.title == "Раздел 1"
+    change = db.session.scalars(sa.select(Change).order_by(Change.id.desc())).first()
+    assert change.kind == ChangeKind.draft.value and change.payload["action"] == "publish"
+
+
+def test_publish_agreed_only_and_republish_keeps_comments(world):
+    review, by_section = published(world, scope="agreed")
+    assert set(by_section) == {world["s2"].id}
+    ops.comment_section(by_section[world["s2"].id], world["participant"], "Согласна с этим",
+                        "for")
+    review, by_section = published(world, scope="all")
+    assert set(by_section) == {world["s1"].id, world["s2"].id}
+    assert by_section[world["s2"].id].comment_count == 1
+    review, by_section = published(world, scope="agreed")
+    withdrawn = [s for s in review.sections if s.withdrawn]
+    assert [s.section_id for s in withdrawn] == [world["s1"].id]
+
+
+def test_publish_refusals(world):
+    refused(lambda: ops.publish_draft(world["event"], world["participant"]), 403,
+            "методическая группа")
+    refused(lambda: ops.publish_draft(world["event"], world["facilitator"]), 403,
+            "методическая группа")
+    refused(lambda: ops.publish_draft(world["event"], world["other_org"]), 403,
+            "методическая группа")
+    refused(lambda: ops.publish_draft(world["event"], world["organiser"], scope="some"), 400,
+            "Выберите")
+    refused(lambda: ops.publish_draft(world["event"], world["organiser"],
+                                      ends_at=utcnow() - timedelta(hours=1)), 400, "прошло")
+    world["s2"].state = SectionState.draft
+    db.session.commit()
+    refused(lambda: ops.publish_draft(world["event"], world["organiser"], scope="agreed"), 409,
+            "Нет согласованных")
+
+
+def test_publish_without_sections_is_refused(world):
+    db.session.execute(sa.delete(DraftSection))
+    db.session.commit()
+    refused(lambda: ops.publish_draft(world["event"], world["organiser"]), 409,
+            "нет разделов")
+
+
+def test_support_once_withdraw_and_live_counts(world):
+    _review, by_section = published(world)
+    section = by_section[world["s1"].id]
+    ops.support_section(section, world["participant"])
+    assert section.support_count == 1
+    change = db.session.scalars(sa.select(Change).order_by(Change.id.desc())).first()
+    assert change.kind == "draft" and change.payload["support_count"] == 1
+    assert change.payload["section_id"] == section.id
+    refused(lambda: ops.support_section(section, world["participant"]), 409, "уже поддержали")
+    ops.withdraw_section_support(section, world["participant"])
+    assert section.support_count == 0
+    refused(lambda: ops.withdraw_section_support(section, world["participant"]), 409,
+            "не поддерживали")
+
+
+def test_support_and_comment_refusals(world):
+    _review, by_section = published(world, scope="agreed")
+    s2 = by_section[world["s2"].id]
+    refused(lambda: ops.support_section(s2, world["stranger"]), 403, "другое мероприятие")
+    refused(lambda: ops.comment_section(s2, world["stranger"], "Чужой комментарий", "for"),
+            403, "другое мероприятие")
+    refused(lambda: ops.comment_section(s2, world["participant"], "  ", "for"), 400,
+            "от 2 до 2000")
+    refused(lambda: ops.comment_section(s2, world["participant"], "x" * 2001, "against"), 400,
+            "от 2 до 2000")
+    refused(lambda: ops.comment_section(s2, world["participant"], "Без позиции", None), 400,
+            "Выберите позицию")
+    refused(lambda: ops.comment_section(s2, world["participant"], "Странная", "maybe"), 400,
+            "Выберите позицию")
+    # An unpublished section: s1 was left out of the agreed-only publication.
+    review, _ = published(world, scope="all")
+    review, _ = published(world, scope="agreed")
+    s1 = next(s for s in review.sections if s.section_id == world["s1"].id)
+    refused(lambda: ops.support_section(s1, world["participant"]), 409,
+            "не входит в опубликованный")
+    refused(lambda: ops.comment_section(s1, world["participant"], "Комментарий", "for"), 409,
+            "не входит в опубликованный")
+    world["participant"].is_muted = True
+    db.session.commit()
+    refused(lambda: ops.comment_section(s2, world["participant"], "Комментарий", "for"), 403,
+            "ограничил")
+
+
+def test_closing_freezes_supports_and_comments(world):
+    review, by_section = published(world)
+    section = by_section[world["s1"].id]
+    ops.support_section(section, world["participant"])
+    ops.close_review(world["event"], world["organiser"])
+    assert not review.is_open()
+    refused(lambda: ops.support_section(section, world["author"]), 409, "Обсуждение проекта закрыто")
+    refused(lambda: ops.withdraw_section_support(section, world["participant"]), 409,
+            "Обсуждение проекта закрыто")
+    refused(lambda: ops.comment_section(section, world["author"], "Поздно", "for"), 409,
+            "Обсуждение проекта закрыто")
+    refused(lambda: ops.close_review(world["event"], world["organiser"]), 409, "уже закрыто")
+    refused(lambda: ops.close_review(world["event"], world["participant"]), 403,
+            "методическая группа")
+
+
+def test_end_time_closes_the_phase(world):
+    review, by_section = published(world, ends_at=utcnow() + timedelta(hours=1))
+    review.ends_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    refused(lambda: ops.comment_section(by_section[world["s1"].id], world["participant"],
+                                        "Комментарий", "for"), 409, "закрыто")
+
+
+def test_close_before_publish_is_refused(world):
+    refused(lambda: ops.close_review(world["event"], world["organiser"]), 409,
+            "ещё не опубликован")
+
+
+def test_hide_and_restore_by_track_staff_only(world):
+    _review, by_section = published(world)
+    section = by_section[world["s1"].id]
+    comment = ops.comment_section(section, world["participant"], "Против такого раздела",
+                                  "against")
+    assert section.comment_count == 1
+    refused(lambda: ops.hide_section_comment(comment, world["other_fac"], "Спам"), 403,
+            "не модерируете")
+    refused(lambda: ops.hide_section_comment(comment, world["author"], "Спам"), 403,
+            "не модерируете")
+    refused(lambda: ops.hide_section_comment(comment, world["facilitator"], " "), 400,
+            "причину")
+    ops.hide_section_comment(comment, world["facilitator"], "Оскорбление")
+    assert comment.hidden and section.comment_count == 0
+    assert not comment.can_view(world["author"]) and comment.can_view(world["participant"])
+    refused(lambda: ops.hide_section_comment(comment, world["organiser"], "Ещё"), 409,
+            "уже скрыт")
+    ops.restore_section_comment(comment, world["organiser"])
+    assert not comment.hidden and section.comment_count == 1
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+def test_draft_page_before_and_after_publishing(client, auth, world):
+    e = world["event"].id
+    page = client.get(f"/events/{e}/draft").get_data(as_text=True)
+    assert "ещё не опубликовала" in page
+    _review, by_section = published(world)
+    s1 = by_section[world["s1"].id]
+    auth.as_participant(world["participant"])
+    page = client.get(f"/events/{e}/draft").get_data(as_text=True)
+    assert "Раздел 1" in page and "Клубы для подростков" in page and "подростки" in page
+    assert "Предложение А" in page and f"/proposals/{world['proposals'][0].id}" in page
+    assert "Проект стратегии" in page
+    response = client.post(f"/events/{e}/draft/sections/{s1.id}/support")
+    assert response.status_code == 302
+    assert db.session.get(PublishedSection, s1.id).support_count == 1
+    response = client.post(f"/events/{e}/draft/sections/{s1.id}/support")
+    assert response.status_code == 409 and "уже поддержали" in response.get_data(as_text=True)
+    response = client.post(f"/events/{e}/draft/sections/{s1.id}/comments",
+                           data={f"s{s1.id}-body": "Хорошо бы добавить сельские библиотеки",
+                                 f"s{s1.id}-stance": "addition"})
+    assert response.status_code == 302
+    page = client.get(f"/events/{e}/draft").get_data(as_text=True)
+    assert "Хорошо бы добавить сельские библиотеки" in page and "Дополнение" in page
+
+
+def test_comment_form_errors_keep_the_text(client, auth, world):
+    e = world["event"].id
+    _review, by_section = published(world)
+    s1 = by_section[world["s1"].id]
+    auth.as_participant(world["participant"])
+    response = client.post(f"/events/{e}/draft/sections/{s1.id}/comments",
+                           data={f"s{s1.id}-body": "Мой текст без позиции"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Выберите позицию" in body and "Мой текст без позиции" in body
+    response = client.post(f"/events/{e}/draft/sections/{s1.id}/comments",
+                           data={f"s{s1.id}-body": "x", f"s{s1.id}-stance": "for"})
+    assert response.status_code == 400 and "от 2 до 2000" in response.get_data(as_text=True)
+    assert counts()[3] == 0
+    ops.close_review(world["event"], world["organiser"])
+    response = client.post(f"/events/{e}/draft/sections/{s1.id}/comments",
+                           data={f"s{s1.id}-body": "x"})
+    assert response.status_code == 409 and "закрыто" in response.get_data(as_text=True)
+
+
+def test_participant_cannot_publish(client, auth, world):
+    auth.as_participant(world["participant"])
+    response = client.post(f"/events/{world['event'].id}/manage/draft/publish",
+                           data={"scope": "all"})
+    assert response.status_code == 403
+    assert counts()[0] == 0
+
+
+def test_manage_page_publishes_and_closes(client, auth, world):
+    e = world["event"].id
+    auth.as_staff(world["organiser"])
+    assert "Опубликовать проект" in client.get(f"/events/{e}/manage/draft").get_data(as_text=True)
+    response = client.post(f"/events/{e}/manage/draft/publish",
+                           data={"scope": "all", "ends_at": "вчера"})
+    assert response.status_code == 400 and "ДД.ММ.ГГГГ" in response.get_data(as_text=True)
+    response = client.post(f"/events/{e}/manage/draft/publish", data={"scope": "all"})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(DraftReview)).is_open()
+    assert client.post(f"/events/{e}/manage/draft/close").status_code == 302
+    assert not db.session.scalar(sa.select(DraftReview)).is_open()
+
+
+def test_workspace_shows_comments_beside_the_section(client, auth, world):
+    _review, by_section = published(world)
+    ops.comment_section(by_section[world["s1"].id], world["participant"],
+                        "Раздел нужно дополнить краеведением", "addition")
+    auth.as_staff(world["organiser"])
+    page = client.get(f"/events/{world['event'].id}/manage/workspace?track=social-hub")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Обсуждение проекта" in body and "Раздел нужно дополнить краеведением" in body
+
+
+def test_docx_carries_the_discussion(client, auth, world):
+    _review, by_section = published(world)
+    ops.comment_section(by_section[world["s1"].id], world["participant"],
+                        "Против закрытия клубов летом", "against")
+    ops.support_section(by_section[world["s1"].id], world["participant"])
+    auth.as_staff(world["organiser"])
+    response = client.get(f"/events/{world['event'].id}/manage/export/strategy.docx")
+    assert response.status_code == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.data)).paragraphs)
+    assert "Обсуждение проекта" in text
+    assert "Против закрытия клубов летом" in text
+
+
+# --- the JSON API ----------------------------------------------------------------------------
+
+def test_api_draft_support_and_comments(client, auth, world):
+    e = world["event"].id
+    response = client.get(f"/api/v1/events/{e}/draft")
+    assert response.status_code == 404 and "не опубликован" in response.get_json()["message"]
+    _review, by_section = published(world)
+    s1 = by_section[world["s1"].id]
+    data = client.get(f"/api/v1/events/{e}/draft").get_json()["data"]
+    assert data["open"] is True and data["scope"] == "all"
+    section = data["tracks"][0]["sections"][0]
+    assert section["title"] == "Раздел 1" and section["key_terms"] == ["клуб", "подростки"]
+    assert section["proposals"][0]["title"] == "Предложение А"
+    assert section["stances"] == {"for": 0, "against": 0, "addition": 0}
+    assert client.post(f"/api/v1/events/{e}/draft/sections/{s1.id}/support").status_code == 401
+    auth.as_participant(world["participant"])
+    answer = client.post(f"/api/v1/events/{e}/draft/sections/{s1.id}/support")
+    assert answer.status_code == 200 and answer.get_json()["data"]["support_count"] == 1
+    again = client.post(f"/api/v1/events/{e}/draft/sections/{s1.id}/support")
+    assert again.status_code == 409 and "уже поддержали" in again.get_json()["message"]
+    answer = client.delete(f"/api/v1/events/{e}/draft/sections/{s1.id}/support")
+    assert answer.get_json()["data"] == {"section_id": s1.id, "supported": False,
+                                         "support_count": 0}
+    before = counts()
+    bad = client.post(f"/api/v1/events/{e}/draft/sections/{s1.id}/comments",
+                      json={"body": " ", "stance": "for"})
+    assert bad.status_code == 422 or bad.status_code == 400
+    bad = client.post(f"/api/v1/events/{e}/draft/sections/{s1.id}/comments",
+                      json={"body": "Текст", "stance": "maybe"})
+    assert bad.status_code in (400, 422) and "Выберите" in str(bad.get_json())
+    assert counts() == before
+    made = client.post(f"/api/v1/events/{e}/draft/sections/{s1.id}/comments",
+                       json={"body": "Дополню: нужны сельские филиалы", "stance": "addition"})
+    assert made.status_code == 201 and made.get_json()["data"]["stance"] == "addition"
+    listed = client.get(f"/api/v1/events/{e}/draft/sections/{s1.id}/comments").get_json()
+    assert [c["body"] for c in listed["data"]] == ["Дополню: нужны сельские филиалы"]
+    assert client.get(f"/api/v1/events/{e}/draft/sections/99999/comments").status_code == 404
+
+
+def test_api_refuses_strangers_and_closed_phase(client, auth, world):
+    e = world["event"].id
+    _review, by_section = published(world)
+    s1 = by_section[world["s1"].id]
+    auth.as_participant(world["stranger"])
+    answer = client.post(f"/api/v1/events/{e}/draft/sections/{s1.id}/comments",
+                         json={"body": "Чужой комментарий", "stance": "for"})
+    assert answer.status_code == 403 and "другое мероприятие" in answer.get_json()["message"]
+    ops.close_review(world["event"], world["organiser"])
+    auth.logout()
+    auth.as_participant(world["participant"])
+    answer = client.post(f"/api/v1/events/{e}/draft/sections/{s1.id}/support")
+    assert answer.status_code == 409 and "закрыто" in answer.get_json()["message"]
+    assert counts()[2:] == (0, 0)
+
+
+def test_openapi_documents_the_draft(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    paths = spec["paths"]
+    assert "/api/v1/events/{event_id}/draft" in paths
+    assert {"post", "delete"} <= set(paths["/api/v1/events/{event_id}/draft/sections/{section_id}/support"])
+    assert {"get", "post"} <= set(paths["/api/v1/events/{event_id}/draft/sections/{section_id}/comments"])
