@@ -45,6 +45,7 @@ def test_participant_reads_supports_and_comments_organiser_sees_it(base_url):
         phone = browser.new_context(viewport=PHONE, locale="ru-RU")
         page = phone.new_page()
         join(page, base_url)
+        page.goto(base_url + "/events/1")  # the event's menu has the draft
         page.locator("summary", has_text="Меню").click()
         page.get_by_role("link", name="Проект стратегии").click()
         expect(page.get_by_role("heading", name="Проект стратегии")).to_be_visible()
@@ -96,7 +97,8 @@ def test_participant_reads_supports_and_comments_organiser_sees_it(base_url):
         desktop.get_by_role("button", name="Войти").click()
         event_path = draft_url.split("/draft")[0].removeprefix(base_url)
         desktop.goto(base_url + event_path + "/manage/workspace?track=genius-loci")
-        card = desktop.locator("article.section-card", has_text=SECTION)
+        card = desktop.locator("article.section-card").filter(
+            has=desktop.locator("h2", has_text=SECTION))
         block = card.locator(".section-discussion")
         expect(block).to_contain_text("Обсуждение проекта")
         expect(block.get_by_text(COMMENT)).to_be_visible()
