@@ -15,6 +15,7 @@ from strategy.workspace import operations as ops
 from strategy.workspace.models import (ClusterRun, DraftSection, RunStatus, SectionAssignment,
                                        SectionEdit, SectionState)
 from strategy.workspace.queries import latest_grouping
+from strategy.review.operations import give_answer
 
 TITLES = ["Клуб настольных игр", "Краеведческий музей", "Курсы цифровой грамотности",
           "Школа волонтёров", "Летний читальный зал", "Подкаст о библиотеке"]
@@ -366,6 +367,9 @@ def test_server_side_filters_hide_cards(client, auth, event, board, organiser):
     assert shown("kind=project") == 3
     assert shown("q=МУЗЕЙ") == 1
     assert shown("contested=1") == 0
+    give_answer(p[0], organiser, "accepted", "Вошло в раздел о досуге.")
+    assert shown("answer=accepted") == 1 and shown("answer=none") == 5
+    assert shown("answer=rejected") == 0 and shown("answer=nonsense") == 6
 
 
 def test_json_move_and_conflict_envelopes(client, auth, event, board, organiser):

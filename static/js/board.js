@@ -505,10 +505,12 @@
   function applyFilters() {
     if (!filters) return;
     var q = fold(filters.elements.q.value), kind = filters.elements.kind.value;
+    var answer = filters.elements.answer ? filters.elements.answer.value : "";
     var contested = filters.elements.contested.checked;
     var shown = 0, total = 0;
     $all(".board-card", root).forEach(function (card) {
       var ok = (!kind || card.dataset.kind === kind) && (!contested || card.dataset.contested === "1")
+        && (!answer || card.dataset.answer === answer)
         && (!q || card.dataset.search.indexOf(q) >= 0);
       card.hidden = !ok;
       total += 1;
@@ -519,7 +521,8 @@
   }
   function rememberFilters() {
     var params = new URLSearchParams(window.location.search);
-    ["q", "kind"].forEach(function (name) {
+    ["q", "kind", "answer"].forEach(function (name) {
+      if (!filters.elements[name]) return;
       var value = filters.elements[name].value;
       if (value) params.set(name, value); else params.delete(name);
     });

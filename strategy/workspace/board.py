@@ -14,6 +14,8 @@ from strategy.comments.models import Comment, CommentStatus, Stance
 from strategy.events.models import Event, Track
 from strategy.export.drafts import ExportData, SectionView, load_export_data, section_views
 from strategy.proposals.models import Proposal, ProposalKind
+from strategy.review.models import ANSWER_FILTERS
+from strategy.review.queries import answers_for
 from strategy.workspace.models import DraftSection
 from strategy.workspace.queries import latest_grouping
 
@@ -31,17 +33,19 @@ class Filters:
     kind: str = ""
     contested: bool = False
     q: str = ""
+    answer: str = ""  # an official answer's state, or "none" (not answered yet)
 
     @classmethod
     def from_args(cls, args) -> "Filters":
-        kind = args.get("kind", "")
+        kind, answer = args.get("kind", ""), args.get("answer", "")
         return cls(kind=kind if kind in {k.value for k in ProposalKind} else "",
                    contested=args.get("contested") in ("1", "on", "true"),
-                   q=" ".join((args.get("q") or "").split())[:100])
+                   q=" ".join((args.get("q") or "").split())[:100],
+                   answer=answer if answer in ANSWER_FILTERS else "")
 
     @property
     def active(self) -> bool:
-        return bool(self.kind or self.contested or self.q)
+        return bool(self.kind or self.contested or self.q or self.answer)
 
 
 @dataclass
@@ -53,6 +57,7 @@ class Card:
     contested: bool
     library: str
     search: str
+    answer: str = "none"  # the official answer's state, "none" before one is given
     shown: bool = True
 
 
@@ -134,18 +139,20 @@ def matches(card: Card, filters: Filters) -> bool:
         return False
     if filters.contested and not card.contested:
         return False
+    if filters.answer and card.answer != filters.answer:
+        return False
     return not filters.q or fold_search(filters.q) in card.search
 
 
 def make_card(data: ExportData, proposal: Proposal, section_id: Optional[int],
-              votes: tuple[int, int], participants: int) -> Card:
+              votes: tuple[int, int], participants: int, answer: str = "none") -> Card:
     for_, against = votes
     share = len(data.supporters.get(proposal.id, ())) / participants if participants else 0.0
     author = proposal.author
     return Card(proposal=proposal, section_id=section_id, for_=for_, against=against,
                 contested=contested(share, for_, against),
                 library=author.public_affiliation if author else "",
-                search=fold_search(f"{proposal.title} {proposal.body}"))
+                search=fold_search(f"{proposal.title} {proposal.body}"), answer=answer)
 
 
 def board_for(event: Event, track: Track, filters: Filters = Filters()) -> Board:
@@ -153,10 +160,13 @@ def board_for(event: Event, track: Track, filters: Filters = Filters()) -> Board
     data = load_export_data(event, track)
     votes = stances(data.comments)
     participants = data.track_supporters(track.id)
+    views = section_views(data, track)
+    answers = answers_for(p.id for view in views for p in view.items)
     columns = []
-    for view in section_views(data, track):
+    for view in views:
         section_id = view.section.id if view.section else None
-        cards = [make_card(data, p, section_id, votes.get(p.id, (0, 0)), participants)
+        cards = [make_card(data, p, section_id, votes.get(p.id, (0, 0)), participants,
+                           answers[p.id].state.value if p.id in answers else "none")
                  for p in view.items]
         for card in cards:
             card.shown = matches(card, filters)

@@ -48,6 +48,7 @@ from strategy.workspace.models import ClusterRun, SectionState
 from strategy.workspace.queries import (latest_run, recent_edits, section_in_event,
                                         track_overview)
 from strategy.jobs.tasks import submit_grouping
+from strategy.review.queries import answer_filter_choices
 
 PREFIX = "/events/<int:event_id>/manage/workspace"
 
@@ -287,7 +288,8 @@ def board(event_id: int):
     run = latest_run(event)
     return render_template("workspace/board.html", event=event, track=track, board=view,
                            overview=track_overview(event), states=list(SectionState),
-                           kinds=list(ProposalKind), busy=ops.track_is_busy(track.id),
+                           kinds=list(ProposalKind), answers=answer_filter_choices(),
+                           busy=ops.track_is_busy(track.id),
                            active=run if run and run.status.active else None, cursor=cursor)
 
 
