@@ -35,6 +35,8 @@ def test_join_submit_find_support_comment_and_return(base_url):
     with chromium() as browser:
         phone = browser.new_context(viewport=PHONE, locale="ru-RU")
         page = phone.new_page()
+        page.goto(base_url + "/events/1")  # the programme's long track titles wrap on a phone
+        assert_accessible_and_fits(page)
         page.goto(base_url + "/")
         page.get_by_role("link", name="Присоединиться").first.click()
         page.get_by_label("Код мероприятия").fill("baikal26")
