@@ -207,7 +207,8 @@ def test_xlsx_sheets_and_numbers(client, auth, event, organiser, world):
     response = fetch(client, auth, organiser, f"/events/{event.id}/manage/export/data.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Предложения", "Разделы", "Поддержки по трекам", "Комментарии",
-                               "Участники", "Поддержки", "Статистика", "Опросы"]
+                               "Участники", "Поддержки", "Экспертиза", "Официальные ответы",
+                               "Статистика", "Опросы"]
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2"
         assert sheet["A1"].font.bold

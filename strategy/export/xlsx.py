@@ -31,6 +31,7 @@ from strategy.workspace.models import SectionState
 
 HEADER_FILL = PatternFill("solid", fgColor="E6F0FB")
 MAX_WIDTH = 60
+MIN_WIDTH = 6  # room for the header's filter button beside a short label («№»)
 WRAPPED = {"body", "summary", "expected_result", "partners", "joined_libraries", "key_terms"}
 DATE_FORMAT = "DD.MM.YYYY HH:MM"
 DATE_WIDTH = 17
@@ -74,7 +75,7 @@ def write_sheet(workbook: Workbook, title: str, columns: list[str], labels: list
             widths[index] = max(widths[index], min(longest, MAX_WIDTH))
     for index, column in enumerate(columns, 1):
         letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = min(MAX_WIDTH, widths[index - 1] + 2)
+        sheet.column_dimensions[letter].width = max(MIN_WIDTH, min(MAX_WIDTH, widths[index - 1] + 2))
         if column in WRAPPED:
             for item in sheet[letter][1:]:
                 item.alignment = Alignment(wrap_text=True, vertical="top")
