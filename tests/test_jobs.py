@@ -98,8 +98,8 @@ def test_a_run_cancelled_while_it_goes_stops_at_its_next_step(event, organiser, 
     run = ops.start_run(event, event.tracks[0], organiser)
     real = ops.group_track
 
-    def group_then_get_cancelled(track, current):
-        result = real(track, current)
+    def group_then_get_cancelled(track, current, **options):
+        result = real(track, current, **options)
         with db.engine.begin() as other:  # the organiser's click, from another connection
             other.execute(sa.update(ClusterRun).where(ClusterRun.id == current.id)
                           .values(status="cancelled"))
