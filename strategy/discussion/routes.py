@@ -26,6 +26,8 @@ from strategy.moderation.forms import parse_local, to_local_input
 from strategy.discussion import bp
 from strategy.discussion import operations as ops
 from strategy.discussion.forms import PublishForm, SectionCommentForm
+from strategy.core.redirects import safe_next
+from strategy.core.forms import require_button_form
 from strategy.discussion.queries import (draft_by_track, published_section, review_of,
                                      section_comment, section_proposals, stance_counts,
                                      supported_sections)
@@ -48,16 +50,6 @@ def nav_items(event, user):
 bp.record_once(lambda state: register_nav(state.app, nav_items))
 
 
-def require_button_form() -> None:
-    if not EmptyForm().validate_on_submit():
-        raise OperationError(_("Страница устарела. Обновите её и повторите."), 400)
-
-
-def safe_next(default: str) -> str:
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        return default
-    return target
 
 
 def load_section(event, section_id: int):

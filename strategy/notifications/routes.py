@@ -13,13 +13,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from strategy.core.errors import OperationError
 from strategy.core.forms import EmptyForm
 from strategy.core.loading import load_event
 from strategy.notifications import bp
 from strategy.notifications import operations as ops
 from strategy.notifications.models import NotificationKind
 from strategy.notifications.queries import load_notification, my_notifications, unread_count
+from strategy.core.forms import require_button_form
 
 
 bp.record_once(lambda state: ops.init_app(state.app))
@@ -39,10 +39,6 @@ def notification_bell(event):
         counts[event.id] = unread_count(event, current_user)
     return {"event": event, "unread": counts[event.id]}
 
-
-def require_button_form() -> None:
-    if not EmptyForm().validate_on_submit():
-        raise OperationError(_("Страница устарела. Обновите её и повторите."), 400)
 
 
 @bp.route("/events/<int:event_id>/notifications")

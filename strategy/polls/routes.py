@@ -15,7 +15,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from strategy.core.errors import OperationError
 from strategy.core.forms import EmptyForm
 from strategy.core.loading import load_event
 from strategy.core.permissions import staff_required
@@ -28,6 +27,8 @@ from strategy.polls import operations as ops
 from strategy.polls.forms import PollForm, poll_data
 from strategy.polls.models import Poll, PollKind, can_run_poll
 from strategy.polls.queries import load_poll, my_answer, open_polls, results, visible_polls
+from strategy.core.redirects import safe_next
+from strategy.core.forms import require_button_form
 
 
 def nav_items(event, user):
@@ -60,16 +61,6 @@ def visible_poll(event, poll_id: int) -> Poll:
     return poll
 
 
-def require_button_form() -> None:
-    if not EmptyForm().validate_on_submit():
-        raise OperationError(_("Страница устарела. Обновите её и повторите."), 400)
-
-
-def safe_next(default: str) -> str:
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        return default
-    return target
 
 
 def poll_url(poll: Poll) -> str:

@@ -36,6 +36,8 @@ from strategy.extensions import db
 from strategy.programme import bp
 from strategy.programme import cli  # noqa: F401  (attaches `flask event …` to bp.cli)
 from strategy.programme import operations as ops
+from strategy.core.redirects import safe_next
+from strategy.core.forms import require_button_form
 from strategy.programme.forms import (CopyEventForm, ItemForm, OutcomeForm, RegisterForm,
                                       item_data, item_form_data)
 from strategy.programme.queries import (REGISTRATION_COLUMNS, calendar_file, event_file,
@@ -68,16 +70,6 @@ def form_error(form, error: OperationError) -> None:
         form.form_errors.append(error.message)
 
 
-def require_button_form() -> None:
-    if not EmptyForm().validate_on_submit():
-        raise OperationError(_("Страница устарела. Обновите её и повторите."), 400)
-
-
-def safe_next(default: str) -> str:
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        return default
-    return target
 
 
 def managed_item(event, item_id: int):
