@@ -21,6 +21,9 @@ def url_values(rule, ids) -> dict | None:
         if name not in ids:
             return None
         values[name] = ids[name]
+        allowed = getattr(rule._converters.get(name), "items", None)  # <any(csv, xlsx):fmt>
+        if allowed and values[name] not in allowed:
+            values[name] = sorted(allowed)[0]
     return values
 
 
