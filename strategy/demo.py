@@ -19,7 +19,9 @@ from strategy.review.models import default_criteria
 from strategy.review.operations import give_answer, save_assessment
 from strategy.supports.operations import add_support
 from strategy.discussion.operations import comment_section, publish_draft, support_section
-from strategy.workspace.models import DraftSection, SectionAssignment, SectionState
+from strategy.workspace.models import DraftSection, RunStatus, SectionAssignment
+from strategy.workspace.operations import (execute_run, merge_sections, move_proposal,
+                                           rename_section, set_locked, set_state, start_run)
 
 DEMO_ORGANISER = {"email": "metod@strategy.demo", "name": "Ольга Методическая",
                   "role": Role.organiser}
@@ -120,34 +122,56 @@ def add_assessments_and_answers(event: Event, proposals, password: str) -> None:
 
 
 def add_published_draft(event: Event, people, proposals) -> None:
-    """The draft as the methodical group put it together by hand (sections written directly,
-    without a grouping run: a run takes seconds, and the demo's workspace still shows «run
-    the grouping»), published for discussion, with section supports and comments given
-    through the review's operations."""
+    """The draft as it really came about: the grouping run over every track (what the
+    workspace's «Сгруппировать» does, here in-process), the methodical group's edits through
+    the workspace's operations, a second run of the track it reworked, agreed sections
+    published for discussion, with section supports and comments given through the review's
+    operations. The method note of the DOCX counts exactly these runs and edits."""
     organiser = db.session.scalar(sa.select(User).where(User.email == DEMO_ORGANISER["email"]))
+    group(event, None, organiser)
+    work = content.GROUP_WORK
+    for source, target in work["merge"]:
+        if section_of(proposals[source]) != section_of(proposals[target]):
+            merge_sections(section_of(proposals[source]), section_of(proposals[target]),
+                           organiser)
+    for index, anchor in work["move"]:
+        if section_of(proposals[index]) != section_of(proposals[anchor]):
+            move_proposal(proposals[index], section_of(proposals[anchor]), organiser)
     tracks = {t.slug: t for t in event.tracks}
-    sections = []
-    for position, spec in enumerate(content.DRAFT_SECTIONS):
-        track = tracks[spec["track"]]
-        section = DraftSection(event_id=event.id, track_id=track.id,
-                               title=spec["title"], key_terms=spec["key_terms"],
-                               summary=spec["summary"], summary_edited=True,
-                               state=SectionState(spec["state"]), position=position)
-        db.session.add(section)
-        db.session.flush()
-        for rank, index in enumerate(spec["proposals"]):
-            db.session.add(SectionAssignment(section_id=section.id,
-                                             proposal_id=proposals[index].id, rank=rank,
-                                             representative=rank == 0))
-        sections.append(section)
-    db.session.commit()
-    review = publish_draft(event, organiser, scope="all")
+    for slug in work["rerun"]:
+        group(event, tracks[slug], organiser)
+    renamed: set[int] = set()
+    for anchor, title in work["rename"]:
+        section = section_of(proposals[anchor])
+        if section.id not in renamed and section.title != title:
+            rename_section(section, organiser, title)
+        renamed.add(section.id)
+    for anchor in work["lock"]:
+        set_locked(section_of(proposals[anchor]), organiser, True)
+    for state in ("review", "agreed"):
+        for anchor in work[state]:
+            set_state(section_of(proposals[anchor]), organiser, state)
+    review = publish_draft(event, organiser, scope="agreed")
     published = {s.section_id: s for s in review.visible_sections}
-    for index, supporters in content.DRAFT_SUPPORTS:
+    for anchor, supporters in content.DRAFT_SUPPORTS:
         for person in supporters:
-            support_section(published[sections[index].id], people[person])
-    for index, person, stance, body in content.DRAFT_COMMENTS:
-        comment_section(published[sections[index].id], people[person], body, stance)
+            support_section(published[section_of(proposals[anchor]).id], people[person])
+    for anchor, person, stance, body in content.DRAFT_COMMENTS:
+        comment_section(published[section_of(proposals[anchor]).id], people[person], body,
+                        stance)
+
+
+def group(event: Event, track, organiser: User) -> None:
+    """One grouping run, as the workspace's button starts it, done synchronously."""
+    run = execute_run(start_run(event, track, organiser).id)
+    if run.status is not RunStatus.done:
+        raise RuntimeError(f"demo grouping failed: {run.message}")
+
+
+def section_of(proposal) -> DraftSection:
+    """The draft section a proposal is in now (after the runs and edits so far)."""
+    return db.session.scalars(sa.select(DraftSection).join(SectionAssignment).where(
+        SectionAssignment.proposal_id == proposal.id)).one()
 
 
 def add_registrations_and_outcomes(event: Event, people, proposals) -> None:
