@@ -27,6 +27,9 @@ DEMO_ORGANISER = {"email": "metod@strategy.demo", "name": "Ольга Метод
                   "role": Role.organiser}
 DEMO_FACILITATOR = {"email": "moderator@strategy.demo", "name": "Андрей Модератор",
                     "role": Role.facilitator}
+#: The second member of the methodical group: she checks and agrees the sections.
+DEMO_EDITOR = {"email": "redaktor@strategy.demo", "name": "Марина Редакторова",
+               "role": Role.organiser}
 DEMO_EXPERT = {"email": content.EXPERTS[0][1], "name": content.EXPERTS[0][0],
                "role": Role.expert}
 
@@ -72,6 +75,8 @@ def seed_demo(password: str = "demo-strategy-2026") -> Event:  # nosec B107: dem
     # the facilitator to this event.
     create_user(display_name=DEMO_ORGANISER["name"], role=DEMO_ORGANISER["role"],
                 email=DEMO_ORGANISER["email"], password=password)
+    create_user(display_name=DEMO_EDITOR["name"], role=DEMO_EDITOR["role"],
+                email=DEMO_EDITOR["email"], password=password)
     create_user(display_name=DEMO_FACILITATOR["name"], role=DEMO_FACILITATOR["role"],
                 email=DEMO_FACILITATOR["email"], password=password, event=event)
     people = [join_event(event, display_name=p["name"], library=p["library"],
@@ -146,11 +151,12 @@ def add_published_draft(event: Event, people, proposals) -> None:
         if section.id not in renamed and section.title != title:
             rename_section(section, organiser, title)
         renamed.add(section.id)
+    editor = db.session.scalar(sa.select(User).where(User.email == DEMO_EDITOR["email"]))
     for anchor in work["lock"]:
-        set_locked(section_of(proposals[anchor]), organiser, True)
+        set_locked(section_of(proposals[anchor]), editor, True)
     for state in ("review", "agreed"):
         for anchor in work[state]:
-            set_state(section_of(proposals[anchor]), organiser, state)
+            set_state(section_of(proposals[anchor]), editor, state)
     review = publish_draft(event, organiser, scope="agreed")
     published = {s.section_id: s for s in review.visible_sections}
     for anchor, supporters in content.DRAFT_SUPPORTS:

@@ -6,6 +6,7 @@ Reads only. The agreement figures follow the rule of the draft's downloads (see
 it instead."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Optional
@@ -88,6 +89,29 @@ class Column:
         total = self.view.track_supporters
         return round(100 * self.view.supporters / total) if total else 0
 
+    @property
+    def summary_line(self) -> str:
+        """The first sentence of the section's summary: what the column head shows. A first
+        sentence that only names the section («… по теме «Title» — 14 предложений»: the head
+        already shows both) gives way to the next one."""
+        if self.section is None:
+            return ""
+        summary = " ".join((self.view.summary or "").split())
+        line = first_sentence(summary)
+        rest = summary[len(line):].strip()
+        if rest and f"«{self.view.title}»" in line:
+            return first_sentence(rest)
+        return line
+
+    @property
+    def subtopic_titles(self) -> list[str]:
+        return [title for title, _members in self.view.subtopics] if self.section else []
+
+    @property
+    def see_also(self) -> int:
+        """Proposals of other sections that fit this one about as well («см. также»)."""
+        return len(self.view.see_also) if self.section else 0
+
 
 @dataclass
 class Board:
@@ -109,6 +133,22 @@ class Board:
     @property
     def shown(self) -> int:
         return sum(c.shown for c in self.columns)
+
+
+#: A sentence ends at . ! ? or … before a capital or an opening quote, unless the word before
+#: the stop is an initial or a short abbreviation («им. А. Вампилова», «г. Иркутска»).
+SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"(A-ZА-ЯЁ0-9])")
+SHORT_WORD = re.compile(r"(?:^|[\s(])(?:[а-яёa-z]{1,2}|пос|обл|тыс|[А-ЯЁA-Z])[.]$")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a summary (the whole text when it has one sentence)."""
+    text = " ".join((text or "").split())
+    for stop in SENTENCE_END.finditer(text):
+        head = text[:stop.start()]
+        if not SHORT_WORD.search(head):
+            return head
+    return text
 
 
 def fold_search(text: str) -> str:
