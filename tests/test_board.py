@@ -494,3 +494,124 @@ def test_two_people_moving_one_card_at_once_one_wins_the_other_is_told(app, even
         assert section_of(p[0]) == targets[winner]
     moves = db.session.scalars(sa.select(SectionEdit).where(SectionEdit.action == "move")).all()
     assert len(moves) == 6  # one edit per round: the refused move left nothing behind
+
+
+# --------------------------------------------------------------------------- the synthesis
+
+
+@pytest.mark.parametrize("text, first", [
+    ("Участники предлагают курсы. Чаще всего речь идёт о Госуслугах.", "Участники предлагают курсы."),
+    ("Библиотека им. А. Вампилова в г. Иркутске открыла клуб. Второе.",
+     "Библиотека им. А. Вампилова в г. Иркутске открыла клуб."),
+    ("Работает в ЦБС. Второе.", "Работает в ЦБС."),
+    ("Зачем? Затем.", "Зачем?"),
+    ("  Одно   предложение без точки ", "Одно предложение без точки"),
+    ("", ""),
+])
+def test_first_sentence_of_a_summary(text, first):
+    from strategy.workspace.board import first_sentence
+
+    assert first_sentence(text) == first
+
+
+BIG_TITLES = ["Школа грантрайтинга", "Грантовый клуб", "Грантовый календарь",
+              "Малые гранты для сёл", "Типовые сметы заявок", "Разбор отклонённых заявок",
+              "Гранты вместе с НКО", "Проектный офис", "Куратор в опорной библиотеке",
+              "Ставка проектного куратора", "Онлайн-приёмная офиса", "Банк проектных идей",
+              "Проектная мастерская района"]
+
+
+@pytest.fixture
+def synthesised(event, author, create_proposal):
+    """A run and two sections of the first track: one of 13 proposals with the grouping's
+    summary, quotes, two subtopics and partners; one of a single proposal that also fits the
+    big one («см. также»)."""
+    track = event.tracks[0]
+    big = [create_proposal(track, author, title=title, body=f"{title}: предлагаем для района.",
+                           partners="ОГУНБ, Ресурсный центр НКО" if n < 4 else "")
+           for n, title in enumerate(BIG_TITLES)]
+    lone = create_proposal(track, author, title="Летний читальный зал",
+                           body="Читальный зал в парке с июня по август.")
+    run = ClusterRun(event_id=event.id, track_id=track.id, status=RunStatus.done, progress=100)
+    db.session.add(run)
+    db.session.flush()
+    grants = DraftSection(event_id=event.id, track_id=track.id, run_id=run.id, position=0,
+                          title="Проектный офис и гранты", key_terms=["гранты", "куратор"])
+    summer = DraftSection(event_id=event.id, track_id=track.id, run_id=run.id, position=1,
+                          title="Лето в библиотеке", key_terms=["лето"])
+    db.session.add_all([grants, summer])
+    db.session.flush()
+    for rank, proposal in enumerate(big):
+        db.session.add(SectionAssignment(section_id=grants.id, proposal_id=proposal.id,
+                                         rank=rank, representative=rank == 0))
+    db.session.add(SectionAssignment(section_id=summer.id, proposal_id=lone.id, rank=0))
+    grants.synthesis = {
+        "summary": "Участники предлагают меры по теме «Проектный офис и гранты» — 13 "
+                   "предложений. Чаще всего речь идёт о заявках и кураторах.",
+        "size": 13, "coverage": 0.8, "reason": "",
+        "quotes": [{"proposal_id": big[0].id, "text": "Учимся писать заявки вместе.",
+                    "author": author.display_name}],
+        "subtopics": [{"title": "Заявки на гранты", "proposal_ids": [p.id for p in big[:7]]},
+                      {"title": "Проектные кураторы", "proposal_ids": [p.id for p in big[7:]]}],
+        "see_also": {}}
+    summer.synthesis = {"summary": "Участники предлагают читальный зал летом.", "size": 1,
+                        "quotes": [], "subtopics": [], "see_also": {str(lone.id): grants.id}}
+    db.session.commit()
+    return grants, summer, big, lone
+
+
+def column_head(html: str, section_id: int) -> str:
+    start = html.index(f'data-section="{section_id}"')
+    return html[start:html.index('<ul class="board-cards"', start)]
+
+
+def test_columns_show_summary_line_agreement_subtopics_and_see_also(
+        client, auth, event, synthesised, organiser, create_participant):
+    grants, summer, big, lone = synthesised
+    for n in range(3):
+        add_comment(lone, create_participant(event, name=f"Критик {n}"), "Против",
+                    stance="against")
+    add_comment(big[0], create_participant(event, name="Сторонница"), "За", stance="for")
+    auth.as_staff(organiser)
+    html = client.get(BASE.format(e=event.id) + "?fragment=1").get_data(as_text=True)
+    head = column_head(html, grants.id)
+    # The first sentence only names the section and counts it (the head shows both): the
+    # summary line is the next sentence.
+    assert "Чаще всего речь идёт о заявках и кураторах." in head
+    assert "— 13" not in head
+    assert 'data-column-subtopics="2"' in head
+    assert "2 подтемы: Заявки на гранты, Проектные кураторы" in head
+    assert "за: 1, против: 0" in head and "Спорный раздел" not in head
+    assert "Поддержали 0% участников трека" in head
+    # «см. также»: the lone proposal of the summer section fits this one about as well.
+    assert 'data-column-see-also="1"' in head
+    assert "см. также: 1 предложение из других разделов" in head
+    lone_head = column_head(html, summer.id)
+    assert "Участники предлагают читальный зал летом." in lone_head
+    assert "Спорный раздел" in lone_head and "за: 0, против: 3" in lone_head
+    assert "data-column-subtopics" not in lone_head and "data-column-see-also" not in lone_head
+
+
+def test_card_panel_shows_the_sections_summary_quotes_subtopics_and_partners(
+        client, auth, event, synthesised, organiser, author):
+    grants, summer, big, lone = synthesised
+    auth.as_staff(organiser)
+    html = client.get(BASE.format(e=event.id) + f"/proposals/{big[8].id}").get_data(
+        as_text=True)
+    panel = html[html.index("data-detail-section"):]
+    assert "Раздел «Проектный офис и гранты»" in panel
+    assert "Участники предлагают меры по теме «Проектный офис и гранты» — 13 предложений. " \
+           "Чаще всего речь идёт о заявках и кураторах." in panel
+    assert "«Учимся писать заявки вместе.»" in panel and author.display_name in panel
+    subtopics = panel[panel.index("data-detail-subtopics"):panel.index("</ul>")]
+    assert "Заявки на гранты" in subtopics and "(7 предложений)" in subtopics
+    current = re.search(r'<li class="is-current">([^<]*)', subtopics)
+    assert current and "Проектные кураторы" in current.group(1)  # this card's subtopic
+    partners = panel[panel.index("data-detail-partners"):]
+    assert "ОГУНБ" in partners and "Ресурсный центр НКО" in partners
+    assert "(4 предложения)" in partners
+    # A small section: no subtopics or partners; its proposal that fits the big one says so.
+    lone_html = client.get(BASE.format(e=event.id) + f"/proposals/{lone.id}").get_data(
+        as_text=True)
+    assert "data-detail-subtopics" not in lone_html and "data-detail-partners" not in lone_html
+    assert "data-detail-also-in" in lone_html and "«Проектный офис и гранты»" in lone_html

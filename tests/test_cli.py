@@ -3,11 +3,18 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from strategy import demo_content
 from strategy.auth.models import Role, User
+from strategy.comments.models import Comment, Stance
+from strategy.discussion.models import DraftReview, ReviewScope
 from strategy.events.models import Event
 from strategy.extensions import db
 from strategy.proposals.models import Proposal
 from strategy.supports.models import Support
+from strategy.export.drafts import load_export_data
+from strategy.export.method import method_paragraphs
+from strategy.workspace.models import (ClusterRun, DraftSection, RunStatus, SectionAssignment,
+                                       SectionEdit, SectionState)
 
 
 def drop_everything() -> None:
@@ -47,9 +54,65 @@ def test_seed_demo_loads_the_workshop_and_prints_sign_ins(app, runner):
     for proposal in db.session.scalars(sa.select(Proposal)):
         assert proposal.support_count == db.session.scalar(sa.select(sa.func.count(
             Support.id)).where(Support.proposal_id == proposal.id))
+    check_the_demo_draft_came_from_grouping(event)
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "Демо уже загружено" in again.output
     assert db.session.scalar(sa.select(sa.func.count(Event.id))) == 1
+
+
+def section_of(index: int) -> DraftSection:
+    """The demo's section holding PROPOSALS[index] (proposals were created in that order)."""
+    proposal = db.session.scalars(sa.select(Proposal).order_by(Proposal.id)).all()[index]
+    return db.session.scalars(sa.select(DraftSection).join(SectionAssignment).where(
+        SectionAssignment.proposal_id == proposal.id)).one()
+
+
+def check_the_demo_draft_came_from_grouping(event) -> None:
+    """The demo's draft is what real grouping runs and the group's edits left (one seed for
+    the whole check: seeding runs the grouping and takes seconds)."""
+    work = demo_content.GROUP_WORK
+    runs = db.session.scalars(sa.select(ClusterRun).order_by(ClusterRun.id)).all()
+    assert [r.status for r in runs] == [RunStatus.done] * (1 + len(work["rerun"]))
+    assert runs[0].track_id is None and runs[0].n_proposals == len(demo_content.PROPOSALS)
+    # Every published proposal is in a section of the last grouping of its track; none empty.
+    sections = db.session.scalars(sa.select(DraftSection)).all()
+    assert all(s.run_id is not None and s.assignments for s in sections)
+    placed = db.session.scalar(sa.select(sa.func.count(SectionAssignment.id)))
+    assert placed == len(demo_content.PROPOSALS)
+    # The group's edits went through the workspace's operations, by two people.
+    edits = db.session.scalars(sa.select(SectionEdit)).all()
+    actions = [e.action for e in edits]
+    assert actions.count("run") == len(demo_content.TRACKS) + len(work["rerun"])
+    assert actions.count("merge") >= 1 and actions.count("move") >= 1
+    assert actions.count("rename") >= 3 and actions.count("lock") == len(work["lock"])
+    assert len({e.actor_id for e in edits if e.action != "run"}) == 2
+    for anchor, title in work["rename"]:
+        assert section_of(anchor).title == title
+    assert {s.id for s in sections if s.locked} == {section_of(i).id for i in work["lock"]}
+    agreed = {s.id for s in sections if s.state is SectionState.agreed}
+    assert agreed == {section_of(i).id for i in work["agreed"]}
+    # One section of more than 12 proposals with two or three subtopics of its own members,
+    # proposals naming partners, and comments for and against.
+    big = [s for s in sections if len(s.assignments) > 12]
+    assert big, "no section of the demo has more than 12 proposals"
+    members = {a.proposal_id for a in big[0].assignments}
+    subtopics = big[0].synthesis["subtopics"]
+    assert 2 <= len(subtopics) <= 3 and all(t["title"] for t in subtopics)
+    assert all(set(t["proposal_ids"]) <= members for t in subtopics)
+    assert sum(1 for a in big[0].assignments if a.proposal.partners) >= 10
+    stances = set(db.session.scalars(sa.select(Comment.stance).where(
+        Comment.proposal_id.in_(members))))
+    assert {Stance.for_, Stance.against} <= stances
+    # The agreed sections are published, with supports and comments.
+    review = db.session.scalar(sa.select(DraftReview))
+    assert review.scope is ReviewScope.agreed
+    assert {s.section_id for s in review.visible_sections} == agreed
+    # The method note counts what happened.
+    note = " ".join(method_paragraphs(load_export_data(event), agreed_only=False))
+    assert f"Группировка запускалась {len(runs)} раза" in note
+    assert f"закреплений — {len(work['lock'])}" in note
+    assert f"согласовано — {len(work['agreed'])}" in note
+    assert "вручную не правила" not in note
 
 
 def test_create_user_roles(app, runner, event):
