@@ -20,6 +20,8 @@ LIVE = 10_000  # ms: the live target
 AXE = Path(__file__).parent / "assets" / "axe-core" / "axe.min.js"
 SECOND = ("vtoraya@strategy.demo", "second-member-2026")
 BOARD = "/events/1/manage/workspace/board?track=genius-loci"
+# The demo's group merged the grants and project-office sections here: one of 14 proposals.
+BIG_BOARD = "/events/1/manage/workspace/board?track=development-centres"
 
 
 def flask(database_url: str, *args: str) -> str:
@@ -40,7 +42,7 @@ def base_url(tmp_path_factory):
 
 
 def open_board(browser, base_url, viewport=DESKTOP, who=("metod@strategy.demo", DEMO_PASSWORD),
-               bypass_csp=False):
+               bypass_csp=False, board=BOARD):
     # bypass_csp only to inject axe-core (the page's CSP rightly refuses inline scripts)
     context = browser.new_context(viewport=viewport, locale="ru-RU", bypass_csp=bypass_csp)
     page = context.new_page()
@@ -50,7 +52,7 @@ def open_board(browser, base_url, viewport=DESKTOP, who=("metod@strategy.demo", 
     page.get_by_label("Электронная почта").fill(who[0])
     page.get_by_label("Пароль").fill(who[1])
     page.get_by_role("button", name="Войти").click()
-    page.goto(base_url + BOARD)
+    page.goto(base_url + board)
     expect(page.locator(".board-card").first).to_be_visible()
     page.errors = errors
     return page
@@ -291,6 +293,9 @@ def test_filters_and_the_card_panel(base_url):
         panel = page.locator("#board-detail")
         expect(panel).to_be_visible()
         expect(panel.locator("h2")).to_have_text(title)
+        # the card's section as the grouping described it
+        expect(panel.locator("[data-detail-section] h3")).to_contain_text("Раздел «")
+        expect(panel.locator("[data-detail-summary]")).not_to_be_empty()
         screenshot(page, "board-detail-1920")
         panel.get_by_role("button", name="Закрыть").click()
         expect(panel).to_be_hidden()
@@ -305,10 +310,12 @@ def run_axe(page) -> list[str]:
             for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1920", "360"])
-def test_axe_finds_no_serious_problems(base_url, viewport):
+@pytest.mark.parametrize("viewport, board", [(DESKTOP, BOARD), (PHONE, BOARD),
+                                             (DESKTOP, BIG_BOARD), (PHONE, BIG_BOARD)],
+                         ids=["1920", "360", "subtopics-1920", "subtopics-360"])
+def test_axe_finds_no_serious_problems(base_url, viewport, board):
     with chromium() as browser:
-        page = open_board(browser, base_url, viewport=viewport, bypass_csp=True)
+        page = open_board(browser, base_url, viewport=viewport, bypass_csp=True, board=board)
         assert run_axe(page) == []
         page.locator(".board-card .card-title").first.click()
         expect(page.locator("#board-detail")).to_be_visible()
@@ -358,3 +365,33 @@ def test_a_move_that_raced_another_is_reported_and_the_board_shows_the_truth(bas
             stale.locator(f"#col-title-{b}").inner_text())
         expect(card_in(stale, b, card)).to_have_count(1, timeout=LIVE)  # the real state
         expect(card_in(first, b, card)).to_have_count(1)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1920", "360"])
+def test_columns_and_the_panel_show_the_synthesis(base_url, viewport):
+    """The demo's big section: its column shows the summary line, the agreement mark and its
+    subtopics; a card's panel the section's summary, quotes with authors, subtopics, partners."""
+    with chromium() as browser:
+        page = open_board(browser, base_url, viewport=viewport, board=BIG_BOARD)
+        column = page.locator(".board-column", has=page.locator("[data-column-subtopics]"))
+        expect(column).to_have_count(1)
+        expect(column.locator("[data-column-summary]")).not_to_be_empty()
+        expect(column.locator("[data-column-agreement]")).to_contain_text("против")
+        count = int(column.locator("[data-column-subtopics]").get_attribute(
+            "data-column-subtopics"))
+        assert 2 <= count <= 3
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+        name = "1920" if viewport is DESKTOP else "360"
+        screenshot(page, f"board-synthesis-{name}")
+        column.locator(".board-card .card-title").first.click()
+        panel = page.locator("#board-detail")
+        section = panel.locator("[data-detail-section]")
+        expect(section).to_be_visible()
+        expect(section.locator("[data-detail-summary]")).not_to_be_empty()
+        expect(section.locator("[data-detail-quote] figcaption").first).to_contain_text("— ")
+        expect(section.locator("[data-detail-subtopics] li")).to_have_count(count)
+        expect(section.locator("[data-detail-subtopics] li.is-current")).to_have_count(1)
+        expect(section.locator("[data-detail-partners]")).to_contain_text("ОГУНБ")
+        section.scroll_into_view_if_needed()
+        screenshot(page, f"board-synthesis-detail-{name}")
+        assert page.errors == []

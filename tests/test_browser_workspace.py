@@ -52,7 +52,8 @@ def test_group_edit_rerun_and_download(base_url, tmp_path):
         sign_in(page, base_url)
         page.locator("summary", has_text="Меню").click()
         page.get_by_role("link", name="Разделы проекта стратегии").click()
-        expect(page.get_by_text("Группировка ещё не запускалась.")).to_be_visible()
+        # The demo's draft came from a grouping run and the group's edits.
+        expect(page.locator("[data-run-message]")).to_contain_text("Готово")
 
         run_grouping(page)
         sections = page.locator("article.section-card")
@@ -117,9 +118,10 @@ def test_group_edit_rerun_and_download(base_url, tmp_path):
         document = Document(str(path))
         headings = [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
         assert any(h.endswith("Язык и память места") for h in headings)
-        # Only agreed sections: the one agreed here and those the demo's draft agreed before.
+        # Only agreed sections: the one agreed here and those the demo's group agreed before.
+        work = demo_content.GROUP_WORK
         agreed = {"Язык и память места"} | {
-            s["title"] for s in demo_content.DRAFT_SECTIONS if s["state"] == "agreed"}
+            title for anchor, title in work["rename"] if anchor in work["agreed"]}
         titles = {h.split(". ", 1)[1] for h in headings if h[0].isdigit()}
         assert "Язык и память места" in titles and titles <= agreed
         screenshot(page, "workspace-export-1920")

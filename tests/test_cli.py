@@ -1,7 +1,10 @@
 """The command line: init-db, seed-demo, create-user; and migrations that match the models."""
+import io
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from docx import Document
 
 from strategy import demo_content
 from strategy.auth.models import Role, User
@@ -11,6 +14,7 @@ from strategy.events.models import Event
 from strategy.extensions import db
 from strategy.proposals.models import Proposal
 from strategy.supports.models import Support
+from strategy.export.docx import build_docx
 from strategy.export.drafts import load_export_data
 from strategy.export.method import method_paragraphs
 from strategy.workspace.models import (ClusterRun, DraftSection, RunStatus, SectionAssignment,
@@ -37,7 +41,7 @@ def test_init_db_runs_migrations_that_match_the_models(app, runner):
     assert diff == [], f"models and migrations differ: {diff}"
 
 
-def test_seed_demo_loads_the_workshop_and_prints_sign_ins(app, runner):
+def test_seed_demo_loads_the_workshop_and_prints_sign_ins(app, runner, client):
     drop_everything()
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
@@ -55,6 +59,7 @@ def test_seed_demo_loads_the_workshop_and_prints_sign_ins(app, runner):
         assert proposal.support_count == db.session.scalar(sa.select(sa.func.count(
             Support.id)).where(Support.proposal_id == proposal.id))
     check_the_demo_draft_came_from_grouping(event)
+    check_the_demo_workspace_shows_the_subtopics(client, event)
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "Демо уже загружено" in again.output
     assert db.session.scalar(sa.select(sa.func.count(Event.id))) == 1
@@ -137,3 +142,24 @@ def test_staff_sign_in_with_password(client, create_staff):
     assert "Неверная почта или пароль." in wrong.get_data(as_text=True)
     right = client.post("/login", data={"email": staff.email.upper(), "password": "test-password-1"})
     assert right.status_code == 302
+
+
+def check_the_demo_workspace_shows_the_subtopics(client, event) -> None:
+    """Signed in as the demo's organiser: the big section's subtopics in the workspace, on
+    the board and in the draft's DOCX."""
+    sign_in = client.post("/login", data={"email": "metod@strategy.demo",
+                                          "password": "demo-strategy-2026"})
+    assert sign_in.status_code == 302
+    big = next(s for s in db.session.scalars(sa.select(DraftSection))
+               if len(s.assignments) > 12)
+    titles = [t["title"] for t in big.synthesis["subtopics"]]
+    base = f"/events/{event.id}/manage/workspace"
+    page = client.get(f"{base}?track={big.track.slug}").get_data(as_text=True)
+    block = page[page.index(f'id="section-{big.id}"'):]
+    block = block[:block.index("</article>")]
+    assert "data-subtopics" in block and all(title in block for title in titles)
+    board = client.get(f"{base}/board?track={big.track.slug}&fragment=1").get_data(as_text=True)
+    assert f'data-column-subtopics="{len(titles)}"' in board
+    document = Document(io.BytesIO(build_docx(event, agreed_only=True)))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert big.title in text and all(title in text for title in titles)
