@@ -21,7 +21,8 @@ from strategy.supports.operations import add_support
 from strategy.discussion.operations import comment_section, publish_draft, support_section
 from strategy.workspace.models import DraftSection, RunStatus, SectionAssignment
 from strategy.workspace.operations import (execute_run, merge_sections, move_proposal,
-                                           rename_section, set_locked, set_state, start_run)
+                                           rename_section, set_locked, set_state, split_off,
+                                           start_run)
 
 DEMO_ORGANISER = {"email": "metod@strategy.demo", "name": "Ольга Методическая",
                   "role": Role.organiser}
@@ -143,6 +144,9 @@ def add_published_draft(event: Event, people, proposals) -> None:
         if section_of(proposals[index]) != section_of(proposals[anchor]):
             move_proposal(proposals[index], section_of(proposals[anchor]), organiser)
     tracks = {t.slug: t for t in event.tracks}
+    for indices, title in work["split"]:
+        chosen = [proposals[i] for i in indices]
+        split_off(chosen[0].track, organiser, chosen, title)
     for slug in work["rerun"]:
         group(event, tracks[slug], organiser)
     renamed: set[int] = set()

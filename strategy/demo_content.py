@@ -1412,10 +1412,13 @@ ANSWERS = [
 GROUP_WORK = {
     # (proposal whose section is merged, proposal of the section it goes into): the project
     # office and the rural projects join the grants section, one big section of the track;
-    # the talks on phone fraud join the courses for older readers.
-    "merge": [(39, 36), (49, 36), (26, 24)],
+    # the talks on phone fraud join the courses for older readers; book-crossing joins the
+    # accessible library.
+    "merge": [(39, 36), (49, 36), (26, 24), (35, 33)],
     # (proposal, proposal of the section it goes to): moved by hand, pinned there.
-    "move": [(51, 36)],
+    "move": [(51, 36), (34, 33)],
+    # (proposals, title): cards gathered from whatever sections into a new one.
+    "split": [([27, 28, 29], "Пространства для подростков и молодёжи")],
     # tracks grouped again after the edits (merged and moved members stay: they are pinned).
     "rerun": ["social-hub", "development-centres"],
     # (proposal of the section, the group's title for it).
@@ -1427,9 +1430,10 @@ GROUP_WORK = {
         (36, "Проектный офис и гранты для библиотек"),
         (42, "Библиотека в пути: сёла без библиотек"),
         (45, "Библиотека и местные сообщества"),
+        (33, "Библиотека, доступная каждому"),
     ],
     "lock": [36, 30],
-    "review": [42],
+    "review": [42, 27],
     "agreed": [0, 3, 24, 30, 36],
 }
 

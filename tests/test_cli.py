@@ -89,6 +89,7 @@ def check_the_demo_draft_came_from_grouping(event) -> None:
     actions = [e.action for e in edits]
     assert actions.count("run") == len(demo_content.TRACKS) + len(work["rerun"])
     assert actions.count("merge") >= 1 and actions.count("move") >= 1
+    assert actions.count("split") == len(work["split"])
     assert actions.count("rename") >= 3 and actions.count("lock") == len(work["lock"])
     assert len({e.actor_id for e in edits if e.action != "run"}) == 2
     for anchor, title in work["rename"]:
