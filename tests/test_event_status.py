@@ -15,8 +15,11 @@ from strategy.core.errors import OperationError
 from strategy.discussion import operations as discussion
 from strategy.discussion.models import SectionComment, SectionSupport
 from strategy.events import operations as events
-from strategy.events.models import EventStatus
+from strategy.auth.operations import set_participation_mode
+from strategy.events.models import EventStatus, ParticipationMode
 from strategy.extensions import db
+from strategy.moderation.models import Flag
+from strategy.moderation.operations import flag
 from strategy.polls import operations as polls
 from strategy.polls.models import Poll, PollAnswer
 from strategy.programme import operations as programme
@@ -74,6 +77,7 @@ WRITES = {
     "support": lambda w: add_support(w["theirs"], w["reader"]),
     "withdraw support": lambda w: withdraw_support(w["supported"], w["reader"]),
     "comment": lambda w: add_comment(w["theirs"], w["reader"], BODY),
+    "flag": lambda w: flag(w["reader"], w["theirs"], reason="Не по теме"),
     "join": lambda w: proposals.join_project(w["theirs"], w["reader"], library="ЦБС Тулуна"),
     "leave": lambda w: proposals.leave_project(w["supported"], w["reader"]),
     "register": lambda w: programme.register(w["free"], w["reader"], "hall"),
@@ -85,7 +89,7 @@ WRITES = {
                                                             "for"),
 }
 # The discussion goes on after the workshop; everything else stops.
-AFTER_FINISH = {"comment", "support section", "comment section"}
+AFTER_FINISH = {"comment", "flag", "support section", "comment section"}
 NOTICES = {
     "draft": "Мероприятие ещё не открыто",
     "archived": "Мероприятие в архиве: только чтение.",
@@ -98,7 +102,7 @@ def written() -> tuple:
     def n(model, *where):
         return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
-    return (n(Proposal), n(ProposalRevision), n(Support), n(Comment), n(LibraryJoin),
+    return (n(Proposal), n(ProposalRevision), n(Support), n(Comment), n(LibraryJoin), n(Flag),
             n(Registration, Registration.status == RegistrationStatus.registered),
             n(Registration, Registration.status == RegistrationStatus.cancelled),
             n(PollAnswer), n(SectionSupport), n(SectionComment),
@@ -161,13 +165,16 @@ STAFF_WRITES = {
     "add item": lambda w: item(w["event"], w["organiser"], "Сессия В", "Зал 3"),
     "new poll": lambda w: polls.create_poll(w["event"], w["organiser"], polls.PollData(
         question="Ещё вопрос?", kind="single", track="", options=["Да", "Нет"])),
+    "participation": lambda w: set_participation_mode(w["event"], w["organiser"],
+                                                      ParticipationMode.invited),
     "reopen": lambda w: events.change_event_status(w["event"], w["organiser"], "open"),
 }
 
 
 def staff_written(event) -> tuple:
     db.session.expire_all()
-    return (event.title, event.moderation_mode.value, len(event.tracks), len(event.schedule),
+    return (event.title, event.moderation_mode.value, event.participation_mode.value,
+            len(event.tracks), len(event.schedule),
             tuple((t.submission_open, t.support_budget) for t in event.tracks),
             db.session.scalar(sa.select(sa.func.count(Poll.id))), event.status.value)
 
@@ -224,7 +231,7 @@ def test_finished_pages_show_the_notice_instead_of_the_forms(client, auth, world
     assert "Мероприятие завершено — поддержка закрыта." in detail
     assert f'action="{base}/proposals/{world["theirs"].id}/support"' not in detail
     assert "Мероприятие завершено — присоединиться к проекту уже нельзя." in detail
-    assert 'id="comment-form"' in detail  # the discussion goes on
+    assert 'id="comment-form"' in detail and "Пожаловаться" in detail  # discussion goes on
     item_page = text(client.get(f"{base}/programme/{world['free'].id}"))
     assert "Мероприятие завершено — регистрация закрыта." in item_page
     assert f'action="{base}/programme/{world["free"].id}/register"' not in item_page
@@ -259,6 +266,7 @@ def test_archived_pages_are_read_only(client, auth, world):
     detail = text(client.get(f"{base}/proposals/{world['theirs'].id}"))
     assert detail.count("Мероприятие в архиве: только чтение.") >= 3  # support, join, comments
     assert 'id="comment-form"' not in detail and "<summary>Ответить</summary>" not in detail
+    assert "Пожаловаться" not in detail
     draft = text(client.get(f"{base}/draft"))
     assert "Мероприятие в архиве: только чтение." in draft
     assert f"/draft/sections/{world['section'].id}/comment" not in draft
