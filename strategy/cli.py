@@ -13,6 +13,7 @@ from flask_migrate import upgrade
 
 from strategy.auth.models import Role, User
 from strategy.auth.operations import create_invitation, create_user
+from strategy.core.commands import all_events, event_option, pick_event
 from strategy.core.errors import OperationError
 from strategy.demo import DEMO_EXPERT, DEMO_FACILITATOR, DEMO_ORGANISER, seed_demo
 from strategy.events.models import Event
@@ -83,21 +84,25 @@ def print_sign_ins(password: str) -> None:
 @click.option("--password", help="Password (asked for when missing for staff).")
 @click.option("--library", default="")
 @click.option("--municipality", default="")
+@event_option
 @with_appcontext
-def create_user_command(role, display_name, email, password, library, municipality):
-    """Create an organiser, a facilitator or a participant."""
+def create_user_command(role, display_name, email, password, library, municipality, event_id):
+    """Create an organiser, a facilitator or a participant of an event (--event, else the
+    single current one)."""
     role = Role(role)
     if role is not Role.participant and not email:
         raise click.UsageError("Для модератора и организатора нужен --email.")
+    event = pick_event(event_id) if event_id or all_events() else None
     if role is not Role.participant and not password:
         password = click.prompt("Пароль", hide_input=True, confirmation_prompt=True)
     try:
         user, code = create_user(display_name=display_name, role=role, email=email,
-                                 password=password, event=current_event(), library=library,
+                                 password=password, event=event, library=library,
                                  municipality=municipality)
     except OperationError as error:
         raise click.ClickException(error.message)
-    click.echo(f"Создан пользователь {user.display_name} ({user.role.label}).")
+    where = f", мероприятие {event.id} «{event.title}»" if event else ""
+    click.echo(f"Создан пользователь {user.display_name} ({user.role.label}){where}.")
     if code:
         click.echo(f"Персональный код входа: {code}")
 
@@ -109,16 +114,17 @@ def create_user_command(role, display_name, email, password, library, municipali
 @click.option("--email", default=None)
 @click.option("--base-url", default=None,
               help="Address phones open; default PUBLIC_URL, else http://127.0.0.1:5000.")
+@event_option
 @with_appcontext
-def create_invitation_command(display_name, library, municipality, email, base_url):
-    """Print a personal invitation link to the current event (shown only once)."""
-    event = current_event()
-    if event is None:
-        raise click.ClickException("Мероприятие не найдено: сначала загрузите демо.")
+def create_invitation_command(display_name, library, municipality, email, base_url, event_id):
+    """Print a personal invitation link to an event (--event, else the single current one);
+    the link is shown only once."""
+    event = pick_event(event_id)
     _invite, token = create_invitation(event, display_name=display_name, library=library,
                                        municipality=municipality, email=email)
     base_url = base_url or current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
-    click.echo(f"Приглашение для {display_name}: {base_url.rstrip('/')}/i/{token}")
+    click.echo(f"Приглашение для {display_name} в «{event.title}»: "
+               f"{base_url.rstrip('/')}/i/{token}")
 
 
 # --- backup and restore ----------------------------------------------------------------------

@@ -393,11 +393,14 @@ def test_cli_export_takes_the_event(runner, create_event, create_participant, cr
     data = json.loads(out.read_text())
     assert data["event"]["code"] == "ONE26"
     assert [p["title"] for p in data["proposals"]] == ["Предложение первого"]
+    result = runner.invoke(args=["export", "--format", "json", "--out", str(out),
+                                 "--event", "TWO26"])
+    assert json.loads(out.read_text())["event"]["code"] == second.code  # by its code
     result = runner.invoke(args=["export", "--format", "json", "--out", str(out)])
-    assert json.loads(out.read_text())["event"]["code"] == second.code  # the latest by default
+    assert result.exit_code == 2 and "укажите нужное параметром --event" in result.output
     result = runner.invoke(args=["export", "--format", "json", "--out", str(out),
                                  "--event", "999"])
-    assert result.exit_code != 0 and "Мероприятие с id 999 не найдено" in result.output
+    assert result.exit_code == 2 and "Мероприятие «999» не найдено" in result.output
 
 
 def test_menu_has_the_downloads_for_organisers_only(client, auth, event, organiser,

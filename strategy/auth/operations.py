@@ -201,6 +201,8 @@ def invitations_of(event: Event) -> list[Invitation]:
 @operation
 def set_participation_mode(event: Event, actor: User, mode: ParticipationMode) -> bool:
     ensure_can_manage(actor, event)
+    if not event.takes_staff_edits():
+        raise OperationError(event.closed_notice(), 409)
     if event.participation_mode is mode:
         return False
     before = {"participation_mode": event.participation_mode.value}

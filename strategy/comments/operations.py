@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from strategy.auth.models import User
 from strategy.comments.models import Comment, CommentStatus, Stance
 from strategy.core.errors import OperationError, operation
-from strategy.core.permissions import ensure_member
+from strategy.core.permissions import ensure_event_allows, ensure_member
 from strategy.events.models import ModerationMode
 from strategy.extensions import db
 from strategy.live.models import ChangeKind
@@ -21,6 +21,7 @@ def add_comment(proposal: Proposal, author: User, body: str, *, stance: Optional
                 parent: Optional[Comment] = None) -> Comment:
     """Comment on a proposal; a reply to a reply attaches to the top comment (one level)."""
     ensure_member(author, proposal.event)
+    ensure_event_allows(proposal.event, "comment")
     if proposal.status is not ProposalStatus.published:
         raise OperationError(_("Комментировать можно только опубликованное предложение."), 409)
     if author.is_muted:

@@ -53,6 +53,13 @@ def ensure_member(user: Optional[User], event: "Event") -> None:
                                "подтвердят, вы сможете предлагать и поддерживать."), 403)
 
 
+def ensure_event_allows(event: "Event", action: str) -> None:
+    """The event's state (draft, finished, archived) may forbid ``action`` to participants:
+    409 with the reason, before anything is written."""
+    if not event.can_take_part(action):
+        raise OperationError(event.closed_notice(action), 409)
+
+
 def staff_of(user: Optional[User], event: "Event") -> bool:
     """A facilitator or organiser acting in this event."""
     return bool(user is not None and getattr(user, "is_staff", False) and user.acts_in(event))

@@ -15,7 +15,7 @@ from strategy.auth.models import User
 from strategy.core.audit import audit, lock
 from strategy.core.db import utcnow
 from strategy.core.errors import OperationError, operation
-from strategy.core.permissions import ensure_can_manage, ensure_member
+from strategy.core.permissions import ensure_can_manage, ensure_event_allows, ensure_member
 from strategy.events.models import Event
 from strategy.extensions import db
 from strategy.live.models import ChangeKind
@@ -143,6 +143,7 @@ def ensure_can_take_part(section: PublishedSection, user: User) -> None:
     """A member of the event, while the review is open, on a section of the publication."""
     review = section.review
     ensure_member(user, review.event)
+    ensure_event_allows(review.event, "discuss")
     if section.withdrawn:
         raise OperationError(_("Этот раздел не входит в опубликованный проект."), 409)
     if not review.is_open():

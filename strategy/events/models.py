@@ -131,6 +131,38 @@ class Event(TimestampMixin, db.Model):
     def accepts_participants(self) -> bool:
         return self.status in (EventStatus.open, EventStatus.finished)
 
+    # What participants do in an event, and in which of its states (as Decidim does with a
+    # finished process: a finished event takes no new proposals, edits, supports, library
+    # joins, registrations or poll answers, and stays readable; its discussion — comments and
+    # the published draft's review — goes on; an archived event is read-only; a draft is
+    # staff-only and takes nothing from participants).
+    AFTER_FINISH = frozenset({"comment", "discuss"})
+
+    def can_take_part(self, action: str) -> bool:
+        """Whether the event's state lets participants do ``action`` (propose, edit, support,
+        join, register, answer, comment, discuss); the person's own rights are checked apart."""
+        if self.status is EventStatus.open:
+            return True
+        return self.status is EventStatus.finished and action in self.AFTER_FINISH
+
+    def closed_notice(self, action: str = "propose") -> str:
+        """Why ``action`` is refused in this state: what the page shows instead of the form,
+        and the operations' refusal."""
+        if self.status is EventStatus.draft:
+            return _("Мероприятие ещё не открыто: участвовать в нём пока нельзя.")
+        if self.status is EventStatus.archived:
+            return _("Мероприятие в архиве: только чтение.")
+        return {
+            "support": _("Мероприятие завершено — поддержка закрыта."),
+            "join": _("Мероприятие завершено — присоединиться к проекту уже нельзя."),
+            "register": _("Мероприятие завершено — регистрация закрыта."),
+            "answer": _("Мероприятие завершено — опросы закрыты."),
+        }.get(action, _("Мероприятие завершено — приём предложений закрыт."))
+
+    def takes_staff_edits(self) -> bool:
+        """Staff change the event, its tracks, programme and polls until it is archived."""
+        return not self.is_archived
+
 
 class Track(TimestampMixin, db.Model):
     """A priority track (трек) with its own submission and support phases."""

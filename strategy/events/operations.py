@@ -42,6 +42,11 @@ def phase_state(track: Track) -> dict[str, Any]:
             "support_open": track.support_open, "support_ends_at": iso(track.support_ends_at)}
 
 
+def ensure_not_archived(event: Event) -> None:
+    if not event.takes_staff_edits():
+        raise OperationError(event.closed_notice(), 409)
+
+
 def check_phase_name(phase: str) -> None:
     if phase not in PHASES:
         raise OperationError(_("Неизвестный этап."), 404)
@@ -53,6 +58,9 @@ def open_phase(track: Track, actor: User, phase: str,
     """Open submission or support, optionally until ends_at (UTC); also moves the end time."""
     check_phase_name(phase)
     ensure_can_moderate(actor, track)
+    if not track.event.can_take_part("propose"):
+        raise OperationError(_("Мероприятие сейчас «%(state)s»: этапы треков открываются, "
+                               "только пока оно открыто.", state=track.event.status.label), 409)
     now = utcnow()
     if ends_at is not None and ends_at <= now:
         raise OperationError(_("Время окончания уже прошло. Укажите время в будущем."), 400)
@@ -71,6 +79,7 @@ def close_phase(track: Track, actor: User, phase: str) -> Track:
     """Close submission or support now; closing a closed phase is refused."""
     check_phase_name(phase)
     ensure_can_moderate(actor, track)
+    ensure_not_archived(track.event)
     lock(track)
     if not phase_is_open(track, phase):
         raise OperationError(_("Приём предложений уже закрыт.") if phase == "submission" else
@@ -101,6 +110,7 @@ def set_support_rules(track: Track, actor: User, *, budget: Optional[int], hide_
                       projector_shows_counts: bool) -> bool:
     """Unlimited or N supports per person (dot voting), hidden counts; False if nothing changed."""
     ensure_can_moderate(actor, track)
+    ensure_not_archived(track.event)
     if budget is not None and not 1 <= budget <= BUDGET_MAX:
         raise OperationError(_("Число голосов на человека — от 1 до %(n)d, или без ограничения.",
                                n=BUDGET_MAX), 400)
@@ -120,6 +130,7 @@ def set_event_settings(event: Event, actor: User, *, moderation_mode: str,
                        flag_threshold: int) -> bool:
     """Organisers choose pre- or post-moderation and how many flags send an item back."""
     ensure_can_manage(actor, event)
+    ensure_not_archived(event)
     try:
         mode = ModerationMode(moderation_mode)
     except ValueError:
@@ -199,8 +210,7 @@ def ensure_can_set_up(actor: Optional[User], event: Optional[Event] = None) -> N
             raise OperationError(_("Мероприятия настраивает методическая группа."), 403)
         return
     ensure_can_manage(actor, event)
-    if event.is_archived:
-        raise OperationError(_("Мероприятие в архиве: его можно только читать."), 409)
+    ensure_not_archived(event)
 
 
 def clean_code(code: str) -> str:

@@ -14,7 +14,7 @@ from strategy.auth.models import User
 from strategy.comments.models import Comment, CommentStatus
 from strategy.core.audit import audit, lock
 from strategy.core.errors import OperationError, operation
-from strategy.core.permissions import ensure_can_moderate, ensure_member
+from strategy.core.permissions import ensure_can_moderate, ensure_event_allows, ensure_member
 from strategy.events.models import Event
 from strategy.extensions import db
 from strategy.live.models import ChangeKind
@@ -367,6 +367,7 @@ def flag(user: User, proposal: Proposal, comment: Optional[Comment] = None,
          reason: str = "") -> Flag:
     """A complaint; one per person per target. Enough of them send the target back to the queue."""
     ensure_member(user, proposal.event)
+    ensure_event_allows(proposal.event, "comment")  # with the discussion: not in the archive
     reason = clean_reason(reason, required=False)
     target = comment or proposal
     published = (comment.status is CommentStatus.published if comment

@@ -19,7 +19,7 @@ from strategy.auth.models import User
 from strategy.core.audit import audit
 from strategy.core.db import utcnow
 from strategy.core.errors import OperationError, operation
-from strategy.core.permissions import ensure_member
+from strategy.core.permissions import ensure_event_allows, ensure_member
 from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.live.models import ChangeKind
@@ -123,6 +123,8 @@ def ensure_can_run(actor: Optional[User], event: Event, track: Optional[Track]) 
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise OperationError(_("Войдите, чтобы продолжить."), 401)
     if can_run_poll(actor, event, track):
+        if not event.takes_staff_edits():
+            raise OperationError(event.closed_notice(), 409)
         return
     if not actor.acts_in(event):
         raise OperationError(_("Вы вошли в другое мероприятие: опросы этого мероприятия вам "
@@ -285,6 +287,7 @@ def already_answered() -> OperationError:
 def answer_poll(poll: Poll, user: User, *, options=None, value=None, word=None) -> PollAnswer:
     """One answer per person while the poll is open; everything is checked before writing."""
     ensure_member(user, poll.event)
+    ensure_event_allows(poll.event, "answer")
     ensure_state_takes_answers(poll)
     answer = PollAnswer(poll_id=poll.id, user_id=user.id)
     choices: list[int] = []

@@ -76,7 +76,7 @@ def poll_context(poll: Poll) -> dict:
             "results": results(poll) if show else None, "show_results": show,
             "can_run": poll.can_run(user), "button_form": EmptyForm(),
             "may_answer": poll.is_open and user is not None and user.acts_in(poll.event)
-            and mine is None}
+            and poll.event.can_take_part("answer") and mine is None}
 
 
 # --- everyone ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import click
 import sqlalchemy as sa
 
 from strategy.auth.models import Role, User
+from strategy.core.commands import all_events, describe, find_event, pick_event
 from strategy.core.errors import OperationError
 from strategy.events.models import Event
 from strategy.events.operations import FieldError, change_event_status, parse_day
@@ -40,11 +41,23 @@ def acting_organiser(email) -> User:
     return user
 
 
-def the_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
+def the_event(event_id, *, required: bool = False) -> Event:
+    """The event of --event (its id or its code); without it, the single current event for
+    reading, and for a change of state no guess at all."""
+    if event_id in (None, ""):
+        if required:
+            fail("укажите мероприятие: --event (номер или код).",
+                 [describe(e) for e in all_events()])
+        return pick_event(None)
+    event = find_event(event_id)
     if event is None:
-        fail(f"мероприятия с номером {event_id} нет.")
+        fail(f"мероприятие «{event_id}» не найдено (ни по номеру, ни по коду).",
+             [describe(e) for e in all_events()])
     return event
+
+
+EVENT = click.option("--event", "event_id", metavar="ID|КОД",
+                     help="Event id or code (export: default the single current event).")
 
 
 BY = click.option("--by", "by_email", default=None,
@@ -52,9 +65,9 @@ BY = click.option("--by", "by_email", default=None,
 
 
 @bp.cli.command("export")
-@click.option("--event", "event_id", type=int, required=True)
+@EVENT
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True)
-def export_command(event_id: int, out: str):
+def export_command(event_id: str, out: str):
     """Write the event's settings, tracks and programme as JSON."""
     data = event_file(the_event(event_id))
     Path(out).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -86,11 +99,12 @@ def import_command(path: str, shift_to, code, by_email):
 
 
 def status_command(action: str, done: str):
-    @click.option("--event", "event_id", type=int, required=True)
+    @EVENT
     @BY
-    def command(event_id: int, by_email):
+    def command(event_id: str, by_email):
         try:
-            change_event_status(the_event(event_id), acting_organiser(by_email), action)
+            change_event_status(the_event(event_id, required=True), acting_organiser(by_email),
+                                action)
         except OperationError as error:
             fail(error.message)
         click.echo(done)

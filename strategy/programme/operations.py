@@ -22,7 +22,8 @@ from strategy.auth.models import User
 from strategy.core.audit import audit
 from strategy.core.db import utcnow
 from strategy.core.errors import OperationError
-from strategy.events.models import Event, EventStatus, ItemFormat, ScheduleItem, Track
+from strategy.core.permissions import ensure_event_allows
+from strategy.events.models import Event, ItemFormat, ScheduleItem, Track
 from strategy.events.operations import (EventData, FieldError, TrackData, add_event, add_track,
                                         parse_day)
 from strategy.extensions import db
@@ -343,8 +344,7 @@ def ensure_can_register(item: ScheduleItem, user: Optional[User]) -> None:
     if not user.acts_in(item.event):
         raise OperationError(_("Вы участник другого мероприятия. Войдите в это мероприятие по "
                                "его коду."), 403)
-    if item.event.status is not EventStatus.open:
-        raise OperationError(_("Регистрация открыта, только пока мероприятие идёт."), 409)
+    ensure_event_allows(item.event, "register")
     if not item.registration_required:
         raise OperationError(_("На эту часть программы регистрироваться не нужно — просто "
                                "приходите или подключайтесь."), 409)
@@ -426,6 +426,7 @@ def cancel_registration(item: ScheduleItem, user: User) -> list[Registration]:
     if not user.acts_in(item.event):
         raise OperationError(_("Вы участник другого мероприятия. Войдите в это мероприятие по "
                                "его коду."), 403)
+    ensure_event_allows(item.event, "register")
     lock_item(item)
     registration = db.session.scalar(sa.select(Registration).where(
         Registration.item_id == item.id, Registration.user_id == user.id))

@@ -161,12 +161,14 @@ class Proposal(TimestampMixin, db.Model):
         if self.status in (ProposalStatus.merged, ProposalStatus.hidden):
             return False
         return (user.id == self.author_id and user.acts_in(self.event)
-                and self.track.accepts_proposals())
+                and self.event.can_take_part("edit") and self.track.accepts_proposals())
 
     def can_support(self, user: Optional["User"]) -> bool:
         if user is None or not getattr(user, "is_authenticated", False):
             return False
         if self.status is not ProposalStatus.published or not self.track.accepts_supports():
+            return False
+        if not self.event.can_take_part("support"):
             return False
         if not user.acts_in(self.event):
             return False

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from strategy.auth.models import User
 from strategy.core.errors import OperationError, operation
-from strategy.core.permissions import ensure_can_moderate, ensure_member
+from strategy.core.permissions import ensure_can_moderate, ensure_event_allows, ensure_member
 from strategy.events.models import ModerationMode, Track
 from strategy.extensions import db
 from strategy.live.models import ChangeKind
@@ -20,6 +20,7 @@ EDITABLE_FIELDS = ("title", "body", "kind", "expected_result", "partners")
 
 def ensure_can_post(track: Track, author: User) -> None:
     ensure_member(author, track.event)
+    ensure_event_allows(track.event, "propose")
     if not track.accepts_proposals():
         raise OperationError(_("Приём предложений в треке «%(track)s» закрыт.", track=track.title),
                              409)
@@ -35,6 +36,8 @@ def create_proposal(track: Track, author: User, data: dict[str, Any], *,
         ensure_can_post(track, author)
     else:  # imports bring proposals collected beforehand, whatever the phase
         ensure_member(author, track.event)
+        if not track.event.takes_staff_edits():
+            raise OperationError(track.event.closed_notice(), 409)
     pre = track.event.moderation_mode is ModerationMode.pre and source == "app"
     proposal = Proposal(event_id=track.event_id, track_id=track.id, author_id=author.id,
                         title=data["title"].strip(), body=data["body"].strip(),
@@ -62,6 +65,10 @@ def update_proposal(proposal: Proposal, editor: User, data: dict[str, Any], *,
     """Save the previous state as a revision, then apply the edit."""
     if as_moderator:
         ensure_can_moderate(editor, proposal.track)
+        if not proposal.event.takes_staff_edits():
+            raise OperationError(proposal.event.closed_notice("edit"), 409)
+    elif not proposal.event.can_take_part("edit"):
+        raise OperationError(proposal.event.closed_notice("edit"), 409)
     elif not proposal.can_edit(editor):
         raise OperationError(_("Редактировать это предложение сейчас нельзя."), 403)
     if proposal.status is ProposalStatus.merged:
@@ -84,6 +91,7 @@ def join_project(proposal: Proposal, user: User, *, library: str, municipality: 
                  note: str = "") -> LibraryJoin:
     """The user's library declares it joins the project; once per person per proposal."""
     ensure_member(user, proposal.event)
+    ensure_event_allows(proposal.event, "join")
     if proposal.status is not ProposalStatus.published:
         raise OperationError(_("Присоединиться можно только к опубликованному предложению."), 409)
     if not library.strip():
@@ -106,6 +114,7 @@ def join_project(proposal: Proposal, user: User, *, library: str, municipality: 
 def leave_project(proposal: Proposal, user: User) -> None:
     """The user's library no longer joins the project."""
     ensure_member(user, proposal.event)
+    ensure_event_allows(proposal.event, "join")
     join = db.session.scalar(sa.select(LibraryJoin).where(
         LibraryJoin.proposal_id == proposal.id, LibraryJoin.user_id == user.id))
     if join is None:

@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from strategy.auth.models import User
 from strategy.core.errors import OperationError, operation
-from strategy.core.permissions import ensure_member
+from strategy.core.permissions import ensure_event_allows, ensure_member
 from strategy.extensions import db
 from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
@@ -33,6 +33,7 @@ def has_supported(user: User, proposal: Proposal) -> bool:
 
 def ensure_can_support(proposal: Proposal, user: User) -> None:
     ensure_member(user, proposal.event)
+    ensure_event_allows(proposal.event, "support")
     if proposal.status is not ProposalStatus.published:
         raise OperationError(_("Поддержать можно только опубликованное предложение."), 409)
     if not proposal.track.accepts_supports():
@@ -80,6 +81,7 @@ def add_support(proposal: Proposal, user: User) -> Proposal:
 def withdraw_support(proposal: Proposal, user: User) -> Proposal:
     """Take one's support back while support is open."""
     ensure_member(user, proposal.event)
+    ensure_event_allows(proposal.event, "support")
     if not proposal.track.accepts_supports():
         raise OperationError(_("Поддержка в треке «%(track)s» закрыта.",
                                track=proposal.track.title), 409)
