@@ -187,13 +187,20 @@ def create(event_id: int):
     return render_form(event, form)
 
 
+def checked_poll(event_id: int, poll_id: int, ensure):
+    """The event and its poll, once ``ensure(poll, person)`` lets this person at it (before a
+    form is shown: the operation checks it again)."""
+    event = load_event(event_id)
+    poll = load_poll(event, poll_id)
+    ensure(poll, current_user)
+    return event, poll
+
+
 @bp.route("/events/<int:event_id>/manage/polls/<int:poll_id>/edit", methods=["GET", "POST"])
 @staff_required
 def edit(event_id: int, poll_id: int):
     """A draft's question, kind, track, options and scale; an opened poll is not changed."""
-    event = load_event(event_id)
-    poll = load_poll(event, poll_id)
-    ops.ensure_editable(poll, current_user)
+    event, poll = checked_poll(event_id, poll_id, ops.ensure_editable)
     form = poll_form(event)
     if request.method == "GET":
         form.question.data, form.kind.data = poll.question, poll.kind.value
@@ -212,9 +219,7 @@ def edit(event_id: int, poll_id: int):
 @staff_required
 def delete(event_id: int, poll_id: int):
     """Delete a draft or a finished poll; the page asks first when people have answered it."""
-    event = load_event(event_id)
-    poll = load_poll(event, poll_id)
-    ops.ensure_deletable(poll, current_user)
+    event, poll = checked_poll(event_id, poll_id, ops.ensure_deletable)
     if request.method == "POST":
         require_button_form()
         ops.delete_poll(poll, current_user, confirmed=request.form.get("confirm") == "1")
