@@ -40,10 +40,14 @@ ACTION_LABELS = {
     "poll_open": _l("Опрос открыт"),
     "poll_close": _l("Опрос завершён"),
     "poll_delete": _l("Опрос удалён"),
+    "section_comment_approve": _l("Комментарий к проекту одобрен"),
+    "section_comment_hide": _l("Комментарий к проекту скрыт"),
+    "section_comment_restore": _l("Комментарий к проекту восстановлен"),
+    "section_comment_flags_dismiss": _l("Жалобы на комментарий к проекту отклонены"),
 }
 TARGET_LABELS = {"proposal": _l("предложение"), "comment": _l("комментарий"),
                  "user": _l("участник"), "track": _l("трек"), "event": _l("мероприятие"),
-                 "poll": _l("опрос")}
+                 "poll": _l("опрос"), "section_comment": _l("комментарий к проекту")}
 NEW_LIMIT = 10
 SIMILAR_LIMIT = 3
 SIMILAR_MIN = 0.3
