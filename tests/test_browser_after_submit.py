@@ -9,7 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.servers import DEMO_PASSWORD, chromium, screenshot, served_app
+from tests.servers import (chromium, join_in_browser, screenshot, served_app,
+                           sign_in_in_browser)
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740}
@@ -32,23 +33,6 @@ def fits(page, name: str) -> None:
     assert not page.evaluate(WIDER_THAN_SCREEN), f"{name}: the page scrolls sideways"
 
 
-def join(page, base_url, name):
-    page.goto(base_url + "/join/BAIKAL26")
-    page.get_by_label("Как вас представить (имя и фамилия)").fill(name)
-    page.get_by_label("Библиотека", exact=True).fill("Библиотека села Хомутово")
-    page.get_by_label("Муниципальное образование").fill("Иркутский район")
-    page.get_by_role("button", name="Войти в мероприятие").click()
-    expect(page.locator("[data-return-code]")).to_be_visible()
-
-
-def sign_in(page, base_url, email):
-    page.goto(base_url + "/login")
-    page.get_by_label("Электронная почта").fill(email)
-    page.get_by_label("Пароль").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    expect(page.locator("form[action$='/logout']")).to_be_attached()
-
-
 def open_menu_link(page, label):
     """A link of the header's menu (folded into «Меню» on a phone)."""
     page.locator("details.menu > summary").click()
@@ -58,7 +42,7 @@ def open_menu_link(page, label):
 def test_expert_scores_organiser_answers_participant_sees_it_live(base_url):
     with chromium() as browser:
         author = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
-        join(author, base_url, "Вера Субботина")
+        join_in_browser(author, base_url, "Вера Субботина")
         author.goto(base_url + "/events/1/proposals/new?track=social-hub")
         author.get_by_label("Проект").check()
         author.get_by_label("Заголовок").fill(TITLE)
@@ -78,7 +62,7 @@ def test_expert_scores_organiser_answers_participant_sees_it_live(base_url):
 
         # The track's expert: «Экспертиза», the new project, a score on every criterion.
         expert = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
-        sign_in(expert, base_url, "expert@strategy.demo")
+        sign_in_in_browser(expert, base_url, "expert@strategy.demo")
         expert.goto(base_url + "/events/1")
         open_menu_link(expert, "Экспертиза")
         expect(expert.get_by_role("heading", name="Экспертиза", exact=True)).to_be_visible()
@@ -98,7 +82,7 @@ def test_expert_scores_organiser_answers_participant_sees_it_live(base_url):
 
         # The methodical group answers on the proposal's page.
         organiser = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
-        sign_in(organiser, base_url, "metod@strategy.demo")
+        sign_in_in_browser(organiser, base_url, "metod@strategy.demo")
         organiser.goto(proposal_url)
         organiser.get_by_text("Дать официальный ответ").click()
         organiser.get_by_label("Принято в стратегию").check()
