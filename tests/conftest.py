@@ -3,8 +3,11 @@ and small factory fixtures that build data through the real operations."""
 import os
 import re
 
+from dataclasses import dataclass
+
 import pytest
 import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
 
 from strategy import create_app
 from strategy.auth.models import Role
@@ -142,6 +145,59 @@ def create_proposal(app):
         return create_proposal_op(track, author, payload)
 
     return make
+
+
+def cheap_staff(role, email):
+    """Staff made through the real operation; the password hash is a fast one, because the
+    route × role tables sign in hundreds of times (check_password accepts any werkzeug method)."""
+    user, _code = create_user_op(display_name=f"Тест {email}", role=role, email=email)
+    user.password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+    return user
+
+
+@dataclass
+class RoleWorld:
+    """The visitors of a route × role table: two events, and people of each kind."""
+
+    event: Event
+    other_event: Event
+    tracks: dict[str, Track]
+    people: dict[str, object]
+
+
+@pytest.fixture
+def role_world(app, create_event, create_participant):
+    """Returns a callable building the event (with the given fields), another event, and the
+    people the route × role tables ask as: a participant of each event, the other event's
+    organiser, the social hub's facilitator, the genius loci's facilitator and an organiser.
+    A table adds its own extra people (experts, a colleague) to ``people``."""
+
+    def build(**event_fields) -> RoleWorld:
+        event = create_event(**event_fields)
+        other_event = create_event(code="OTHER27", tracks=("genius-loci",))
+        tracks = {t.slug: t for t in event.tracks}
+        other_organiser = cheap_staff(Role.organiser, "other-org@example.org")
+        other_organiser.event_id = other_event.id
+        organiser = cheap_staff(Role.organiser, "org@example.org")
+        facilitator = cheap_staff(Role.facilitator, "hub@example.org")
+        facilitator.facilitated_tracks.append(tracks["social-hub"])
+        other_facilitator = cheap_staff(Role.facilitator, "loci@example.org")
+        other_facilitator.facilitated_tracks.append(tracks["genius-loci"])
+        db.session.commit()
+        people = {"participant": create_participant(event),
+                  "other_participant": create_participant(other_event, name="Чужой Участник"),
+                  "other_organiser": other_organiser, "other_facilitator": other_facilitator,
+                  "facilitator": facilitator, "organiser": organiser}
+        return RoleWorld(event, other_event, tracks, people)
+
+    return build
+
+
+def fill(text: str, ids: dict) -> str:
+    """A table's URL or form value with its {placeholders} replaced by the world's ids."""
+    for key, value in ids.items():
+        text = text.replace("{" + key + "}", str(value))
+    return text
 
 
 class Auth:

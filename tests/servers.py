@@ -124,3 +124,27 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def join_in_browser(page, base_url: str, name: str, library: str = "Библиотека села Хомутово",
+                    municipality: str = "Иркутский район", code: str = "BAIKAL26") -> None:
+    """A participant joins the demo event through its join form and sees their return code."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/join/{code}")
+    page.get_by_label("Как вас представить (имя и фамилия)").fill(name)
+    page.get_by_label("Библиотека", exact=True).fill(library)
+    page.get_by_label("Муниципальное образование").fill(municipality)
+    page.get_by_role("button", name="Войти в мероприятие").click()
+    expect(page.locator("[data-return-code]")).to_be_visible()
+
+
+def sign_in_in_browser(page, base_url: str, email: str) -> None:
+    """A demo staff member signs in with the demo password."""
+    from playwright.sync_api import expect
+
+    page.goto(base_url + "/login")
+    page.get_by_label("Электронная почта").fill(email)
+    page.get_by_label("Пароль").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    expect(page.locator("form[action$='/logout']")).to_be_attached()

@@ -365,3 +365,135 @@ def test_openapi_documents_the_draft(client):
     assert "/api/v1/events/{event_id}/draft" in paths
     assert {"post", "delete"} <= set(paths["/api/v1/events/{event_id}/draft/sections/{section_id}/support"])
     assert {"get", "post"} <= set(paths["/api/v1/events/{event_id}/draft/sections/{section_id}/comments"])
+
+
+# --- section comments in the moderation queue ------------------------------------------------
+
+def audit_of(comment_id):
+    from strategy.moderation.models import AuditEntry
+
+    return db.session.scalars(sa.select(AuditEntry.action).where(
+        AuditEntry.target_type == "section_comment", AuditEntry.target_id == comment_id)
+        .order_by(AuditEntry.id)).all()
+
+
+def test_flags_send_a_section_comment_back_to_the_queue_and_approval_publishes_it(world):
+    from strategy.discussion.queries import queued_section_comments
+    from strategy.moderation.models import Flag
+
+    world["event"].flag_threshold = 2
+    db.session.commit()
+    _review, by_section = published(world)
+    section = by_section[world["s1"].id]
+    comment = ops.comment_section(section, world["author"], "Закрыть все клубы", "against")
+    track = section.track_id
+    assert queued_section_comments([track]) == []
+    ops.flag_section_comment(world["participant"], comment, "Оскорбительно")
+    refused(lambda: ops.flag_section_comment(world["participant"], comment), 409,
+            "уже пожаловались")
+    refused(lambda: ops.flag_section_comment(world["stranger"], comment), 403, "")
+    db.session.refresh(comment)
+    assert comment.flag_count == 1 and comment.published
+    assert queued_section_comments([track]) == [comment]  # flagged: a facilitator looks
+    ops.flag_section_comment(world["facilitator"], comment)
+    db.session.refresh(comment)
+    db.session.refresh(section)
+    assert comment.status.value == "pending" and section.comment_count == 0
+    assert not comment.can_view(world["participant"]) and comment.can_view(world["author"])
+    assert section.stance_counts()["against"] == 0
+    assert audit_of(comment.id) == ["auto_queue"]
+    refused(lambda: ops.approve_section_comment(comment, world["other_fac"]), 403,
+            "не модерируете")
+    refused(lambda: ops.approve_section_comment(comment, world["participant"]), 403,
+            "не модерируете")
+    ops.approve_section_comment(comment, world["facilitator"])
+    db.session.refresh(section)
+    assert comment.published and comment.flag_count == 0 and section.comment_count == 1
+    assert not db.session.scalar(sa.select(sa.func.count(Flag.id)).where(
+        Flag.target_key == f"s{comment.id}", Flag.resolved.is_(False)))
+    assert queued_section_comments([track]) == []
+    refused(lambda: ops.approve_section_comment(comment, world["facilitator"]), 409,
+            "не ждёт проверки")
+    refused(lambda: ops.dismiss_section_comment_flags(comment, world["facilitator"]), 409,
+            "Открытых жалоб нет")
+    ops.flag_section_comment(world["organiser"], comment)  # a third person: one open flag
+    ops.dismiss_section_comment_flags(comment, world["organiser"])
+    db.session.refresh(comment)
+    assert comment.published and comment.flag_count == 0
+    assert audit_of(comment.id) == ["auto_queue", "section_comment_approve",
+                                    "section_comment_flags_dismiss"]
+
+
+def test_pre_moderation_holds_section_comments_until_approved(world):
+    from strategy.events.models import ModerationMode
+
+    world["event"].moderation_mode = ModerationMode.pre
+    db.session.commit()
+    _review, by_section = published(world)
+    section = by_section[world["s1"].id]
+    comment = ops.comment_section(section, world["author"], "Нужен летний лагерь", "addition")
+    db.session.refresh(section)
+    assert comment.status.value == "pending" and section.comment_count == 0
+    assert section.comments_visible_to(world["participant"]) == []
+    assert section.comments_visible_to(world["author"]) == [comment]
+    refused(lambda: ops.flag_section_comment(world["participant"], comment), 409,
+            "уже у модератора")
+    ops.approve_section_comment(comment, world["organiser"])
+    db.session.refresh(section)
+    assert section.comment_count == 1 and section.comments_visible_to(world["participant"])
+
+
+def test_queue_hides_a_section_comment_everywhere_with_an_audit_entry(client, auth, world):
+    _review, by_section = published(world)
+    section = by_section[world["s1"].id]
+    kept = ops.comment_section(section, world["author"], "Поддерживаю клубы", "for")
+    rude = ops.comment_section(section, world["author"], "Грубость про коллег", "against")
+    e = world["event"].id
+    auth.as_participant(world["participant"])
+    page = client.get(f"/events/{e}/draft").get_data(as_text=True)
+    assert f"/events/{e}/draft/comments/{rude.id}/flag" in page
+    flagged = client.post(f"/events/{e}/draft/comments/{rude.id}/flag",
+                          data={"reason": "Грубо"})
+    assert flagged.status_code == 302
+    again = client.post(f"/events/{e}/draft/comments/{rude.id}/flag")
+    assert again.status_code == 409 and "уже пожаловались" in again.get_data(as_text=True)
+    refused_page = client.post(f"/events/{e}/manage/draft/comments/{rude.id}/hide",
+                               data={"reason": "Нет"})
+    assert refused_page.status_code == 403
+    auth.logout()
+
+    auth.as_staff(world["facilitator"])
+    queue = client.get(f"/events/{e}/manage/queue").get_data(as_text=True)
+    assert "Грубость про коллег" in queue and "Поддерживаю клубы" not in queue
+    assert "⚑ Грубо" in queue
+    assert f"/manage/draft/comments/{rude.id}/hide" in queue
+    empty = client.post(f"/events/{e}/manage/draft/comments/{rude.id}/hide",
+                        data={"reason": " "})
+    assert empty.status_code == 400 and "причину" in empty.get_data(as_text=True)
+    hidden = client.post(f"/events/{e}/manage/draft/comments/{rude.id}/hide",
+                         data={"reason": "Оскорбление коллег",
+                               "next": f"/events/{e}/manage/queue"})
+    assert hidden.status_code == 302 and hidden.headers["Location"].endswith("/manage/queue")
+    assert audit_of(rude.id) == ["section_comment_hide"]
+    assert "Грубость про коллег" not in client.get(
+        f"/events/{e}/manage/queue").get_data(as_text=True)
+    auth.logout()
+
+    auth.as_participant(world["participant"])
+    page = client.get(f"/events/{e}/draft").get_data(as_text=True)
+    assert "Поддерживаю клубы" in page and "Грубость про коллег" not in page
+    auth.logout()
+    auth.as_staff(world["organiser"])
+    workspace = client.get(f"/events/{e}/manage/workspace?track=social-hub").get_data(
+        as_text=True)
+    assert "Поддерживаю клубы" in workspace and "Грубость про коллег" not in workspace
+    docx = client.get(f"/events/{e}/manage/export/strategy.docx")
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.data)).paragraphs)
+    assert "Поддерживаю клубы" in text and "Грубость про коллег" not in text
+    log = client.get(f"/events/{e}/manage/audit").get_data(as_text=True)
+    assert "Комментарий к проекту скрыт" in log
+    restored = client.post(f"/events/{e}/manage/draft/comments/{rude.id}/restore")
+    assert restored.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(SectionComment, rude.id).published
+    assert db.session.get(SectionComment, kept.id).published

@@ -31,11 +31,12 @@ TABLE = {
         ("POST", D + "/comments", COMMENT, expect("member", 302), False),
     ("discussion.manage", R + "/manage/draft"):
         ("GET", M, None, expect("organiser", 200), False),
-    ("discussion.hide_comment", R + "/manage/draft/comments/<int:comment_id>/hide"):
+    ("discussion.flag_comment", R + "/draft/comments/<int:comment_id>/flag"):
+        ("POST", E + "/draft/comments/{sc}/flag", {"reason": "Проверка прав"},
+         expect("member", 302), False),
+    ("discussion.moderate_comment", R + "/manage/draft/comments/<int:comment_id>"
+                                        "/<any(approve, hide, restore, \"dismiss-flags\"):action>"):
         ("POST", M + "/comments/{sc}/hide", {"reason": "Проверка прав"},
-         expect("staff", 302, other_facilitator=403), False),
-    ("discussion.restore_comment", R + "/manage/draft/comments/<int:comment_id>/restore"):
-        ("POST", M + "/comments/{sc}/restore", None,
          expect("staff", 302, other_facilitator=403), False),
     ("discussion.publish", R + "/manage/draft/publish"):
         ("POST", M + "/publish", {"scope": "all"}, expect("organiser", 302), False),

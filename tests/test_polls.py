@@ -351,3 +351,136 @@ def test_control_characters_are_refused(event, people):
     poll = make_poll(event, people["organiser"], kind="words")
     ops.open_poll(poll, people["organiser"])
     refused(400, "недопустимый символ", ops.answer_poll, poll, people["a"], word="сло\x00во")
+
+
+# --- editing and deleting ---------------------------------------------------------------------
+
+def audit_actions(poll_id):
+    from strategy.moderation.models import AuditEntry
+
+    return db.session.scalars(sa.select(AuditEntry.action).where(
+        AuditEntry.target_type == "poll", AuditEntry.target_id == poll_id)
+        .order_by(AuditEntry.id)).all()
+
+
+def test_a_draft_is_edited_and_the_audit_keeps_before_and_after(event, people):
+    from strategy.moderation.models import AuditEntry
+
+    poll = make_poll(event, people["facilitator"])
+    ops.edit_poll(poll, people["facilitator"], ops.PollData(
+        question="Сколько клубов нужно?", kind="scale", track="social-hub",
+        scale_min="1", scale_max="10"))
+    db.session.expire_all()
+    poll = db.session.get(Poll, poll.id)
+    assert (poll.question, poll.kind.value, poll.scale_min, poll.scale_max) == (
+        "Сколько клубов нужно?", "scale", 1, 10)
+    assert poll.options == [] and poll.state is PollState.draft
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "poll_edit"))
+    assert entry.before["options"] == ["Клубы", "Лекции", "Мастерские"]
+    assert entry.after["kind"] == "scale" and entry.actor_id == people["facilitator"].id
+    ops.edit_poll(poll, people["facilitator"], ops.PollData(
+        question="Сколько клубов нужно?", kind="multiple", track="social-hub",
+        options=["Один", "Два"]))
+    db.session.expire_all()
+    assert [o.text for o in db.session.get(Poll, poll.id).options] == ["Один", "Два"]
+
+
+def test_bad_edits_are_refused_and_change_nothing(event, people):
+    poll = make_poll(event, people["facilitator"])
+    same = ops.PollData(question="Что привлечёт подростков?", kind="single",
+                        track="social-hub", options=["Клубы", "Лекции", "Мастерские"])
+    refused(400, "Вариант 2 пустой", ops.edit_poll, poll, people["facilitator"],
+            ops.PollData(question="Вопрос", kind="single", track="social-hub",
+                         options=["Да", "", "Нет"]))
+    refused(400, "Изменений нет", ops.edit_poll, poll, people["facilitator"], same)
+    refused(403, "у вас нет прав", ops.edit_poll, poll, people["other"], same)
+    # a facilitator may not move the poll to a track they do not run
+    refused(403, "у вас нет прав", ops.edit_poll, poll, people["facilitator"],
+            ops.PollData(question="Вопрос другого трека", kind="single", track="genius-loci",
+                         options=["Да", "Нет"]))
+    db.session.expire_all()
+    poll = db.session.get(Poll, poll.id)
+    assert poll.question == "Что привлечёт подростков?" and len(poll.options) == 3
+    assert audit_actions(poll.id) == ["poll_create"]
+    ops.open_poll(poll, people["facilitator"])
+    refused(409, "только черновик", ops.edit_poll, poll, people["facilitator"],
+            ops.PollData(question="Другой вопрос", kind="single", track="social-hub",
+                         options=["Да", "Нет"]))
+    ops.close_poll(poll, people["facilitator"])
+    refused(409, "только черновик", ops.edit_poll, poll, people["organiser"],
+            ops.PollData(question="Другой вопрос", kind="single", track="social-hub",
+                         options=["Да", "Нет"]))
+    db.session.expire_all()
+    assert db.session.get(Poll, poll.id).question == "Что привлечёт подростков?"
+
+
+def test_delete_a_draft_and_a_closed_poll_but_not_an_open_one(event, people):
+    draft = make_poll(event, people["facilitator"])
+    refused(403, "у вас нет прав", ops.delete_poll, draft, people["other"])
+    ops.delete_poll(draft, people["facilitator"])
+    assert db.session.get(Poll, draft.id) is None
+    assert audit_actions(draft.id) == ["poll_create", "poll_delete"]
+    poll = answered_poll(event, people)
+    ops.open_poll(draft := make_poll(event, people["organiser"]), people["organiser"])
+    refused(409, "сначала завершите", ops.delete_poll, draft, people["organiser"],
+            confirmed=True)
+    assert db.session.get(Poll, draft.id).state is PollState.open
+    refused(409, "подтвердите удаление", ops.delete_poll, poll, people["organiser"])
+    assert db.session.get(Poll, poll.id) is not None and counts() == (2, 2)
+    ops.delete_poll(poll, people["organiser"], confirmed=True)
+    db.session.expire_all()
+    assert db.session.get(Poll, poll.id) is None
+    assert counts() == (0, 0)
+    from strategy.moderation.models import AuditEntry
+
+    entry = db.session.scalars(sa.select(AuditEntry).where(  # SQLite may reuse the draft's id
+        AuditEntry.action == "poll_delete").order_by(AuditEntry.id.desc())).first()
+    assert entry.before["answers"] == 2 and entry.before["state"] == "closed"
+    assert entry.actor_id == people["organiser"].id
+    change = db.session.scalars(sa.select(Change).where(Change.kind == ChangeKind.poll)
+                                .order_by(Change.id.desc())).first()
+    assert change.payload["state"] == "deleted" and change.payload["poll_id"] == poll.id
+
+
+def test_pages_edit_and_delete(client, auth, event, people):
+    auth.as_staff(people["facilitator"])
+    poll = make_poll(event, people["facilitator"])
+    base = f"/events/{event.id}/manage/polls/{poll.id}"
+    detail = client.get(f"/events/{event.id}/polls/{poll.id}").get_data(as_text=True)
+    assert f"{base}/edit" in detail and f"{base}/delete" in detail
+    page = client.get(f"{base}/edit").get_data(as_text=True)
+    assert "Изменить опрос" in page and "Мастерские" in page
+    bad = client.post(f"{base}/edit", data={"question": "Новый вопрос опроса",
+                                            "kind": "single", "track": "social-hub",
+                                            "options": "Клубы\n\nЛекции"})
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "Вариант 2 пустой" in text
+    assert "Новый вопрос опроса" in text and "Лекции" in text  # what was typed stays
+    db.session.expire_all()
+    assert db.session.get(Poll, poll.id).question == "Что привлечёт подростков?"
+    good = client.post(f"{base}/edit", data={"question": "Новый вопрос опроса",
+                                             "kind": "words", "track": "social-hub"})
+    assert good.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Poll, poll.id).kind.value == "words"
+    client.post(f"{base}/open")
+    refused_page = client.get(f"{base}/edit")
+    assert refused_page.status_code == 409 and "только черновик" in refused_page.get_data(
+        as_text=True)
+    blocked = client.post(f"{base}/delete", data={"confirm": "1"})
+    assert blocked.status_code == 409 and "сначала завершите" in blocked.get_data(as_text=True)
+    auth.logout()
+    auth.as_participant(people["a"])
+    client.post(f"/events/{event.id}/polls/{poll.id}/answer", data={"word": "Клубы"})
+    auth.logout()
+    auth.as_staff(people["facilitator"])
+    client.post(f"{base}/close")
+    ask = client.get(f"{base}/delete").get_data(as_text=True)
+    assert "Ответов на опрос: 1" in ask and 'name="confirm"' in ask
+    unconfirmed = client.post(f"{base}/delete")
+    assert unconfirmed.status_code == 409 and db.session.get(Poll, poll.id) is not None
+    done = client.post(f"{base}/delete", data={"confirm": "1"})
+    assert done.status_code == 302 and done.headers["Location"].endswith(
+        f"/events/{event.id}/polls")
+    db.session.expire_all()
+    assert db.session.get(Poll, poll.id) is None

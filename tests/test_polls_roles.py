@@ -4,11 +4,10 @@ import pytest
 import sqlalchemy as sa
 
 from strategy.api import ID
-from strategy.auth.models import Role
 from strategy.extensions import db
 from strategy.polls import operations as ops
 from strategy.polls.models import Poll, PollAnswer, PollState
-from tests.test_programme_roles import cheap_staff
+from tests.conftest import fill
 
 ROLES = ("anonymous", "participant", "other_participant", "other_organiser",
          "other_facilitator", "facilitator", "organiser")
@@ -25,6 +24,9 @@ BY_ENDPOINT = {
     "polls.answer": ("POST", E + "/polls/{o}/answer", {"option": "{opt}"},
                      (302, 302, 403, 403, 302, 302, 302)),
     "polls.create": ("GET", E + "/manage/polls/new", None, (302, 403, 403, 403, 200, 200, 200)),
+    "polls.edit": ("GET", E + "/manage/polls/{d}/edit", None, (302, 403, 403, 403, 403, 200, 200)),
+    "polls.delete": ("GET", E + "/manage/polls/{d}/delete", None,
+                     (302, 403, 403, 403, 403, 200, 200)),
     "polls.change_state": ("POST", E + "/manage/polls/{d}/open", {},
                            (302, 403, 403, 403, 403, 302, 302)),
     "api.poll": ("GET", A, None, ALL(200)),
@@ -39,6 +41,8 @@ RULES = {
     "polls.short": "/p/<int:poll_id>",
     "polls.answer": "/events/<int:event_id>/polls/<int:poll_id>/answer",
     "polls.create": "/events/<int:event_id>/manage/polls/new",
+    "polls.edit": "/events/<int:event_id>/manage/polls/<int:poll_id>/edit",
+    "polls.delete": "/events/<int:event_id>/manage/polls/<int:poll_id>/delete",
     "polls.change_state": "/events/<int:event_id>/manage/polls/<int:poll_id>/<any(open, close):action>",
     "api.poll": PATH,
     "api.poll_answer": PATH + "/answer",
@@ -59,35 +63,16 @@ def test_every_poll_route_is_in_the_table(app):
 
 
 @pytest.fixture
-def world(app, create_event, create_participant):
-    event = create_event()
-    other_event = create_event(code="OTHER27", tracks=("genius-loci",))
-    tracks = {t.slug: t for t in event.tracks}
-    other_organiser = cheap_staff(Role.organiser, "other-org@example.org")
-    other_organiser.event_id = other_event.id
-    organiser = cheap_staff(Role.organiser, "org@example.org")
-    facilitator = cheap_staff(Role.facilitator, "hub@example.org")
-    facilitator.facilitated_tracks.append(tracks["social-hub"])
-    other_facilitator = cheap_staff(Role.facilitator, "loci@example.org")
-    other_facilitator.facilitated_tracks.append(tracks["genius-loci"])
-    db.session.commit()
+def world(role_world):
+    made = role_world()
+    event, facilitator = made.event, made.people["facilitator"]
     draft = ops.create_poll(event, facilitator, ops.PollData(
         question="Черновик опроса", kind="single", track="social-hub", options=["Да", "Нет"]))
     running = ops.create_poll(event, facilitator, ops.PollData(
         question="Идущий опрос", kind="single", track="social-hub", options=["Да", "Нет"]))
     ops.open_poll(running, facilitator)
-    people = {"participant": create_participant(event),
-              "other_participant": create_participant(other_event, name="Чужой Участник"),
-              "other_organiser": other_organiser, "other_facilitator": other_facilitator,
-              "facilitator": facilitator, "organiser": organiser}
     ids = {"e": event.id, "d": draft.id, "o": running.id, "opt": running.options[0].id}
-    return people, ids
-
-
-def fill(text: str, ids: dict) -> str:
-    for key, value in ids.items():
-        text = text.replace("{" + key + "}", str(value))
-    return text
+    return made.people, ids
 
 
 @pytest.mark.parametrize("role", ROLES)

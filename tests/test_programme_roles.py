@@ -4,15 +4,12 @@ missing from the table."""
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
 from strategy.auth.models import Role
-from strategy.auth.operations import create_staff_invitation, create_user
-from strategy.events.models import Track
+from strategy.auth.operations import create_staff_invitation
 from strategy.extensions import db
 from strategy.programme import operations as ops
-from tests.conftest import PASSWORD
+from tests.conftest import cheap_staff, fill
 
 ROLES = ("anonymous", "participant", "other_participant", "other_organiser",
          "other_facilitator", "facilitator", "organiser")
@@ -126,29 +123,11 @@ def test_every_route_of_these_screens_is_in_the_table(app):
     assert sorted(set(TABLE) - covered_rules(app)) == []
 
 
-def cheap_staff(role, email):
-    """Staff made through the real operation; the password hash is a fast one, because this
-    table signs in about two hundred times (check_password accepts any werkzeug method)."""
-    user, _code = create_user(display_name=f"Тест {email}", role=role, email=email)
-    user.password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
-    return user
-
-
 @pytest.fixture
-def world(app, create_event, create_participant):
-    create_staff = cheap_staff
-    event = create_event(starts_on=date(2026, 9, 27), ends_on=date(2026, 9, 29))
-    other_event = create_event(code="OTHER27", tracks=("genius-loci",))
-    other_organiser = cheap_staff(Role.organiser, "other-org@example.org")
-    other_organiser.event_id = other_event.id
-    tracks = {t.slug: t for t in db.session.scalars(sa.select(Track).where(
-        Track.event_id == event.id))}
-    organiser = create_staff(Role.organiser, "org@example.org")
-    facilitator = create_staff(Role.facilitator, "hub@example.org")
-    facilitator.facilitated_tracks.append(tracks["social-hub"])
-    other_facilitator = create_staff(Role.facilitator, "loci@example.org")
-    other_facilitator.facilitated_tracks.append(tracks["genius-loci"])
-    colleague = create_staff(Role.facilitator, "colleague@example.org")
+def world(role_world):
+    made = role_world(starts_on=date(2026, 9, 27), ends_on=date(2026, 9, 29))
+    event, tracks, organiser = made.event, made.tracks, made.people["organiser"]
+    colleague = cheap_staff(Role.facilitator, "colleague@example.org")
     colleague.facilitated_tracks.append(tracks["genius-loci"])
     db.session.commit()
     item = ops.create_item(event, organiser, ops.ItemData(
@@ -156,20 +135,9 @@ def world(app, create_event, create_participant):
         format="hybrid", place="Зал 1", registration_required=True, capacity_hall=10))
     invitation, token = create_staff_invitation(event, organiser, display_name="Эксперт",
                                                 email="expert@example.org", role="expert")
-    people = {"participant": create_participant(event),
-              "other_participant": create_participant(other_event, name="Чужой Участник"),
-              "other_organiser": other_organiser,
-              "other_facilitator": other_facilitator, "facilitator": facilitator,
-              "organiser": organiser}
     ids = {"e": event.id, "i": item.id, "f": colleague.id, "g": tracks["social-hub"].id,
            "v": invitation.id, "t": token}
-    return people, ids
-
-
-def fill(text: str, ids: dict) -> str:
-    for key, value in ids.items():
-        text = text.replace("{" + key + "}", str(value))
-    return text
+    return made.people, ids
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -384,3 +384,36 @@ def test_exports_carry_answers_and_figures(app, world):
     text = "\n".join(p.text for p in Document(io.BytesIO(build_docx(world["event"]))).paragraphs)
     assert "Официальный ответ: Принято частично." in text and "Вошло частично." in text
     assert "Экспертиза: оценок 1, средняя 4.0" in text
+
+
+def test_track_xlsx_review_sheets_cover_only_that_track(app, world, create_staff):
+    """The XLSX of one track carries that track's assessments and answers, not the event's."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from strategy.export.xlsx import build_xlsx
+
+    tracks = {t.slug: t for t in world["event"].tracks}
+    local = create_staff(Role.expert, email="loci-expert@example.org", event=world["event"])
+    local.facilitated_tracks.append(tracks["genius-loci"])
+    db.session.commit()
+    ops.save_assessment(world["project"], world["expert"], FULL, "Расширить на район")
+    ops.save_assessment(world["elsewhere"], local, FULL, "Добавить музей")
+    ops.give_answer(world["project"], world["organiser"], "partial", "Вошло частично.")
+    ops.give_answer(world["elsewhere"], world["organiser"], "accepted", "Вошло в стратегию.")
+
+    def titles(book, sheet, column):
+        return {row[column].value for row in book[sheet].iter_rows(min_row=2)}
+
+    whole = load_workbook(io.BytesIO(build_xlsx(world["event"])))
+    assert titles(whole, "Экспертиза", 3) == {"Клуб настольных игр", "Идея буккроссинга",
+                                              "Краеведческий маршрут"}
+    assert titles(whole, "Официальные ответы", 2) == {"Клуб настольных игр",
+                                                      "Краеведческий маршрут"}
+    hub = load_workbook(io.BytesIO(build_xlsx(world["event"], tracks["social-hub"])))
+    assert titles(hub, "Экспертиза", 3) == {"Клуб настольных игр", "Идея буккроссинга"}
+    assert titles(hub, "Официальные ответы", 2) == {"Клуб настольных игр"}
+    loci = load_workbook(io.BytesIO(build_xlsx(world["event"], tracks["genius-loci"])))
+    assert titles(loci, "Экспертиза", 3) == {"Краеведческий маршрут"}
+    assert titles(loci, "Официальные ответы", 2) == {"Краеведческий маршрут"}

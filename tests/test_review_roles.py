@@ -5,7 +5,7 @@ import pytest
 
 from strategy.auth.models import Role
 from strategy.extensions import db
-from tests.test_programme_roles import cheap_staff, fill
+from tests.conftest import cheap_staff, fill
 
 ROLES = ("anonymous", "participant", "other_participant", "other_organiser",
          "other_facilitator", "facilitator", "organiser", "expert", "other_expert")
@@ -45,17 +45,9 @@ def test_every_review_route_is_in_the_table(app):
 
 
 @pytest.fixture
-def world(app, create_event, create_participant, create_proposal):
-    event = create_event()
-    other_event = create_event(code="OTHER27", tracks=("genius-loci",))
-    tracks = {t.slug: t for t in event.tracks}
-    other_organiser = cheap_staff(Role.organiser, "other-org@example.org")
-    other_organiser.event_id = other_event.id
-    organiser = cheap_staff(Role.organiser, "org@example.org")
-    facilitator = cheap_staff(Role.facilitator, "hub@example.org")
-    facilitator.facilitated_tracks.append(tracks["social-hub"])
-    other_facilitator = cheap_staff(Role.facilitator, "loci@example.org")
-    other_facilitator.facilitated_tracks.append(tracks["genius-loci"])
+def world(role_world, create_participant, create_proposal):
+    made = role_world()
+    event, tracks = made.event, made.tracks
     expert = cheap_staff(Role.expert, "expert@example.org")
     expert.event_id = event.id
     expert.facilitated_tracks.append(tracks["social-hub"])
@@ -66,11 +58,7 @@ def world(app, create_event, create_participant, create_proposal):
     author = create_participant(event, name="Автор")
     proposal = create_proposal(tracks["social-hub"], author, title="Проект для таблицы прав",
                                kind="project")
-    people = {"participant": create_participant(event),
-              "other_participant": create_participant(other_event, name="Чужой Участник"),
-              "other_organiser": other_organiser, "other_facilitator": other_facilitator,
-              "facilitator": facilitator, "organiser": organiser, "expert": expert,
-              "other_expert": other_expert}
+    people = {**made.people, "expert": expert, "other_expert": other_expert}
     return people, {"e": event.id, "p": proposal.id}
 
 

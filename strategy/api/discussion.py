@@ -85,7 +85,7 @@ class SectionCommentSchema(OutputSchema):
     section_id = Int(required=True)
     body = Str(required=True)
     stance = Str(required=True, validate=validate.OneOf(STANCES))
-    status = Str(required=True, validate=validate.OneOf(["published", "hidden"]))
+    status = Str(required=True, validate=validate.OneOf(["pending", "published", "hidden"]))
     hidden_reason = Str(allow_none=True, required=True)
     author = fields.Nested(AuthorSchema, allow_none=True, required=True)
     created_at = Str(required=True)
@@ -194,4 +194,4 @@ def section_comment(data: dict, event_id: int, section_id: int):
     user = signed_in()
     created = ops.comment_section(the_section(event_id, section_id), user, data["body"],
                                   data["stance"])
-    return ok(comment_to_dict(created, user), message=_("Комментарий к разделу опубликован."))
+    return ok(comment_to_dict(created, user), message=ops.comment_message(created))

@@ -53,6 +53,7 @@ class SectionStance(enum.Enum):
 
 
 class SectionCommentStatus(enum.Enum):
+    pending = "pending"  # under pre-moderation, or sent back by flags: waits for approval
     published = "published"
     hidden = "hidden"
 
@@ -161,7 +162,8 @@ class SectionSupport(db.Model):
 
 
 class SectionComment(TimestampMixin, db.Model):
-    """A reader's comment on a published section, with a stance; moderators may hide it."""
+    """A reader's comment on a published section, with a stance; moderated like a proposal's
+    comment: flagged by participants, approved, hidden and restored by the track's staff."""
 
     __tablename__ = "section_comments"
 
@@ -178,6 +180,7 @@ class SectionComment(TimestampMixin, db.Model):
         sa.Enum(SectionCommentStatus, native_enum=False, length=10),
         default=SectionCommentStatus.published)
     hidden_reason: orm.Mapped[str] = orm.mapped_column(sa.String(500), default="")
+    flag_count: orm.Mapped[int] = orm.mapped_column(default=0, server_default="0")
 
     section: orm.Mapped[PublishedSection] = orm.relationship(back_populates="comments")
     author: orm.Mapped[Optional["User"]] = orm.relationship()
@@ -188,6 +191,15 @@ class SectionComment(TimestampMixin, db.Model):
     @property
     def hidden(self) -> bool:
         return self.status is SectionCommentStatus.hidden
+
+    @property
+    def published(self) -> bool:
+        return self.status is SectionCommentStatus.published
+
+    @property
+    def track(self) -> "Track":
+        """The track whose staff moderate it (as ``comment.proposal.track`` for proposals)."""
+        return self.section.track
 
     def can_view(self, user) -> bool:
         if self.status is SectionCommentStatus.published:

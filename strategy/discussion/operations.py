@@ -1,5 +1,6 @@
 """Writes of the draft review: publishing the draft (which opens «Обсуждение проекта»),
-closing it, supporting a published section and commenting on it, hiding a comment.
+closing it, supporting a published section and commenting on it, and moderating those
+comments like proposal comments (flags, approve, hide, restore, dismiss the flags).
 
 Each write checks its rule itself, writes its audit entry (staff) and one change row of kind
 ``draft`` for the open pages in the same transaction, then commits.
@@ -16,10 +17,12 @@ from strategy.core.audit import audit, lock
 from strategy.core.db import utcnow
 from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_can_manage, ensure_event_allows, ensure_member
-from strategy.events.models import Event
+from strategy.events.models import Event, ModerationMode
 from strategy.extensions import db
 from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
+from strategy.moderation.models import Flag
+from strategy.moderation.operations import clean_reason, resolve_flags
 from strategy.proposals.models import Proposal, ProposalStatus
 from strategy.discussion.models import (SECTION_COMMENT_MAX, SECTION_COMMENT_MIN, DraftReview,
                                     PublishedSection, ReviewScope, SectionComment,
@@ -28,7 +31,6 @@ from strategy.discussion.queries import review_of
 from strategy.workspace.models import DraftSection, SectionAssignment, SectionState
 from strategy.workspace.queries import section_summary, sections_of_tracks
 
-REASON_MAX = 500
 
 
 def ranked_members(section: DraftSection) -> list[Proposal]:
@@ -200,7 +202,8 @@ def finish_support(section: PublishedSection, delta: int) -> PublishedSection:
 @operation
 def comment_section(section: PublishedSection, author: User, body: str,
                     stance: Optional[str]) -> SectionComment:
-    """Comment on a published section with a stance: за, против or дополнение."""
+    """Comment on a published section with a stance: за, против or дополнение. Under
+    pre-moderation the comment waits in the moderation queue until it is approved."""
     ensure_can_take_part(section, author)
     if author.is_muted:
         raise OperationError(_("Модератор ограничил вам возможность публиковать."), 403)
@@ -212,10 +215,13 @@ def comment_section(section: PublishedSection, author: User, body: str,
         chosen = SectionStance(stance or "")
     except ValueError:
         raise OperationError(_("Выберите позицию: за, против или дополнение."), 400)
+    pending = section.review.event.moderation_mode is ModerationMode.pre
     comment = SectionComment(published_section_id=section.id, author_id=author.id, body=text,
-                             stance=chosen)
+                             stance=chosen, status=SectionCommentStatus.pending if pending
+                             else SectionCommentStatus.published)
     db.session.add(comment)
-    bump_section(section.id, PublishedSection.comment_count, +1)
+    if not pending:
+        bump_section(section.id, PublishedSection.comment_count, +1)
     db.session.flush()
     db.session.refresh(section)
     record_change(section.event_id, ChangeKind.draft, track_id=section.track_id,
@@ -224,46 +230,135 @@ def comment_section(section: PublishedSection, author: User, body: str,
     return comment
 
 
+def comment_message(comment: SectionComment) -> str:
+    """What the author reads once the comment is sent (the page and the API alike)."""
+    if comment.status is SectionCommentStatus.pending:
+        return _("Комментарий отправлен на проверку: другие участники увидят его после "
+                 "одобрения модератором.")
+    return _("Комментарий к разделу опубликован.")
+
+
 def ensure_can_moderate_comment(comment: SectionComment, actor: User) -> None:
     if not comment.can_moderate(actor):
         raise OperationError(_("Вы не модерируете трек «%(track)s».",
                                track=comment.section.track.title), 403)
 
 
+def comment_state(comment: SectionComment) -> dict:
+    return {"status": comment.status.value, "hidden_reason": comment.hidden_reason,
+            "flag_count": comment.flag_count, "body": comment.body[:300]}
+
+
+@operation
+def approve_section_comment(comment: SectionComment, actor: User) -> SectionComment:
+    """A waiting comment (pre-moderation, or sent back by flags) is published."""
+    ensure_can_moderate_comment(comment, actor)
+    lock(comment)
+    if comment.status is not SectionCommentStatus.pending:
+        raise OperationError(_("Этот комментарий не ждёт проверки."), 409)
+    return moderate_comment(comment, actor, "approve", SectionCommentStatus.published, "")
+
+
 @operation
 def hide_section_comment(comment: SectionComment, actor: User, reason: str) -> SectionComment:
-    """Hide a section comment, with a reason the author sees; the count follows."""
+    """Hide a section comment (published or waiting), with a reason the author sees."""
     ensure_can_moderate_comment(comment, actor)
-    reason = (reason or "").strip()
-    if not reason:
-        raise OperationError(_("Укажите причину: её увидит автор."), 400)
-    if len(reason) > REASON_MAX:
-        raise OperationError(_("Причина — не больше %(n)d символов.", n=REASON_MAX), 400)
+    reason = clean_reason(reason, required=True)
+    lock(comment)
     if comment.hidden:
         raise OperationError(_("Комментарий уже скрыт."), 409)
-    return moderate_comment(comment, actor, SectionCommentStatus.hidden, reason, -1)
+    return moderate_comment(comment, actor, "hide", SectionCommentStatus.hidden, reason)
 
 
 @operation
 def restore_section_comment(comment: SectionComment, actor: User) -> SectionComment:
     ensure_can_moderate_comment(comment, actor)
+    lock(comment)
     if not comment.hidden:
         raise OperationError(_("Комментарий не скрыт."), 409)
-    return moderate_comment(comment, actor, SectionCommentStatus.published, "", +1)
+    return moderate_comment(comment, actor, "restore", SectionCommentStatus.published, "")
 
 
-def moderate_comment(comment: SectionComment, actor: User, status: SectionCommentStatus,
-                     reason: str, delta: int) -> SectionComment:
+@operation
+def dismiss_section_comment_flags(comment: SectionComment, actor: User) -> SectionComment:
+    """The facilitator looked at the flags and leaves the comment published."""
+    ensure_can_moderate_comment(comment, actor)
+    lock(comment)
+    if not comment.flag_count:
+        raise OperationError(_("Открытых жалоб нет."), 409)
+    return moderate_comment(comment, actor, "flags_dismiss", comment.status, "")
+
+
+def moderate_comment(comment: SectionComment, actor: Optional[User], action: str,
+                     status: SectionCommentStatus, reason: str) -> SectionComment:
+    """Set the status (the section's published-comment count follows), settle the flags
+    unless the comment is hidden, audit, one change row, commit."""
     section = comment.section
-    before = {"status": comment.status.value}
+    before = comment_state(comment)
+    delta = int(status is SectionCommentStatus.published) - int(comment.published)
     comment.status, comment.hidden_reason = status, reason
-    bump_section(section.id, PublishedSection.comment_count, delta)
+    if status is not SectionCommentStatus.hidden:
+        comment.flag_count = 0
+        resolve_flags(f"s{comment.id}")
+    if delta:
+        bump_section(section.id, PublishedSection.comment_count, delta)
     db.session.flush()
     db.session.refresh(section)
-    audit(actor, "section_comment_" + ("hide" if delta < 0 else "restore"),
-          event_id=section.event_id, track_id=section.track_id, target_type="section_comment",
-          target_id=comment.id, reason=reason, before=before, after={"status": status.value})
+    audit(actor, "section_comment_" + action, event_id=section.event_id,
+          track_id=section.track_id, target_type="section_comment", target_id=comment.id,
+          reason=reason, before=before, after=comment_state(comment))
     record_change(section.event_id, ChangeKind.draft, track_id=section.track_id,
                   action="moderate", comment_id=comment.id, **section_counts(section))
     db.session.commit()
     return comment
+
+
+@operation
+def flag_section_comment(user: User, comment: SectionComment, reason: str = "") -> Flag:
+    """A complaint about a section comment; one per person. Enough of them send the comment
+    back to the moderation queue (it waits, unseen, until a facilitator decides)."""
+    section = comment.section
+    ensure_member(user, section.review.event)
+    reason = clean_reason(reason, required=False)
+    if not comment.published:
+        raise OperationError(_("Жалобу можно подать только на опубликованное; это уже "
+                               "у модератора."), 409)
+    key = f"s{comment.id}"
+    db.session.add(Flag(user_id=user.id, proposal_id=None, section_comment_id=comment.id,
+                        target_key=key, reason=reason))
+    try:
+        db.session.flush()
+    except IntegrityError:  # a flood from one person counts once: the constraint decides
+        db.session.rollback()
+        raise OperationError(_("Вы уже пожаловались на это. Модератор посмотрит."), 409)
+    db.session.execute(sa.update(SectionComment).where(SectionComment.id == comment.id)
+                       .values(flag_count=SectionComment.flag_count + 1)
+                       .execution_options(synchronize_session=False))
+    count = db.session.scalar(sa.select(SectionComment.flag_count)
+                              .where(SectionComment.id == comment.id))
+    if count >= section.review.event.flag_threshold:
+        send_back_to_queue(comment, count)
+    record_change(section.event_id, ChangeKind.draft, track_id=section.track_id,
+                  action="flag", comment_id=comment.id, **section_counts(section))
+    db.session.commit()
+    return db.session.scalar(sa.select(Flag).where(Flag.user_id == user.id,
+                                                   Flag.target_key == key))
+
+
+def send_back_to_queue(comment: SectionComment, count: int) -> None:
+    """Too many flags: the comment waits for a facilitator again (conditional update, once)."""
+    section = comment.section
+    changed = db.session.execute(
+        sa.update(SectionComment).where(SectionComment.id == comment.id,
+                                        SectionComment.status == SectionCommentStatus.published)
+        .values(status=SectionCommentStatus.pending)
+        .execution_options(synchronize_session=False)).rowcount
+    if not changed:
+        return
+    bump_section(section.id, PublishedSection.comment_count, -1)
+    db.session.expire(comment)
+    db.session.expire(section)
+    audit(None, "auto_queue", event_id=section.event_id, track_id=section.track_id,
+          target_type="section_comment", target_id=comment.id,
+          reason=_("Жалоб: %(n)d", n=count), before={"status": "published"},
+          after={"status": "pending", "flag_count": count})

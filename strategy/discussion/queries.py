@@ -11,7 +11,7 @@ from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.proposals.models import Proposal, ProposalStatus
 from strategy.discussion.models import (DraftReview, PublishedSection, SectionComment,
-                                    SectionSupport)
+                                    SectionCommentStatus, SectionSupport)
 
 
 def review_of(event: Event) -> Optional[DraftReview]:
@@ -67,12 +67,28 @@ def stance_counts(section: PublishedSection) -> dict[str, int]:
     return section.stance_counts()
 
 
+def queued_section_comments(track_ids: list[int]) -> list[SectionComment]:
+    """Section comments waiting for a look (the moderation queue): pending ones and published
+    ones with open flags, in these tracks."""
+    if not track_ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(SectionComment).join(PublishedSection)
+        .where(PublishedSection.track_id.in_(track_ids),
+               sa.or_(SectionComment.status == SectionCommentStatus.pending,
+                      sa.and_(SectionComment.status == SectionCommentStatus.published,
+                              SectionComment.flag_count > 0)))
+        .options(orm.selectinload(SectionComment.author))
+        .order_by(SectionComment.id.desc()).limit(50)))
+
+
 def comments_by_workspace_section(event: Event) -> dict[int, list[SectionComment]]:
-    """The review's comments (hidden ones too: staff read them) keyed by the workspace's
-    section id, for the workspace page and the board."""
+    """The review's published comments keyed by the workspace's section id, for the
+    workspace page and the board (hidden and waiting ones are the moderation queue's)."""
     rows = db.session.scalars(
         sa.select(SectionComment).join(PublishedSection)
-        .where(PublishedSection.event_id == event.id, PublishedSection.section_id.is_not(None))
+        .where(PublishedSection.event_id == event.id, PublishedSection.section_id.is_not(None),
+               SectionComment.status == SectionCommentStatus.published)
         .options(orm.selectinload(SectionComment.author))
         .order_by(SectionComment.id))
     result: dict[int, list[SectionComment]] = {}

@@ -9,11 +9,13 @@ URL rules:
   GET   /events/<id>/manage/draft                             manage           organiser
   POST  /events/<id>/manage/draft/publish                     publish          organiser
   POST  /events/<id>/manage/draft/close                       close            organiser
-  POST  /events/<id>/manage/draft/comments/<c>/hide           hide_comment     staff (track)
-  POST  /events/<id>/manage/draft/comments/<c>/restore        restore_comment  staff (track)
+  POST  /events/<id>/draft/comments/<c>/flag                  flag_comment     member
+  POST  /events/<id>/manage/draft/comments/<c>/<action>       moderate_comment staff (track)
+        (approve, hide, restore, dismiss-flags)
 """
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from strategy.core.errors import OperationError
@@ -118,7 +120,7 @@ def comment(event_id: int, section_id: int):
             raise
         form.body.errors = list(form.body.errors) + [error.message]
         return render_draft(event, forms={section.id: form}, status=400)
-    flash(_("Комментарий к разделу опубликован."), "success")
+    flash(ops.comment_message(created), "success")
     return redirect(url_for("discussion.draft", event_id=event.id,
                             _anchor=f"section-comment-{created.id}"))
 
@@ -187,25 +189,38 @@ def load_comment(event, comment_id: int):
     return found
 
 
-@bp.route("/events/<int:event_id>/manage/draft/comments/<int:comment_id>/hide",
-          methods=["POST"])
+# What the moderation buttons of a section comment do: the operation, the inputs it takes
+# from the form, and what it says afterwards (the queue and the draft's screens post here).
+COMMENT_ACTIONS = {
+    "approve": (ops.approve_section_comment, (), _l("Комментарий опубликован.")),
+    "hide": (ops.hide_section_comment, ("reason",), _l("Комментарий скрыт.")),
+    "restore": (ops.restore_section_comment, (), _l("Комментарий восстановлен.")),
+    "dismiss-flags": (ops.dismiss_section_comment_flags, (),
+                      _l("Жалобы отклонены, комментарий остаётся опубликованным.")),
+}
+
+
+@bp.route("/events/<int:event_id>/manage/draft/comments/<int:comment_id>"
+          "/<any(approve, hide, restore, \"dismiss-flags\"):action>", methods=["POST"])
 @staff_required
-def hide_comment(event_id: int, comment_id: int):
+def moderate_comment(event_id: int, comment_id: int, action: str):
+    """Approve, hide (with a reason), restore a section comment, or dismiss its flags."""
     event = load_event(event_id)
     found = load_comment(event, comment_id)
     require_button_form()
-    ops.hide_section_comment(found, current_user, request.form.get("reason", ""))
-    flash(_("Комментарий скрыт."), "success")
+    operation, inputs, message = COMMENT_ACTIONS[action]
+    operation(found, current_user, *(request.form.get(name, "") for name in inputs))
+    flash(str(message), "success")
     return redirect(safe_next(url_for("discussion.manage", event_id=event.id)))
 
 
-@bp.route("/events/<int:event_id>/manage/draft/comments/<int:comment_id>/restore",
-          methods=["POST"])
-@staff_required
-def restore_comment(event_id: int, comment_id: int):
+@bp.route("/events/<int:event_id>/draft/comments/<int:comment_id>/flag", methods=["POST"])
+@login_required
+def flag_comment(event_id: int, comment_id: int):
+    """Complain about a comment on a section (жалоба); one per person."""
     event = load_event(event_id)
     found = load_comment(event, comment_id)
     require_button_form()
-    ops.restore_section_comment(found, current_user)
-    flash(_("Комментарий восстановлен."), "success")
-    return redirect(safe_next(url_for("discussion.manage", event_id=event.id)))
+    ops.flag_section_comment(current_user, found, request.form.get("reason", ""))
+    flash(_("Спасибо, жалоба передана модератору."), "success")
+    return redirect(safe_next(section_url(event, found.section)))

@@ -433,15 +433,15 @@ def synthesis_block(document, view: SectionView, numbers: dict[int, str]) -> Non
 
 
 def discussion_block(document, published) -> None:
-    """«Обсуждение проекта»: what participants said of the published section (hidden
-    comments left out)."""
+    """«Обсуждение проекта»: what participants said of the published section (hidden comments
+    and those waiting for moderation left out)."""
     stances = published.stance_counts()
     para(document, _("поддержали %(n)d; комментариев за — %(f)d, против — %(a)d, "
                      "дополнений — %(d)d.", n=published.support_count, f=stances["for"],
                      a=stances["against"], d=stances["addition"]),
          bold_lead=_("Обсуждение проекта: "))
     for comment in published.comments:
-        if comment.hidden:
+        if not comment.published:
             continue
         who = author_line(comment.author)
         para(document, comment.body + (f" — {who}" if who else ""),

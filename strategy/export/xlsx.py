@@ -155,9 +155,9 @@ def build_xlsx(event: Event, track: Optional[Track] = None,
     frame_sheet(workbook, data, "comments", titles["comments"])
     frame_sheet(workbook, data, "participants", titles["participants"])
     frame_sheet(workbook, data, "supports", titles["supports"])
-    header, rows = summary_table(event)
+    header, rows = summary_table(event, track)
     write_sheet(workbook, _("Экспертиза"), header, header, rows)
-    header, rows = answers_table(event)
+    header, rows = answers_table(event, track)
     write_sheet(workbook, _("Официальные ответы"), header, header, rows)
     numbers = statistics(data)
     write_sheet(workbook, titles["statistics"], ["what", "value"],

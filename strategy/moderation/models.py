@@ -14,19 +14,23 @@ if TYPE_CHECKING:
 
 
 class Flag(TimestampMixin, db.Model):
-    """A participant's complaint about a proposal or a comment; one per person per target."""
+    """A participant's complaint about a proposal, a comment or a comment on a section of the
+    published draft (then proposal_id is NULL); one per person per target."""
 
     __tablename__ = "flags"
-    # target_key is "p<id>" or "c<id>": a NULL comment_id would make the unique constraint
-    # useless (NULLs are distinct), and a flag flood from one person must count once.
+    # target_key is "p<id>", "c<id>" or "s<id>" (a section comment): a NULL comment_id would
+    # make the unique constraint useless (NULLs are distinct), and a flag flood from one person
+    # must count once.
     __table_args__ = (sa.UniqueConstraint("user_id", "target_key"),)
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     user_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    proposal_id: orm.Mapped[int] = orm.mapped_column(
+    proposal_id: orm.Mapped[Optional[int]] = orm.mapped_column(
         sa.ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
     comment_id: orm.Mapped[Optional[int]] = orm.mapped_column(
         sa.ForeignKey("comments.id", ondelete="CASCADE"))
+    section_comment_id: orm.Mapped[Optional[int]] = orm.mapped_column(
+        sa.ForeignKey("section_comments.id", ondelete="CASCADE"))
     target_key: orm.Mapped[str] = orm.mapped_column(sa.String(24))
     reason: orm.Mapped[str] = orm.mapped_column(sa.String(500), default="")
     resolved: orm.Mapped[bool] = orm.mapped_column(default=False)

@@ -35,9 +35,19 @@ ACTION_LABELS = {
     "support_close": _l("Поддержка закрыта"),
     "support_rules": _l("Правила поддержки изменены"),
     "event_settings": _l("Настройки мероприятия изменены"),
+    "poll_create": _l("Опрос создан"),
+    "poll_edit": _l("Черновик опроса изменён"),
+    "poll_open": _l("Опрос открыт"),
+    "poll_close": _l("Опрос завершён"),
+    "poll_delete": _l("Опрос удалён"),
+    "section_comment_approve": _l("Комментарий к проекту одобрен"),
+    "section_comment_hide": _l("Комментарий к проекту скрыт"),
+    "section_comment_restore": _l("Комментарий к проекту восстановлен"),
+    "section_comment_flags_dismiss": _l("Жалобы на комментарий к проекту отклонены"),
 }
 TARGET_LABELS = {"proposal": _l("предложение"), "comment": _l("комментарий"),
-                 "user": _l("участник"), "track": _l("трек"), "event": _l("мероприятие")}
+                 "user": _l("участник"), "track": _l("трек"), "event": _l("мероприятие"),
+                 "poll": _l("опрос"), "section_comment": _l("комментарий к проекту")}
 NEW_LIMIT = 10
 SIMILAR_LIMIT = 3
 SIMILAR_MIN = 0.3

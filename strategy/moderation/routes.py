@@ -46,6 +46,7 @@ from strategy.core.permissions import (
 )
 from strategy.core.spreadsheet import neutralise
 from strategy.core.templating import register_nav, to_event_time
+from strategy.discussion.queries import queued_section_comments
 from strategy.events import operations as event_ops
 from strategy.events.models import Track
 from strategy.extensions import db
@@ -242,9 +243,12 @@ def queue_context(event):
     new = proposals_with_status(ids, ProposalStatus.published, limit=NEW_LIMIT)
     flagged = flagged_proposals(ids)
     comments = queued_comments(ids)
-    keys = [f"p{p.id}" for p in pending + flagged] + [f"c{c.id}" for c in comments]
+    section_comments = queued_section_comments(ids)
+    keys = ([f"p{p.id}" for p in pending + flagged] + [f"c{c.id}" for c in comments]
+            + [f"s{c.id}" for c in section_comments])
     return {"event": event, "tracks": tracks, "track_filter": slug, "pending": pending,
             "new": new, "flagged": flagged, "comments": comments,
+            "section_comments": section_comments,
             "hidden": proposals_with_status(ids, ProposalStatus.hidden, limit=20),
             "suggestions": suggestions_for(pending + new), "reasons": flag_reasons(keys),
             "all_tracks": moderated_tracks(event, current_user)}

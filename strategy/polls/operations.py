@@ -1,4 +1,4 @@
-"""Writes of the polls domain: create a poll, open it, close it, answer it.
+"""Writes of the polls domain: create a poll, edit or delete it, open it, close it, answer it.
 
 Answering is exact under concurrency: each person answers once (the unique constraint on
 (poll, user) decides a double click or two phones at once), and an answer is taken only while
@@ -136,9 +136,21 @@ def ensure_can_run(actor: Optional[User], event: Event, track: Optional[Track]) 
                            "у вас нет прав."), 403)
 
 
-@operation
-def create_poll(event: Event, actor: User, data: PollData) -> Poll:
-    """A draft poll; nothing is shown to the hall until it is opened."""
+@dataclass
+class PollFields:
+    """A poll's checked question, kind, track, options and scale (create and edit alike)."""
+
+    track: Optional[Track]
+    question: str
+    kind: PollKind
+    options: list[str] = field(default_factory=list)
+    scale_min: Optional[int] = None
+    scale_max: Optional[int] = None
+
+
+def checked_fields(event: Event, actor: Optional[User], data: PollData) -> PollFields:
+    """Everything typed about a poll, checked before anything is written; the actor must be
+    allowed to run a poll of the chosen track (or of the whole event)."""
     track = named_track(event, data.track)
     ensure_can_run(actor, event, track)
     question = SPACES.sub(" ", data.question or "").strip()
@@ -153,26 +165,118 @@ def create_poll(event: Event, actor: User, data: PollData) -> Poll:
     except ValueError:
         raise PollFieldError("kind", _("Выберите вид опроса: один вариант, несколько вариантов, "
                                        "шкала или облако слов."))
-    poll = Poll(event_id=event.id, track_id=track.id if track else None, question=question,
-                kind=kind, state=PollState.draft, created_by_id=actor.id)
+    fields = PollFields(track=track, question=question, kind=kind)
     if kind.has_options:
-        options = check_options(list(data.options or []))
-        poll.options = [PollOption(position=n, text=t) for n, t in enumerate(options)]
+        fields.options = check_options(list(data.options or []))
     elif kind is PollKind.scale:
         low = scale_bound(data.scale_min, "scale_min")
         high = scale_bound(data.scale_max, "scale_max")
         if high - low < 1:
             raise PollFieldError("scale_max", _("Верх шкалы должен быть больше низа."))
-        poll.scale_min, poll.scale_max = low, high
+        fields.scale_min, fields.scale_max = low, high
     elif any(str(o or "").strip() for o in data.options or []):
         raise PollFieldError("options", _("У облака слов нет вариантов: участники пишут свои "
                                           "слова."))
+    return fields
+
+
+def poll_state(poll: Poll) -> dict[str, Any]:
+    """What the audit log keeps of a poll."""
+    return {"question": poll.question, "kind": poll.kind.value, "state": poll.state.value,
+            "track_id": poll.track_id, "options": [o.text for o in poll.options],
+            "scale_min": poll.scale_min, "scale_max": poll.scale_max}
+
+
+def apply_fields(poll: Poll, fields: PollFields) -> None:
+    poll.track_id = fields.track.id if fields.track else None
+    poll.track = fields.track
+    poll.question, poll.kind = fields.question, fields.kind
+    poll.scale_min, poll.scale_max = fields.scale_min, fields.scale_max
+    poll.options = [PollOption(position=n, text=t) for n, t in enumerate(fields.options)]
+
+
+@operation
+def create_poll(event: Event, actor: User, data: PollData) -> Poll:
+    """A draft poll; nothing is shown to the hall until it is opened."""
+    fields = checked_fields(event, actor, data)
+    poll = Poll(event_id=event.id, state=PollState.draft, created_by_id=actor.id)
+    apply_fields(poll, fields)
     db.session.add(poll)
     db.session.flush()
     audit(actor, "poll_create", event_id=event.id, track_id=poll.track_id, target_type="poll",
-          target_id=poll.id, after={"question": question, "kind": kind.value})
+          target_id=poll.id, after={"question": poll.question, "kind": poll.kind.value})
     db.session.commit()
     return poll
+
+
+def ensure_editable(poll: Poll, actor: Optional[User]) -> None:
+    """Who runs the poll, while it is a draft (the edit page checks it before showing)."""
+    ensure_can_run(actor, poll.event, poll.track)
+    if poll.state is not PollState.draft:
+        raise OperationError(_("Изменить можно только черновик: этот опрос уже открывали, "
+                               "его вопрос и варианты остаются такими, как на них отвечали."),
+                             409)
+
+
+def ensure_deletable(poll: Poll, actor: Optional[User]) -> None:
+    """Who runs the poll, once it is not running (a draft or a finished poll)."""
+    ensure_can_run(actor, poll.event, poll.track)
+    if poll.state is PollState.open:
+        raise OperationError(_("Опрос идёт: сначала завершите его, потом удаляйте."), 409)
+
+
+@operation
+def edit_poll(poll: Poll, actor: User, data: PollData) -> Poll:
+    """Change a draft's question, kind, track, options or scale; an opened poll stays as the
+    hall answered it."""
+    ensure_editable(poll, actor)
+    fields = checked_fields(poll.event, actor, data)
+    lock_poll(poll)
+    if poll.state is not PollState.draft:
+        raise OperationError(_("Опрос только что открыли: изменить можно только черновик."),
+                             409)
+    before = poll_state(poll)
+    apply_fields(poll, fields)
+    db.session.flush()
+    after = poll_state(poll)
+    if after == before:
+        raise OperationError(_("Изменений нет."), 400)
+    audit(actor, "poll_edit", event_id=poll.event_id, track_id=poll.track_id,
+          target_type="poll", target_id=poll.id, before=before, after=after)
+    record_change(poll.event_id, ChangeKind.poll, track_id=poll.track_id, poll_id=poll.id,
+                  state="draft")
+    db.session.commit()
+    return poll
+
+
+def answer_count(poll: Poll) -> int:
+    return db.session.scalar(sa.select(sa.func.count(PollAnswer.id)).where(
+        PollAnswer.poll_id == poll.id)) or 0
+
+
+@operation
+def delete_poll(poll: Poll, actor: User, *, confirmed: bool = False) -> None:
+    """Delete a draft or a finished poll, with its answers; a running poll is closed first,
+    and one with answers only once the person confirmed it (the audit log keeps the count)."""
+    ensure_deletable(poll, actor)
+    lock_poll(poll)
+    ensure_deletable(poll, actor)
+    answers = answer_count(poll)
+    if answers and not confirmed:
+        raise OperationError(_("Ответов на опрос: %(n)d — подтвердите удаление: ответы "
+                               "удалятся вместе с опросом.", n=answers), 409)
+    before = {**poll_state(poll), "answers": answers}
+    event_id, track_id, poll_id = poll.event_id, poll.track_id, poll.id
+    # Answers and choices first, by statement: the count above is what goes away.
+    db.session.execute(sa.delete(PollChoice).where(PollChoice.poll_id == poll_id))
+    db.session.execute(sa.delete(PollAnswer).where(PollAnswer.poll_id == poll_id))
+    db.session.delete(poll)
+    db.session.flush()
+    audit(actor, "poll_delete", event_id=event_id, track_id=track_id, target_type="poll",
+          target_id=poll_id, before=before, after=None)
+    record_change(event_id, ChangeKind.poll, track_id=track_id, poll_id=poll_id,
+                  state="deleted")
+    db.session.commit()
 
 
 def lock_poll(poll: Poll) -> None:

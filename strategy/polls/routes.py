@@ -8,6 +8,8 @@ URL rules:
   GET       /events/<id>/polls/<poll>/screen[?fragment=1]   screen   public (drafts: staff)
   GET       /p/<poll>                                       short    public (the QR's link)
   GET, POST /events/<id>/manage/polls/new                   create   staff
+  GET, POST /events/<id>/manage/polls/<poll>/edit           edit     the track's staff (drafts)
+  GET, POST /events/<id>/manage/polls/<poll>/delete         delete   the track's staff (not open)
   POST      /events/<id>/manage/polls/<poll>/open           open     the track's staff
   POST      /events/<id>/manage/polls/<poll>/close          close    the track's staff
 """
@@ -15,6 +17,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from strategy.core.errors import OperationError
 from strategy.core.forms import EmptyForm
 from strategy.core.loading import load_event
 from strategy.core.permissions import staff_required
@@ -139,30 +142,91 @@ def runnable_tracks(event):
     return [t for t in event.tracks if can_run_poll(current_user, event, t)]
 
 
+def poll_form(event, **kwargs) -> PollForm:
+    return PollForm(tracks=runnable_tracks(event),
+                    allow_no_track=current_user.can_manage(event), **kwargs)
+
+
+def save_poll(form: PollForm, write):
+    """Run the write with the form's data; a refused field gets its message beside it.
+    Answers the poll, or None when the form is to be shown again."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        return write(poll_data(form))
+    except ops.PollFieldError as error:
+        target = getattr(form, error.field, None)
+        if target is not None:
+            target.errors = list(target.errors) + [error.message]
+        else:
+            form.form_errors.append(error.message)
+    except OperationError as error:
+        if error.status != 400:
+            raise
+        form.form_errors.append(error.message)
+    return None
+
+
+def render_form(event, form, poll=None):
+    status = 400 if request.method == "POST" else 200
+    return render_template("polls/new.html", event=event, form=form, poll=poll,
+                           kinds=list(PollKind)), status
+
+
 @bp.route("/events/<int:event_id>/manage/polls/new", methods=["GET", "POST"])
 @staff_required
 def create(event_id: int):
     event = load_event(event_id)
-    tracks = runnable_tracks(event)
-    form = PollForm(tracks=tracks, allow_no_track=current_user.can_manage(event))
+    form = poll_form(event)
     if request.method == "GET" and request.args.get("track"):
         form.track.data = request.args["track"]
-    if form.validate_on_submit():
-        try:
-            poll = ops.create_poll(event, current_user, poll_data(form))
-        except ops.PollFieldError as error:
-            target = getattr(form, error.field, None)
-            if target is not None:
-                target.errors = list(target.errors) + [error.message]
-            else:
-                form.form_errors.append(error.message)
-        else:
-            flash(_("Опрос создан как черновик. Откройте его, когда зал будет готов."),
-                  "success")
-            return redirect(url_for("polls.detail", event_id=event.id, poll_id=poll.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("polls/new.html", event=event, form=form,
-                           kinds=list(PollKind)), status
+    poll = save_poll(form, lambda data: ops.create_poll(event, current_user, data))
+    if poll is not None:
+        flash(_("Опрос создан как черновик. Откройте его, когда зал будет готов."), "success")
+        return redirect(url_for("polls.detail", event_id=event.id, poll_id=poll.id))
+    return render_form(event, form)
+
+
+def checked_poll(event_id: int, poll_id: int, ensure):
+    """The event and its poll, once ``ensure(poll, person)`` lets this person at it (before a
+    form is shown: the operation checks it again)."""
+    event = load_event(event_id)
+    poll = load_poll(event, poll_id)
+    ensure(poll, current_user)
+    return event, poll
+
+
+@bp.route("/events/<int:event_id>/manage/polls/<int:poll_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit(event_id: int, poll_id: int):
+    """A draft's question, kind, track, options and scale; an opened poll is not changed."""
+    event, poll = checked_poll(event_id, poll_id, ops.ensure_editable)
+    form = poll_form(event)
+    if request.method == "GET":
+        form.question.data, form.kind.data = poll.question, poll.kind.value
+        form.track.data = poll.track.slug if poll.track else ""
+        form.options.data = "\n".join(o.text for o in poll.options)
+        if poll.kind is PollKind.scale:
+            form.scale_min.data, form.scale_max.data = str(poll.scale_min), str(poll.scale_max)
+    saved = save_poll(form, lambda data: ops.edit_poll(poll, current_user, data))
+    if saved is not None:
+        flash(_("Черновик опроса сохранён."), "success")
+        return redirect(url_for("polls.detail", event_id=event.id, poll_id=poll.id))
+    return render_form(event, form, poll)
+
+
+@bp.route("/events/<int:event_id>/manage/polls/<int:poll_id>/delete", methods=["GET", "POST"])
+@staff_required
+def delete(event_id: int, poll_id: int):
+    """Delete a draft or a finished poll; the page asks first when people have answered it."""
+    event, poll = checked_poll(event_id, poll_id, ops.ensure_deletable)
+    if request.method == "POST":
+        require_button_form()
+        ops.delete_poll(poll, current_user, confirmed=request.form.get("confirm") == "1")
+        flash(_("Опрос удалён."), "success")
+        return redirect(url_for("polls.index", event_id=event.id))
+    return render_template("polls/delete.html", event=event, poll=poll,
+                           answers=ops.answer_count(poll), button_form=EmptyForm())
 
 
 @bp.route("/events/<int:event_id>/manage/polls/<int:poll_id>/<any(open, close):action>",

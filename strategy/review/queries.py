@@ -144,8 +144,9 @@ def answer_filter_choices() -> list[tuple[str, str]]:
     return [(s.value, s.label) for s in AnswerState] + [("none", _("Без ответа"))]
 
 
-def summary_table(event: Event) -> tuple[list[str], list[list]]:
-    """The sheet «Экспертиза»: one row per assessed proposal (the CSV, the XLSX export)."""
+def summary_table(event: Event, track: Optional[Track] = None) -> tuple[list[str], list[list]]:
+    """The sheet «Экспертиза»: one row per assessed proposal (the CSV, the XLSX export), of
+    one track when it is given."""
     from flask_babel import gettext as _
 
     criteria = criteria_of(event)
@@ -155,7 +156,7 @@ def summary_table(event: Event) -> tuple[list[str], list[list]]:
                                          _("Рекомендации экспертов")]
     by_proposal = assessments_by_proposal(event)
     rows = []
-    for proposal, fig, answer in summary_rows(event, "track"):
+    for proposal, fig, answer in summary_rows(event, "track", track):
         recommendations = " | ".join(
             f"{a.expert.display_name if a.expert else '—'}: {a.recommendation}"
             for a in by_proposal.get(proposal.id, []) if a.recommendation)
@@ -186,16 +187,18 @@ def event_review(event: Event) -> EventReview:
     return EventReview(answers=answers, figures=event_figures(event))
 
 
-def answers_table(event: Event) -> tuple[list[str], list[list]]:
-    """The sheet «Официальные ответы»: every answered proposal."""
+def answers_table(event: Event, track: Optional[Track] = None) -> tuple[list[str], list[list]]:
+    """The sheet «Официальные ответы»: every answered proposal (of one track when given)."""
     from flask_babel import gettext as _
 
     header = [_("№"), _("Трек"), _("Название"), _("Официальный ответ"), _("Текст ответа"),
               _("Дата ответа")]
-    rows = db.session.execute(
-        sa.select(OfficialAnswer, Proposal)
-        .join(Proposal, OfficialAnswer.proposal_id == Proposal.id)
-        .where(OfficialAnswer.event_id == event.id)
-        .options(orm.selectinload(Proposal.track)).order_by(Proposal.track_id, Proposal.id)).all()
+    stmt = (sa.select(OfficialAnswer, Proposal)
+            .join(Proposal, OfficialAnswer.proposal_id == Proposal.id)
+            .where(OfficialAnswer.event_id == event.id))
+    if track is not None:
+        stmt = stmt.where(Proposal.track_id == track.id)
+    rows = db.session.execute(stmt.options(orm.selectinload(Proposal.track))
+                              .order_by(Proposal.track_id, Proposal.id)).all()
     return header, [[p.id, p.track.title, p.title, a.state.label, a.body,
                      event_datetime(a.updated_at)] for a, p in rows]
