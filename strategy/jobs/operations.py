@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import sqlalchemy as sa
 from flask import current_app
@@ -129,6 +130,20 @@ def start_export(event: Event, track: Optional[Track], agreed: bool, actor: User
     return job
 
 
+@contextmanager
+def loaded_objects_kept() -> Iterator[None]:
+    """Commits inside keep what the session loaded: a progress commit would otherwise expire
+    the 5,000 proposals, their authors and comments just read in bulk, and the DOCX would
+    load each one again with a query of its own."""
+    session = db.session()
+    before = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
+
+
 def export_progress(job: ExportJob, progress: int, message: str) -> None:
     """Commit progress; a job cancelled meanwhile stops here."""
     with db.session.no_autoflush:
@@ -152,10 +167,12 @@ def build_export(export_id: int) -> Optional[ExportJob]:
     job.status = JobStatus.running
     try:
         export_progress(job, 5, _("Собираем предложения, разделы и поддержки…"))
-        data = load_export_data(event, track)
-        export_progress(job, 40, _("Составляем документ…"))
-        content = build_docx(event, track, agreed_only=bool(params.get("agreed")), data=data)
-        export_progress(job, 90, _("Сохраняем файл…"))
+        with loaded_objects_kept():
+            data = load_export_data(event, track)
+            export_progress(job, 40, _("Составляем документ…"))
+            content = build_docx(event, track, agreed_only=bool(params.get("agreed")),
+                                 data=data)
+            export_progress(job, 90, _("Сохраняем файл…"))
     except ExportCancelled:
         db.session.rollback()
         return db.session.get(ExportJob, export_id)
