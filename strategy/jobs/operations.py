@@ -38,6 +38,10 @@ class ExportCancelled(Exception):
     """The organiser cancelled the DOCX while it was being built."""
 
 
+class WorkerDied(Exception):
+    """The worker's child running the job was killed (SIGKILL, the kernel's OOM killer)."""
+
+
 def reason_for(error: BaseException) -> str:
     """Why an attempt failed, in words an organiser can act on."""
     name = type(error).__name__
@@ -47,6 +51,8 @@ def reason_for(error: BaseException) -> str:
         return _("задача шла дольше допустимого")
     if isinstance(error, MemoryError):
         return _("не хватило памяти")
+    if isinstance(error, WorkerDied):
+        return _("обработчик задач остановился во время работы")
     return _("внутренняя ошибка (%(name)s)", name=name)
 
 
@@ -82,8 +88,12 @@ def requeue_run(run: ClusterRun, message: str) -> None:
 
 @operation
 def fail_run_with_reason(run: ClusterRun, error: BaseException) -> None:
-    fail_run(run, _("Группировка не удалась: %(reason)s. Разделы остались прежними; "
-                    "запустите её ещё раз.", reason=reason_for(error)))
+    if isinstance(error, WorkerDied):
+        fail_run(run, worker_died_message(_("Разделы остались прежними; запустите группировку "
+                                            "ещё раз.")))
+    else:
+        fail_run(run, _("Группировка не удалась: %(reason)s. Разделы остались прежними; "
+                        "запустите её ещё раз.", reason=reason_for(error)))
     db.session.commit()
 
 
@@ -188,13 +198,23 @@ def build_export(export_id: int) -> Optional[ExportJob]:
     return job
 
 
+#: What the row says when the worker's child died under the job and no retry is left.
+def worker_died_message(what: str) -> str:
+    return _("Обработчик задач остановился во время работы (его процесс был завершён, "
+             "например из-за нехватки памяти). %(what)s", what=what)
+
+
 @operation
 def export_attempt_failed(export_id: int, error: BaseException, will_retry: bool) -> None:
     job = db.session.get(ExportJob, export_id)
     if job is None or not job.status.active:
         return
     reason = reason_for(error)
-    if will_retry:
+    if isinstance(error, WorkerDied) and not will_retry:
+        job.status = JobStatus.failed
+        job.message = worker_died_message(_("Попробуйте подготовить файл ещё раз."))
+        job.finished_at = utcnow()
+    elif will_retry:
         job.status = JobStatus.queued
         job.message = _("Не получилось (%(reason)s); повторяем…", reason=reason)
     else:
