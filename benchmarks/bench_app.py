@@ -15,7 +15,7 @@ Figures:
   live_polling_*     the same with 1,000 screens polling the feed every 1.5 s (the fallback)
   worker_rss_mb      memory per worker with 1,000 streams open
 
-Run: python -m benchmarks.bench_app [--quick]
+Run: python -m benchmarks.bench_app [--quick] [--only support,poll,live]
 """
 import argparse
 import http.client
@@ -216,8 +216,12 @@ def live_round(port, path, screens, mode, ids_of, write, seconds, rss_of=None):
             "failed_writes": attempted - len(answered)}
 
 
-def run(cfg: dict, seed: int) -> int:
+PHASES = ("support", "poll", "live")
+
+
+def run(cfg: dict, seed: int, phases=PHASES) -> int:
     rng = random.Random(seed)
+    exact = True
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench_app_") as tmp, ExitStack() as stack:
         tmp_dir = Path(tmp)
@@ -262,13 +266,14 @@ def run(cfg: dict, seed: int) -> int:
                      for k in range(bare_per_round)]
             return loadgen.closed_loop(bare_port, "POST", lines, 100, cfg["post_seconds"])
 
-        app_runs, bare_runs = ab_rounds(cfg["rounds"], post_app, post_bare)
-        emit_closed_loop("support_post", app_runs, bare_runs,
-                         "first supports of distinct (participant, proposal) pairs, 100 "
-                         "connections, closed loop; bare: the one-route insert app")
-        exact = counts_exact(engine, event_id)
-        emit("support_counts_exact", int(exact), "bool", 1,
-             "every proposal's support_count equals its rows in supports, after the load")
+        if "support" in phases:
+            app_runs, bare_runs = ab_rounds(cfg["rounds"], post_app, post_bare)
+            emit_closed_loop("support_post", app_runs, bare_runs,
+                             "first supports of distinct (participant, proposal) pairs, 100 "
+                             "connections, closed loop; bare: the one-route insert app")
+            exact = counts_exact(engine, event_id)
+            emit("support_counts_exact", int(exact), "bool", 1,
+                 "every proposal's support_count equals its rows in supports, after the load")
 
         # Idle live poll: every answer a 304.
         latest = latest_change(engine, event_id)
@@ -276,15 +281,16 @@ def run(cfg: dict, seed: int) -> int:
         app_tag = http_request(app_port, "GET", feed)[0].getheader("ETag")
         bare_tag = http_request(bare_port, "GET", "/changes")[0].getheader("ETag")
         app_runs, bare_runs = ab_rounds(
-            cfg["rounds"],
+            cfg["rounds"] if "poll" in phases else 0,
             lambda r: loadgen.closed_loop(app_port, "GET", [(feed, {
                 "If-None-Match": app_tag, "Accept": "application/json"}, "")], 100,
                 cfg["poll_seconds"]),
             lambda r: loadgen.closed_loop(bare_port, "GET", [("/changes", {
                 "If-None-Match": bare_tag}, "")], 100, cfg["poll_seconds"]))
-        emit_closed_loop("live_poll_304", app_runs, bare_runs,
-                         "idle feed poll answered 304 from the ETag, 100 connections; bare: "
-                         "304 from max(id) of a change table")
+        if "poll" in phases:
+            emit_closed_loop("live_poll_304", app_runs, bare_runs,
+                             "idle feed poll answered 304 from the ETag, 100 connections; "
+                             "bare: 304 from max(id) of a change table")
 
         # A thousand screens: pushed (SSE) and polled, each against its bare twin.
         writers = iter(writer_pairs)
@@ -327,7 +333,7 @@ def run(cfg: dict, seed: int) -> int:
         screens, seconds = cfg["screens"], cfg["live_seconds"]
         for mode, app_path, bare_path, name in (
                 ("sse", f"/events/{event_id}/stream", "/stream", "live_sse"),
-                ("poll", None, None, "live_polling")):
+                ("poll", None, None, "live_polling"))[:2 if "live" in phases else 0]:
             if mode == "poll":
                 app_path = f"/events/{event_id}/feed?since={latest_change(engine, event_id)}"
                 bare_path = f"/changes?since={bare_latest(bare_db)}"
@@ -404,10 +410,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller numbers, about a minute")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", default=",".join(PHASES),
+                        help="comma-separated phases: support, poll, live")
     args, _unknown = parser.parse_known_args()  # `make bench` passes its own arguments on
     # SIGTERM (e.g. a CI timeout) unwinds like Ctrl+C, so the servers are stopped.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    return run(QUICK if args.quick else FULL, args.seed)
+    return run(QUICK if args.quick else FULL, args.seed, tuple(args.only.split(",")))
 
 
 if __name__ == "__main__":

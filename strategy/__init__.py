@@ -187,14 +187,15 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def request_writes() -> bool:
     """Whether this request's transactions may write: unsafe methods, unless the view is
-    marked read-only (strategy.core.hardening.read_only). Outside requests (CLI, background
-    runs) transactions stay deferred: a long grouping run must not hold the write lock."""
+    marked read-only (strategy.core.hardening.read_only) or takes the lock itself just before
+    its writes (strategy.core.db.lock_late). Outside requests (CLI, background runs)
+    transactions stay deferred: a long grouping run must not hold the write lock."""
     if not has_request_context():
         return False
     if request.method in READ_METHODS:
         return False
     view = current_app.view_functions.get(request.endpoint or "")
-    return not getattr(view, "read_only", False)
+    return not (getattr(view, "read_only", False) or getattr(view, "lock_late", False))
 
 
 def init_extensions(app: Flask) -> None:

@@ -50,9 +50,11 @@ from strategy.api.serializers import (
 )
 from strategy.comments.models import Comment, CommentStatus
 from strategy.comments.operations import add_comment
+from strategy.core.db import lock_late
 from strategy.core.errors import OperationError
 from strategy.core.hardening import read_only
-from strategy.core.loading import load_comment, load_event, load_proposal, load_track
+from strategy.core.loading import (load_comment, load_event, load_event_and_proposal,
+                                   load_proposal, load_track)
 from strategy.events.models import Event
 from strategy.events.queries import event_counters, supported_ids, track_counters
 from strategy.extensions import db
@@ -79,6 +81,14 @@ def ok(data, **meta) -> dict:
 def visible_proposal(event: Event, proposal_id: int):
     """A proposal this viewer may see; others are a 404, as on the site."""
     proposal = load_proposal(event, proposal_id)
+    if not proposal.can_view(viewer()):
+        raise OperationError(_("Предложение не найдено."), 404)
+    return proposal
+
+
+def visible_proposal_in(event_id: int, proposal_id: int):
+    """visible_proposal with the event, proposal and track read in one query (supports)."""
+    _event, proposal = load_event_and_proposal(event_id, proposal_id)
     if not proposal.can_view(viewer()):
         raise OperationError(_("Предложение не найдено."), 404)
     return proposal
@@ -233,20 +243,22 @@ def edit(data: dict, event_id: int, proposal_id: int):
 # --- supports ------------------------------------------------------------------------------
 
 @bp.route(f"{PROPOSAL}/support", methods=["POST"])
+@lock_late
 @bp.response(200, envelope(SupportSchema))
 def support(event_id: int, proposal_id: int):
     """Support the proposal (once per person; the track's vote budget applies)."""
     user = signed_in()
-    proposal = add_support(visible_proposal(load_event(event_id), proposal_id), user)
+    proposal = add_support(visible_proposal_in(event_id, proposal_id), user)
     return ok(support_to_dict(proposal, user, True), message=_("Вы поддержали предложение."))
 
 
 @bp.route(f"{PROPOSAL}/support", methods=["DELETE"])
+@lock_late
 @bp.response(200, envelope(SupportSchema))
 def withdraw(event_id: int, proposal_id: int):
     """Withdraw one's support while support is open."""
     user = signed_in()
-    proposal = withdraw_support(visible_proposal(load_event(event_id), proposal_id), user)
+    proposal = withdraw_support(visible_proposal_in(event_id, proposal_id), user)
     return ok(support_to_dict(proposal, user, False), message=_("Поддержка отозвана."))
 
 

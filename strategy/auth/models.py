@@ -302,7 +302,10 @@ def load_user(session_id: str) -> Optional[User]:
     user_id, _, version = (session_id or "").partition(".")
     if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18:
         return None
-    user = db.session.get(User, int(user_id))
+    # Every signed-in request loads the person: the facilitated tracks only when asked for
+    # (staff), not with a second query for every participant's click.
+    user = db.session.get(User, int(user_id),
+                          options=[orm.lazyload(User.facilitated_tracks)])
     if user is None or user.session_version != int(version):
         return None
     return user

@@ -5,6 +5,7 @@ not made here: operations check them, and read-only views ask the model's ``can_
 """
 import sqlalchemy as sa
 from flask import abort, g
+from sqlalchemy import orm
 from flask_login import current_user
 
 from strategy.auth.models import User
@@ -18,6 +19,10 @@ def load_event(event_id: int) -> Event:
     """The event of the URL; its time zone becomes the page's. A draft event is not found
     for anyone but staff."""
     event = db.get_or_404(Event, event_id)
+    return viewed_event(event)
+
+
+def viewed_event(event: Event) -> Event:
     if not event.can_view(current_user):
         abort(404)
     g.event = event
@@ -35,11 +40,24 @@ def load_track(event: Event, slug: str) -> Track:
 
 
 def load_proposal(event: Event, proposal_id: int) -> Proposal:
-    """A proposal of the event (any status: the caller decides who may see it)."""
-    proposal = db.session.get(Proposal, proposal_id)
+    """A proposal of the event (any status: the caller decides who may see it), with its
+    track in the same query (every action on a proposal asks its track's rules)."""
+    proposal = db.session.get(Proposal, proposal_id, options=[orm.joinedload(Proposal.track)])
     if proposal is None or proposal.event_id != event.id:
         abort(404)
     return proposal
+
+
+def load_event_and_proposal(event_id: int, proposal_id: int) -> tuple[Event, Proposal]:
+    """load_event and load_proposal in one query (the proposal, its event and track), for the
+    short writes on a proposal (a support)."""
+    proposal = db.session.scalar(
+        sa.select(Proposal).where(Proposal.id == proposal_id, Proposal.event_id == event_id)
+        .options(orm.joinedload(Proposal.event), orm.joinedload(Proposal.track)))
+    if proposal is None:
+        load_event(event_id)  # a missing or hidden event answers as load_event does
+        abort(404)
+    return viewed_event(proposal.event), proposal
 
 
 def load_comment(event: Event, comment_id: int) -> Comment:

@@ -288,13 +288,14 @@ def place_lines(event: Event) -> list[str]:
 _INITIAL = re.compile(r"\b([А-ЯЁA-Z]\.)\s+(?=[А-ЯЁA-Z])")
 _ABBREVIATION = re.compile(r"\b(им|ул|д|г|пр|пер|просп|пл|с|п|рп|пгт)\.\s+", re.IGNORECASE)
 _DAY_MONTH = re.compile(r"(\d)\s+(?=[а-яё]+\s+\d{4})|(?<=[а-яё])\s+(?=\d{4}\b)")
+_DOT_OR_DIGIT = re.compile(r"[.\d]")
 
 
 def keep_names_together(text: str) -> str:
     """Non-breaking spaces inside names and dates, so a title page line never breaks between
     initials and a surname («им. И. И. Молчанова-Сибирского»), after «ул.», or inside
     «27–29 сентября 2026»."""
-    if "." not in text and not any(char.isdigit() for char in text):
+    if _DOT_OR_DIGIT.search(text) is None:
         return text  # nothing to keep together (most of a draft's text)
     text = _INITIAL.sub(lambda m: m.group(1) + NBSP, text)
     text = _ABBREVIATION.sub(lambda m: m.group(1) + "." + NBSP, text)
@@ -655,7 +656,8 @@ def build_docx(event: Event, track: Optional[Track] = None, agreed_only: bool = 
     contents_end = document.element.body.sectPr.getprevious()  # the page break
     contents = Contents()
     discussion = published_by_workspace_section(event)
-    body = ParagraphBuffer(document)  # the bulk of the text, written as XML at once
+    # the bulk of the text, written as XML and put into the file as it is when saved
+    body = ParagraphBuffer(document, splice=True)
     for number, (chapter, views) in enumerate(chapters, 1):
         heading(body, f"{number}. {chapter.title}", 1, contents)
         track_intro(body, data, chapter, views)

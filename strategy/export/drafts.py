@@ -315,22 +315,32 @@ def participants_table(data: ExportData) -> pd.DataFrame:
 
 
 def track_totals_table(data: ExportData) -> pd.DataFrame:
-    """Per track: published proposals, supports, distinct supporters, comments, joins."""
-    records = []
-    for track in data.tracks:
-        published = [p for p in data.proposals
-                     if p.track_id == track.id and p.status is ProposalStatus.published]
-        records.append({
-            "track": track.slug, "track_title": track.title,
-            "proposals": len(published),
-            "proposals_all": sum(1 for p in data.proposals if p.track_id == track.id),
-            "supports": sum(p.support_count for p in published),
-            "supporters": data.track_supporters(track.id),
-            "comments": sum(p.comment_count for p in published),
-            "joins": sum(p.join_count for p in published)})
-    return pd.DataFrame.from_records(records, columns=[
-        "track", "track_title", "proposals", "proposals_all", "supports", "supporters",
-        "comments", "joins"])
+    """Per track: published proposals, supports, distinct supporters, comments, joins.
+    Counted in one pass and kept on ``data`` (the DOCX asks once per track and per chart);
+    each caller gets its own copy."""
+    cached = data.__dict__.get("_track_totals")
+    if cached is None:
+        counts = {t.id: [0, 0, 0, 0, 0] for t in data.tracks}  # published, all, s, c, j
+        for p in data.proposals:
+            row = counts.get(p.track_id)
+            if row is None:
+                continue
+            row[1] += 1
+            if p.status is ProposalStatus.published:
+                row[0] += 1
+                row[2] += p.support_count
+                row[3] += p.comment_count
+                row[4] += p.join_count
+        records = [{"track": track.slug, "track_title": track.title,
+                    "proposals": counts[track.id][0], "proposals_all": counts[track.id][1],
+                    "supports": counts[track.id][2],
+                    "supporters": data.track_supporters(track.id),
+                    "comments": counts[track.id][3], "joins": counts[track.id][4]}
+                   for track in data.tracks]
+        cached = data.__dict__["_track_totals"] = pd.DataFrame.from_records(records, columns=[
+            "track", "track_title", "proposals", "proposals_all", "supports", "supporters",
+            "comments", "joins"])
+    return cached.copy()
 
 
 # --------------------------------------------------------------------------- the draft
@@ -530,10 +540,13 @@ def activity_table(data: ExportData) -> pd.DataFrame:
                  if c.status is CommentStatus.published])
     if not stamps:
         return pd.DataFrame(columns=["day", "hour", "proposals", "supports", "comments"])
-    local = [(kind, to_event_time(value, data.tz)) for kind, value in stamps if value]
-    frame = pd.DataFrame({"kind": [k for k, _ in local],
-                          "day": [v.date() for _, v in local],
-                          "hour": [v.hour for _, v in local]})
+    stamps = [(kind, value) for kind, value in stamps if value]
+    # in one vectorised conversion (40,000 stamps for 5,000 proposals; one by one it cost
+    # a tenth of the DOCX)
+    local = pd.DatetimeIndex([value for _, value in stamps]).tz_localize("UTC") \
+        .tz_convert(to_event_time(stamps[0][1], data.tz).tzinfo)
+    frame = pd.DataFrame({"kind": [k for k, _ in stamps], "day": local.date,
+                          "hour": local.hour.tolist()})
     table = frame.pivot_table(index=["day", "hour"], columns="kind", aggfunc="size",
                               fill_value=0)
     table = table.reindex(columns=["proposals", "supports", "comments"], fill_value=0)

@@ -10,6 +10,7 @@ from rq import Queue, Worker
 
 from strategy.extensions import db
 from strategy.jobs.queue import queue_name, redis_connection
+from strategy.jobs.tasks import horse_killed
 
 
 @click.command("worker")
@@ -35,7 +36,7 @@ def worker_command(burst: bool, check: bool):
     db.engine.dispose()  # no connection of ours crosses the fork into a job
     name = f"strategy-{socket.gethostname()}-{os.getpid()}"
     worker = Worker([Queue(queue_name(), connection=connection)], connection=connection,
-                    name=name)
+                    name=name, work_horse_killed_handler=horse_killed)
     click.echo(f"Обработчик задач {name}: очередь «{queue_name()}» (Ctrl+C — остановить).")
     worker.work(burst=burst, with_scheduler=False, logging_level="INFO")
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import sqlalchemy as sa
 from flask import current_app
@@ -37,6 +38,10 @@ class ExportCancelled(Exception):
     """The organiser cancelled the DOCX while it was being built."""
 
 
+class WorkerDied(Exception):
+    """The worker's child running the job was killed (SIGKILL, the kernel's OOM killer)."""
+
+
 def reason_for(error: BaseException) -> str:
     """Why an attempt failed, in words an organiser can act on."""
     name = type(error).__name__
@@ -46,6 +51,8 @@ def reason_for(error: BaseException) -> str:
         return _("задача шла дольше допустимого")
     if isinstance(error, MemoryError):
         return _("не хватило памяти")
+    if isinstance(error, WorkerDied):
+        return _("обработчик задач остановился во время работы")
     return _("внутренняя ошибка (%(name)s)", name=name)
 
 
@@ -81,8 +88,12 @@ def requeue_run(run: ClusterRun, message: str) -> None:
 
 @operation
 def fail_run_with_reason(run: ClusterRun, error: BaseException) -> None:
-    fail_run(run, _("Группировка не удалась: %(reason)s. Разделы остались прежними; "
-                    "запустите её ещё раз.", reason=reason_for(error)))
+    if isinstance(error, WorkerDied):
+        fail_run(run, worker_died_message(_("Разделы остались прежними; запустите группировку "
+                                            "ещё раз.")))
+    else:
+        fail_run(run, _("Группировка не удалась: %(reason)s. Разделы остались прежними; "
+                        "запустите её ещё раз.", reason=reason_for(error)))
     db.session.commit()
 
 
@@ -129,6 +140,20 @@ def start_export(event: Event, track: Optional[Track], agreed: bool, actor: User
     return job
 
 
+@contextmanager
+def loaded_objects_kept() -> Iterator[None]:
+    """Commits inside keep what the session loaded: a progress commit would otherwise expire
+    the 5,000 proposals, their authors and comments just read in bulk, and the DOCX would
+    load each one again with a query of its own."""
+    session = db.session()
+    before = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
+
+
 def export_progress(job: ExportJob, progress: int, message: str) -> None:
     """Commit progress; a job cancelled meanwhile stops here."""
     with db.session.no_autoflush:
@@ -152,10 +177,12 @@ def build_export(export_id: int) -> Optional[ExportJob]:
     job.status = JobStatus.running
     try:
         export_progress(job, 5, _("Собираем предложения, разделы и поддержки…"))
-        data = load_export_data(event, track)
-        export_progress(job, 40, _("Составляем документ…"))
-        content = build_docx(event, track, agreed_only=bool(params.get("agreed")), data=data)
-        export_progress(job, 90, _("Сохраняем файл…"))
+        with loaded_objects_kept():
+            data = load_export_data(event, track)
+            export_progress(job, 40, _("Составляем документ…"))
+            content = build_docx(event, track, agreed_only=bool(params.get("agreed")),
+                                 data=data)
+            export_progress(job, 90, _("Сохраняем файл…"))
     except ExportCancelled:
         db.session.rollback()
         return db.session.get(ExportJob, export_id)
@@ -171,13 +198,23 @@ def build_export(export_id: int) -> Optional[ExportJob]:
     return job
 
 
+#: What the row says when the worker's child died under the job and no retry is left.
+def worker_died_message(what: str) -> str:
+    return _("Обработчик задач остановился во время работы (его процесс был завершён, "
+             "например из-за нехватки памяти). %(what)s", what=what)
+
+
 @operation
 def export_attempt_failed(export_id: int, error: BaseException, will_retry: bool) -> None:
     job = db.session.get(ExportJob, export_id)
     if job is None or not job.status.active:
         return
     reason = reason_for(error)
-    if will_retry:
+    if isinstance(error, WorkerDied) and not will_retry:
+        job.status = JobStatus.failed
+        job.message = worker_died_message(_("Попробуйте подготовить файл ещё раз."))
+        job.finished_at = utcnow()
+    elif will_retry:
         job.status = JobStatus.queued
         job.message = _("Не получилось (%(reason)s); повторяем…", reason=reason)
     else:

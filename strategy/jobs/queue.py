@@ -96,3 +96,47 @@ def stop(kind: str, object_id: int) -> None:
 
 def workers_listening(connection: redis.Redis) -> int:
     return len(Worker.all(connection=connection, queue=Queue(queue_name(), connection=connection)))
+
+
+#: What job_fate answers.
+WAITING = "waiting"      # on the queue, and a worker listens to it: the queue is just long
+RUNNING = "running"      # a worker whose heartbeat is alive is running it
+NO_WORKER = "no_worker"  # on the queue, but no worker listens: nobody will run it
+LOST = "lost"            # gone from Redis, over, or started by a worker that is dead
+UNKNOWN = "unknown"      # no Redis (the thread fallback), or Redis did not answer
+
+
+def job_fate(kind: str, object_id: int) -> str:
+    """Whether a run's or export's RQ job will still end by itself: the difference between a
+    long queue and a job that nobody will ever run (RQ's job status and worker registry: a
+    worker's key lives only while its heartbeat goes on)."""
+    connection = redis_connection()
+    if connection is None:
+        return UNKNOWN
+    try:
+        try:
+            job = Job.fetch(job_id(kind, object_id), connection=connection)
+        except NoSuchJobError:
+            return LOST
+        status = job.get_status(refresh=True)
+        value = status.value if status is not None else None
+        if value in ("queued", "deferred", "scheduled"):
+            return WAITING if workers_listening(connection) else NO_WORKER
+        if value == "started":
+            name = job.worker_name
+            alive = name and Worker.find_by_key(Worker.redis_worker_namespace_prefix + name,
+                                                connection=connection) is not None
+            return RUNNING if alive else LOST
+        return LOST  # finished, failed, stopped or cancelled while the row says otherwise
+    except redis.RedisError:
+        logger.warning("could not ask Redis about %s %s", kind, object_id, exc_info=True)
+        return UNKNOWN
+
+
+def parse_job_id(rq_job_id: str) -> Optional[tuple[str, int]]:
+    """(kind, object id) of one of our job ids ("<queue>-run-12"), or None."""
+    head, _, number = rq_job_id.rpartition("-")
+    kind = head.rpartition("-")[2]
+    if not number.isdigit() or kind not in ("run", "export"):
+        return None
+    return kind, int(number)

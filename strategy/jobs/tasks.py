@@ -91,6 +91,42 @@ def export_failed(job, connection, exc_type, exc_value, traceback) -> None:
         ops.export_attempt_failed(int(job.args[0]), exc_value, (job.retries_left or 0) > 0)
 
 
+# --------------------------------------------------------------------------- a dead child
+
+
+def horse_killed(job, retpid, ret_val, rusage) -> None:
+    """The worker's handler for a child that died under a job (SIGKILL, the OOM killer): no
+    failure callback runs then, and the row would say «running» until the stale timeout. RQ
+    queues the job again right after this while retries remain: the row says so; otherwise
+    it is failed with the reason. Runs in the worker's own process (`flask worker`)."""
+    parsed = queue.parse_job_id(job.id)
+    if parsed is None:
+        return
+    kind, object_id = parsed
+    will_retry = bool(job.should_retry)
+    error = ops.WorkerDied(f"waitpid returned {ret_val}")
+    app = current_app._get_current_object()
+    try:
+        with app.app_context(), force_locale(app.config.get("BABEL_DEFAULT_LOCALE", "ru")):
+            try:
+                if kind == "export":
+                    ops.export_attempt_failed(object_id, error, will_retry)
+                    return
+                run = db.session.get(ClusterRun, object_id)
+                if run is None or not run.status.active:
+                    return
+                if will_retry:
+                    ops.requeue_run(run, _("Обработчик задач остановился во время работы; "
+                                           "повторяем…"))
+                else:
+                    ops.fail_run_with_reason(run, error)
+            finally:
+                db.session.remove()
+                db.engine.dispose()  # the next child must not inherit this connection
+    except Exception:  # noqa: BLE001  (the worker must go on with the next job)
+        logger.exception("could not record the death of job %s", job.id)
+
+
 # --------------------------------------------------------------------------- submitting
 
 

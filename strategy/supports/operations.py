@@ -1,16 +1,18 @@
 """Supporting a proposal and withdrawing the support."""
 import sqlalchemy as sa
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from strategy.auth.models import User
+from strategy.core.db import commit_keeping_loaded, utcnow, write_lock
 from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_event_allows, ensure_member
 from strategy.extensions import db
 from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
 from strategy.proposals.models import Proposal, ProposalStatus
-from strategy.proposals.operations import bump
 from strategy.supports.models import Support
 
 
@@ -20,10 +22,15 @@ def supports_used(user: User, track_id: int) -> int:
 
 
 def votes_left(user, track) -> int | None:
-    """Supports a person may still give in a dot-voting track (None: unlimited, or anonymous)."""
+    """Supports a person may still give in a dot-voting track (None: unlimited, or anonymous).
+    The answer to add_support in the same request uses the count it made (no second count)."""
     if track.support_budget is None or not getattr(user, "is_authenticated", False):
         return None
-    return max(0, track.support_budget - supports_used(user, track.id))
+    used = g.pop("supports_used", {}).get((user.id, track.id)) if has_request_context() \
+        else None
+    if used is None:
+        used = supports_used(user, track.id)
+    return max(0, track.support_budget - used)
 
 
 def has_supported(user: User, proposal: Proposal) -> bool:
@@ -43,37 +50,60 @@ def ensure_can_support(proposal: Proposal, user: User) -> None:
         raise OperationError(_("Своё предложение поддержать нельзя."), 403)
 
 
+def count_support(proposal: Proposal, delta: int, published_only: bool) -> int | None:
+    """Change the proposal's support_count in SQL and return the new value (None: no row
+    matched, e.g. it stopped being published). A Core statement on the session's connection:
+    the ORM's bulk-update path costs more than the statement itself."""
+    stmt = sa.update(Proposal.__table__).where(Proposal.__table__.c.id == proposal.id)
+    if published_only:
+        stmt = stmt.where(Proposal.__table__.c.status == ProposalStatus.published)
+    return db.session.connection().execute(
+        stmt.values(support_count=Proposal.__table__.c.support_count + delta,
+                    updated_at=utcnow())
+        .returning(Proposal.__table__.c.support_count)).scalar()
+
+
+def finish(proposal: Proposal, support_count: int) -> Proposal:
+    """Commit; the proposal answers with the counter the UPDATE returned (no refresh)."""
+    commit_keeping_loaded()
+    set_committed_value(proposal, "support_count", support_count)
+    return proposal
+
+
 @operation
 def add_support(proposal: Proposal, user: User) -> Proposal:
-    """One support per person per proposal: the unique constraint decides under concurrency."""
+    """One support per person per proposal: the unique constraint decides under concurrency.
+    The person, event, track and proposal were read before; the write lock is taken here,
+    for the four writing statements only (strategy.core.db.write_lock)."""
     ensure_can_support(proposal, user)
+    write_lock()
     budget = proposal.track.support_budget
+    used = None
     if budget is not None:
         # Lock the person's row (PostgreSQL) so two parallel clicks cannot overspend the budget.
         db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
-        if supports_used(user, proposal.track_id) >= budget:
+        used = supports_used(user, proposal.track_id)
+        if used >= budget:
             raise OperationError(_("Вы уже использовали все голоса в этом треке (%(n)d).",
                                    n=budget), 409)
-    db.session.add(Support(proposal_id=proposal.id, user_id=user.id, track_id=proposal.track_id))
     try:
-        db.session.flush()
+        # a Core INSERT (the ORM's unit of work was a fifth of a support's time)
+        db.session.connection().execute(sa.insert(Support.__table__).values(
+            proposal_id=proposal.id, user_id=user.id, track_id=proposal.track_id))
     except IntegrityError:
         db.session.rollback()
         raise OperationError(_("Вы уже поддержали это предложение."), 409)
     # Count only while the proposal is still published: a merge or hide that committed since we
     # read it makes this update touch no row, and the support is refused instead of stranded.
-    counted = db.session.execute(
-        sa.update(Proposal).where(Proposal.id == proposal.id,
-                                  Proposal.status == ProposalStatus.published)
-        .values(support_count=Proposal.support_count + 1)
-        .execution_options(synchronize_session=False))
-    if counted.rowcount != 1:
+    counted = count_support(proposal, +1, published_only=True)
+    if counted is None:
         db.session.rollback()
         raise OperationError(_("Поддержать можно только опубликованное предложение."), 409)
     record_change(proposal.event_id, ChangeKind.support, track_id=proposal.track_id,
                   proposal_id=proposal.id)
-    db.session.commit()
-    db.session.refresh(proposal)
+    finish(proposal, counted)
+    if used is not None and has_request_context():
+        g.supports_used = {(user.id, proposal.track_id): used + 1}  # read once by votes_left
     return proposal
 
 
@@ -85,14 +115,15 @@ def withdraw_support(proposal: Proposal, user: User) -> Proposal:
     if not proposal.track.accepts_supports():
         raise OperationError(_("Поддержка в треке «%(track)s» закрыта.",
                                track=proposal.track.title), 409)
+    write_lock()
+    if has_request_context():
+        g.pop("supports_used", None)
     deleted = db.session.execute(sa.delete(Support).where(
         Support.proposal_id == proposal.id, Support.user_id == user.id))
     if deleted.rowcount == 0:
         db.session.rollback()
         raise OperationError(_("Вы не поддерживали это предложение."), 409)
-    bump(proposal.id, Proposal.support_count, -1)
+    counted = count_support(proposal, -1, published_only=False)
     record_change(proposal.event_id, ChangeKind.support, track_id=proposal.track_id,
                   proposal_id=proposal.id)
-    db.session.commit()
-    db.session.refresh(proposal)
-    return proposal
+    return finish(proposal, counted)

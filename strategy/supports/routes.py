@@ -3,7 +3,8 @@ from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from strategy.core.loading import load_event, load_proposal
+from strategy.core.db import lock_late
+from strategy.core.loading import load_event_and_proposal
 from strategy.core.redirects import safe_next
 from strategy.supports import bp
 from strategy.supports.operations import add_support, withdraw_support
@@ -16,16 +17,18 @@ def back(event, proposal, message: str):
 
 
 @bp.route("/events/<int:event_id>/proposals/<int:proposal_id>/support", methods=["POST"])
+@lock_late
 @login_required
 def support(event_id: int, proposal_id: int):
-    event = load_event(event_id)
-    proposal = add_support(load_proposal(event, proposal_id), current_user)
+    event, proposal = load_event_and_proposal(event_id, proposal_id)
+    proposal = add_support(proposal, current_user)
     return back(event, proposal, _("Вы поддержали предложение."))
 
 
 @bp.route("/events/<int:event_id>/proposals/<int:proposal_id>/unsupport", methods=["POST"])
+@lock_late
 @login_required
 def unsupport(event_id: int, proposal_id: int):
-    event = load_event(event_id)
-    proposal = withdraw_support(load_proposal(event, proposal_id), current_user)
+    event, proposal = load_event_and_proposal(event_id, proposal_id)
+    proposal = withdraw_support(proposal, current_user)
     return back(event, proposal, _("Поддержка отозвана."))

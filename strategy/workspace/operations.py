@@ -76,15 +76,30 @@ def busy_track_titles(tracks: Iterable[Track]) -> str:
 
 @operation
 def release_stale_locks(event: Event) -> None:
-    """Mark runs that stopped reporting as failed, so a crash never blocks the track forever."""
+    """Mark runs that stopped reporting as failed, so a crash never blocks the track forever.
+    With the Redis queue a quiet run is failed only when nobody will finish it: a run still
+    queued while a worker listens (a long queue), or running in a worker whose heartbeat goes
+    on, keeps waiting (strategy.jobs.queue.job_fate)."""
+    from strategy.jobs import queue
+
     limit = utcnow() - STALE_AFTER
     stale = list(db.session.scalars(sa.select(ClusterRun).where(
         ClusterRun.event_id == event.id,
         ClusterRun.status.in_([RunStatus.queued, RunStatus.running]),
         ClusterRun.updated_at < limit)))
+    failed = False
     for run in stale:
-        fail_run(run, _("Группировка прервалась (сервер перезапускался). Запустите её снова."))
-    if stale:
+        fate = queue.job_fate("run", run.id)
+        if fate in (queue.WAITING, queue.RUNNING):
+            continue
+        if fate == queue.NO_WORKER:
+            queue.stop("run", run.id)  # a worker started later must not run it after all
+            fail_run(run, _("Группировка так и не началась: обработчик задач не запущен "
+                            "(flask worker). Запустите его и группировку снова."))
+        else:
+            fail_run(run, _("Группировка прервалась (сервер перезапускался). Запустите её снова."))
+        failed = True
+    if failed:
         db.session.commit()
 
 
