@@ -113,7 +113,8 @@ English/German, language detected per text) → stop words (``stop-words`` + dom
 views: LSA (100) of sublinear lemma TF-IDF with bigrams, LSA (100) of ``char_wb`` 3–5-gram
 TF-IDF, mean navec word vectors when the ``natasha`` wheel is installed; their weighted
 concatenation (L2) is the document vector → sections are the consensus of single-restart
-KMeans runs over the document vectors and each view with k, 1.5k and 2k clusters, both on the
+KMeans runs (1000/n per view and k, 2 to 8) over the document vectors and each view with k,
+1.5k and 2k clusters, both on the
 vectors and on the spectral embedding of their kNN graph (sqrt(n)/1.5 neighbours, so the graph
 grows with the data) (KMeans on the one-hot memberships; groups above 2,000 texts run it on a
 sample and join the nearest centre) → k given; or, where the views agree on a grouping (mean
