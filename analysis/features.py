@@ -24,7 +24,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
@@ -127,18 +127,31 @@ def mean_word_vectors(token_docs: list[str], navec) -> tuple[np.ndarray, np.ndar
         Whether a document had at least one known token.
     """
     dim = navec.pq.dim
-    vectors = np.zeros((len(token_docs), dim), dtype=np.float32)
-    cache: dict[str, np.ndarray | None] = {}
+    index: dict[str, int] = {}  # distinct known token -> row of ``table``
+    table = []
+    unknown = set()
+    rows, cols = [], []
     for row, doc in enumerate(token_docs):
-        known = []
         for token in doc.split():
-            if token not in cache:
-                cache[token] = navec.get(token)
-            if cache[token] is not None:
-                known.append(cache[token])
-        if known:
-            vectors[row] = np.mean(known, axis=0)
-    covered = np.abs(vectors).sum(axis=1) > 0
+            column = index.get(token)
+            if column is None:
+                if token in unknown:
+                    continue
+                vector = navec.get(token)
+                if vector is None:
+                    unknown.add(token)
+                    continue
+                column = index[token] = len(table)
+                table.append(vector)
+            rows.append(row)
+            cols.append(column)
+    if not table:
+        return np.zeros((len(token_docs), dim), dtype=np.float32), np.zeros(len(token_docs), bool)
+    # the mean of a text's token vectors, repeats counted (its direction: rows are normalised)
+    counts = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                           shape=(len(token_docs), len(table)))
+    vectors = np.asarray(counts @ np.asarray(table, dtype=np.float32), dtype=np.float32)
+    covered = np.diff(counts.indptr) > 0
     return normalize(vectors), covered
 
 
@@ -172,7 +185,8 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
     ----------
     word_vectorizer_ : TfidfVectorizer
         Fitted lemma TF-IDF (also used for key terms).
-    char_vectorizer_ : TfidfVectorizer or None
+    char_vectorizer_ : WordCharTfidf or None
+        ``char_wb`` TF-IDF (as scikit-learn's, computed per distinct word).
     svd_ : TruncatedSVD or None
         LSA of the lemma TF-IDF; ``None`` when the vocabulary was too small for LSA.
     char_svd_ : TruncatedSVD or None
@@ -240,9 +254,8 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
         self.char_vectorizer_ = None
         char_matrix = None
         if self.char_ngram_range:
-            self.char_vectorizer_ = TfidfVectorizer(
-                analyzer="char_wb", ngram_range=tuple(self.char_ngram_range), min_df=min_df,
-                max_df=max_df, sublinear_tf=True, dtype=np.float32,
+            self.char_vectorizer_ = WordCharTfidf(
+                ngram_range=tuple(self.char_ngram_range), min_df=min_df, max_df=max_df,
             )
             char_matrix = _fit_or_empty(self.char_vectorizer_, sample["normalized"])
         # One LSA per view: the lemma and character views are also clustered separately
@@ -384,6 +397,99 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
         if "navec" in views:
             blocks.append(self.word_vector_weight * views["navec"])
         return normalize(np.hstack(blocks), copy=False).astype(np.float32, copy=False)
+
+
+class WordCharTfidf:
+    """``TfidfVectorizer(analyzer="char_wb", sublinear_tf=True)``, computed per distinct word.
+
+    ``char_wb`` n-grams never cross a space, so a text's n-gram counts are the sum of its
+    words' counts: (texts × words) @ (words × n-grams). Each distinct word is cut into
+    n-grams once instead of at every occurrence: the same matrix (same vocabulary, same
+    document-frequency bounds, smoothed idf, sublinear tf, L2 rows), several times faster on
+    thousands of texts whose words repeat.
+
+    Parameters
+    ----------
+    ngram_range : tuple of int
+    min_df : int or float, max_df : int or float
+        As in scikit-learn (a float is a share of the fitted texts).
+    dtype : numpy dtype, default=float32
+
+    Attributes
+    ----------
+    vocabulary_ : dict of str to int
+        N-gram → column, in sorted order (as scikit-learn's).
+    """
+
+    def __init__(self, ngram_range=(3, 5), min_df=1, max_df=1.0, dtype=np.float32):
+        self.ngram_range = tuple(ngram_range)
+        self.min_df = min_df
+        self.max_df = max_df
+        self.dtype = dtype
+        self._analyzer = TfidfVectorizer(analyzer="char_wb", ngram_range=self.ngram_range,
+                                         lowercase=False).build_analyzer()
+        self._grams_of: dict[str, list[str]] = {}
+
+    def _grams(self, word: str) -> list[str]:
+        grams = self._grams_of.get(word)
+        if grams is None:
+            grams = self._grams_of[word] = self._analyzer(word)
+        return grams
+
+    def _counts(self, docs, vocabulary: dict | None):
+        """Texts × n-grams counts; a new n-gram vocabulary when ``vocabulary`` is None."""
+        words: dict[str, int] = {}
+        rows, cols = [], []
+        for row, doc in enumerate(docs):
+            for word in str(doc).split():
+                rows.append(row)
+                cols.append(words.setdefault(word, len(words)))
+        text_words = sp.csr_matrix((np.ones(len(rows), dtype=np.int64), (rows, cols)),
+                                   shape=(len(docs), len(words)))
+        grow = vocabulary is None
+        if grow:
+            vocabulary = {}
+        w_rows, w_cols = [], []
+        for word, index in words.items():
+            for gram in self._grams(word):
+                column = vocabulary.setdefault(gram, len(vocabulary)) if grow else \
+                    vocabulary.get(gram)
+                if column is not None:
+                    w_rows.append(index)
+                    w_cols.append(column)
+        word_grams = sp.csr_matrix((np.ones(len(w_rows), dtype=np.int64), (w_rows, w_cols)),
+                                   shape=(len(words), len(vocabulary)))
+        return (text_words @ word_grams).tocsr(), vocabulary
+
+    def fit_transform(self, docs, y=None) -> sp.csr_matrix:
+        docs = list(docs)
+        counts, vocabulary = self._counts(docs, None)
+        if not vocabulary:
+            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+        n = len(docs)
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        low = self.min_df if isinstance(self.min_df, (int, np.integer)) else self.min_df * n
+        high = self.max_df if isinstance(self.max_df, (int, np.integer)) else self.max_df * n
+        grams = np.array(list(vocabulary), dtype=object)
+        kept = np.flatnonzero((df >= low) & (df <= high))
+        if not len(kept):
+            raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher "
+                             "max_df.")
+        kept = kept[np.argsort(grams[kept])]  # scikit-learn's sorted column order
+        self.vocabulary_ = {gram: i for i, gram in enumerate(grams[kept])}
+        counts = counts[:, kept]
+        self._tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
+        return self._tfidf.transform(counts).astype(self.dtype)
+
+    def fit(self, docs, y=None):
+        self.fit_transform(docs)
+        return self
+
+    def transform(self, docs) -> sp.csr_matrix:
+        docs = list(docs)
+        counts, _ = self._counts(docs, self.vocabulary_)
+        counts.sort_indices()
+        return self._tfidf.transform(counts).astype(self.dtype)
 
 
 def _fit_or_empty(vectorizer: TfidfVectorizer, docs: pd.Series) -> sp.csr_matrix:

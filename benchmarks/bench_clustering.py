@@ -12,7 +12,9 @@ with k chosen automatically, against the baseline of ``shared/data/README.md`` (
 LSA100 + KMeans), all computed in this run as means over seeds 0–4. Speed and peak memory are
 measured in a fresh subprocess per size (``resource.getrusage`` max RSS) on texts resampled
 from the shared Russian sample with shuffled words and four mixed tracks; the growth exponent
-is the log-log slope between consecutive sizes.
+is the log-log slope between consecutive sizes. Beside each size's seconds, the plain baseline's
+seconds on the same texts (per track, k = 15) in the same run: the machine is shared, so the
+ratio is what compares across runs.
 
 Splits are the proxy for texts kept back (the method is never tuned to one split): random
 stratified halves (8) and tenths (10) of both samples, split i drawn with seed i, each scored
@@ -248,9 +250,33 @@ def speed_worker(n: int) -> None:
                       "sections": int(len(result.sections))}))
 
 
+def baseline_speed_worker(n: int) -> None:
+    """Run in a subprocess: the plain baseline (README) on the texts of :func:`speed_worker`,
+    per track with k = 15 (the most sections ours makes), one KMeans seed; print seconds."""
+    frame = synthetic_frame(n)
+    start = time.perf_counter()
+    for _, texts in frame.groupby("track")["text"]:
+        baseline_runs(texts.reset_index(drop=True), 15, [0], "ru")
+    print(json.dumps({"seconds": time.perf_counter() - start}))
+
+
+def _timed_subprocess(flag: str, n: int) -> tuple[dict | None, str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_clustering", flag, str(n)],
+        cwd=REPO_ROOT, capture_output=True, text=True,
+    )
+    if done.returncode != 0:
+        return None, (done.stderr.strip().splitlines()[-1:] or ["failed"])[0]
+    return json.loads(done.stdout.strip().splitlines()[-1]), ""
+
+
 def bench_speed(sizes: list[int]) -> None:
+    """Seconds and peak memory per size against the targets, and seconds against the plain
+    baseline timed on the same texts in the same run (the machine is shared: the ratio to
+    that baseline is the figure to compare across runs)."""
     measured = {}
     for n in sizes:
+        plain, _ = _timed_subprocess("--baseline-worker", n)
         done = subprocess.run(
             [sys.executable, "-m", "benchmarks.bench_clustering", "--worker", str(n)],
             cwd=REPO_ROOT, capture_output=True, text=True,
@@ -264,6 +290,10 @@ def bench_speed(sizes: list[int]) -> None:
         target = SECONDS_TARGET.get(n, SECONDS_TARGET[10000] * (n / 10000) ** GROWTH_TARGET)
         emit(figure=f"seconds_{n}", dataset="ru_resampled", value=figures["seconds"],
              baseline=target, unit="s (target)", sections=figures["sections"])
+        if plain is not None:
+            emit(figure=f"seconds_vs_plain_baseline_{n}", dataset="ru_resampled",
+                 value=figures["seconds"], baseline=plain["seconds"],
+                 unit="s (baseline: README baseline on the same texts, same run)")
         emit(figure=f"peak_memory_mb_{n}", dataset="ru_resampled", value=figures["peak_mb"],
              baseline=MEMORY_TARGET_MB, unit="MB (target)")
     ordered = sorted(measured)
@@ -296,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--datasets", nargs="+", choices=sorted(DATASETS), default=None,
                         help="datasets for quality figures (default: all)")
     parser.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--baseline-worker", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO_ROOT))
     if not data_dir().is_dir():
@@ -303,6 +334,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.worker:
         speed_worker(args.worker)
+        return 0
+    if args.baseline_worker:
+        baseline_speed_worker(args.baseline_worker)
         return 0
     seeds = range(args.seeds)
     if not args.no_quality:
