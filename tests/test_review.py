@@ -1,5 +1,7 @@
 """Expert assessments, official answers and stances on replies: every rule, through the
 operations and through the pages and the API."""
+from datetime import datetime
+
 import pytest
 import sqlalchemy as sa
 
@@ -381,6 +383,7 @@ def test_exports_carry_answers_and_figures(app, world):
     assert row[4] == 1 and row[5] == 4.0 and "Принято частично" in row
     answers = [[c.value for c in row] for row in book["Официальные ответы"].iter_rows()]
     assert answers[1][2:5] == ["Клуб настольных игр", "Принято частично", "Вошло частично."]
+    assert isinstance(answers[1][5], datetime)  # a real date cell, not «2 декабря, 17:10»
     text = "\n".join(p.text for p in Document(io.BytesIO(build_docx(world["event"]))).paragraphs)
     assert "Официальный ответ: Принято частично." in text and "Вошло частично." in text
     assert "Экспертиза: оценок 1, средняя 4.0" in text

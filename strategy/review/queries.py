@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from strategy.auth.models import User
-from strategy.core.templating import event_datetime
+from strategy.core.templating import to_event_time
 from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.proposals.models import Proposal, ProposalStatus
@@ -201,4 +201,9 @@ def answers_table(event: Event, track: Optional[Track] = None) -> tuple[list[str
     rows = db.session.execute(stmt.options(orm.selectinload(Proposal.track))
                               .order_by(Proposal.track_id, Proposal.id)).all()
     return header, [[p.id, p.track.title, p.title, a.state.label, a.body,
-                     event_datetime(a.updated_at)] for a, p in rows]
+                     sheet_time(a.updated_at, event.timezone)] for a, p in rows]
+
+
+def sheet_time(value, tz_name: str):
+    """A naive date-time in the event's zone: a spreadsheet stores it as a real date cell."""
+    return to_event_time(value, tz_name).replace(tzinfo=None, microsecond=0) if value else None
