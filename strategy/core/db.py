@@ -33,47 +33,12 @@ class TimestampMixin:
 
 def lock_late(view):
     """Mark a write view whose reads (the person, event, track, proposal) run before it takes
-    SQLite's write lock: its operation calls write_lock() just before its first write, so the
+    SQLite's write lock: its operation calls core.writes.write_lock() just before its first write, so the
     lock is held for the few writing statements only, not for the whole request (a support
     held it through loading the session's user, the event and the proposal, then took it a
     second time to refresh the proposal after the commit). See strategy.request_writes."""
     view.lock_late = True
     return view
-
-
-def write_lock() -> None:
-    """Begin the write transaction now, waiting for SQLite's write lock cooperatively
-    (begin_immediate). The reads before it were autocommit (no snapshot held, so the write
-    can never meet a stale one). Nothing to do on PostgreSQL, nor when this connection is
-    already writing (a request that took the lock at its start, a second call)."""
-    from flask import current_app
-
-    from strategy.extensions import db
-
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    dbapi_connection = connection.connection.dbapi_connection
-    if dbapi_connection.in_transaction:
-        return
-    dbapi_connection.isolation_level = None  # our BEGIN, not pysqlite's before the first DML
-    begin_immediate(connection, float(current_app.config.get("SQLITE_BUSY_TIMEOUT", 15)))
-
-
-def commit_keeping_loaded() -> None:
-    """Commit without expiring what the session loaded: the answer of a short write (a
-    support) is made from the rows this request already read and the counter the UPDATE
-    returned, instead of a refresh query (which, in a write request, took the write lock a
-    second time)."""
-    from strategy.extensions import db
-
-    session = db.session()
-    before = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = before
 
 
 def begin_immediate(connection, timeout: float) -> None:

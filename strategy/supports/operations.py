@@ -6,7 +6,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from strategy.auth.models import User
-from strategy.core.db import commit_keeping_loaded, utcnow, write_lock
+from strategy.core.db import utcnow
+from strategy.core.writes import commit_keeping_loaded, write_lock
 from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_event_allows, ensure_member
 from strategy.extensions import db
@@ -74,7 +75,7 @@ def finish(proposal: Proposal, support_count: int) -> Proposal:
 def add_support(proposal: Proposal, user: User) -> Proposal:
     """One support per person per proposal: the unique constraint decides under concurrency.
     The person, event, track and proposal were read before; the write lock is taken here,
-    for the four writing statements only (strategy.core.db.write_lock)."""
+    for the four writing statements only (strategy.core.writes.write_lock)."""
     ensure_can_support(proposal, user)
     write_lock()
     budget = proposal.track.support_budget

@@ -19,6 +19,7 @@ from strategy.core.permissions import ensure_can_manage
 from strategy.core.templating import count_word
 from strategy.core.typography import typograph
 from strategy.events.models import Event, Track
+from strategy.jobs import queue
 from strategy.extensions import db
 from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
@@ -80,8 +81,6 @@ def release_stale_locks(event: Event) -> None:
     With the Redis queue a quiet run is failed only when nobody will finish it: a run still
     queued while a worker listens (a long queue), or running in a worker whose heartbeat goes
     on, keeps waiting (strategy.jobs.queue.job_fate)."""
-    from strategy.jobs import queue
-
     limit = utcnow() - STALE_AFTER
     stale = list(db.session.scalars(sa.select(ClusterRun).where(
         ClusterRun.event_id == event.id,
