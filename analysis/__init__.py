@@ -109,20 +109,21 @@ maximum. Previous sections that lost all members disappear.
 Method
 ------
 normalise (case, ё→е, links, numbers) → tokenise → pymorphy3 lemmas (Snowball stems for
-English/German, language detected per text) → stop words (``stop-words`` + domain list) → views: LSA
-(100) of sublinear lemma TF-IDF with bigrams, LSA (100) of ``char_wb`` 3–5-gram TF-IDF, mean navec
-word vectors when the ``natasha`` wheel is installed; their weighted concatenation (L2) is the
-document vector → sections are the consensus of single-restart KMeans runs (1000/n per view and k, 2
-to 8) over the document vectors and each view with k, 1.5k and 2k clusters, both on the vectors and
-on the spectral embedding of their kNN graph (sqrt(n)/1.5 neighbours, so the graph grows with the
-data) (KMeans on the one-hot memberships; groups above 2,000 texts run it on a sample and join the
-nearest centre) → k given; or, where the views agree on a grouping (mean ARI of their partitions to
-the consensus ≥ 0.5 at some k of 2..8, 10, 12, 15 up to sqrt(n/2)+1), the smallest k within 0.01 of
-the best; otherwise, as for short citizen texts with overlapping topics, k = round(sqrt(2n)) ≤ 15,
-sized for the reader. The k choice uses a fixed internal seed: the same k for every ``random_state``
-→ naming (:mod:`analysis.naming`): contrastive noun-phrase titles that cover half the section,
-mixtures, splits, «Прочее» with the reason, near-synonym check; key phrases; summaries and quotes;
-subtopics; see-also → representatives closest to the centre.
+English/German, language detected per text) → stop words (``stop-words`` + domain list) →
+views: LSA (100) of sublinear lemma TF-IDF with bigrams, LSA (100) of ``char_wb`` 3–5-gram
+TF-IDF, mean navec word vectors when the ``natasha`` wheel is installed; their weighted
+concatenation (L2) is the document vector → sections are the consensus of single-restart
+KMeans runs over the document vectors and each view with k, 1.5k and 2k clusters, both on the
+vectors and on the spectral embedding of their kNN graph (sqrt(n)/1.5 neighbours, so the graph
+grows with the data) (KMeans on the one-hot memberships; groups above 2,000 texts run it on a
+sample and join the nearest centre) → k given; or, where the views agree on a grouping (mean
+ARI of their partitions to the consensus ≥ 0.5 at some k of 2..8, 10, 12, 15 up to
+sqrt(n/2)+1), the smallest k within 0.01 of the best; otherwise, as for short citizen texts
+with overlapping topics, k = round(sqrt(2n)) ≤ 15, sized for the reader. The k choice uses a
+fixed internal seed: the same k for every ``random_state`` → naming (:mod:`analysis.naming`):
+contrastive noun-phrase titles that cover half the section, mixtures, splits, «Прочее» with
+the reason, near-synonym check; key phrases; summaries and quotes; subtopics; see-also →
+representatives closest to the centre.
 """
 
 from .clustering import ProposalClusterer

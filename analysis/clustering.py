@@ -150,18 +150,6 @@ def spectral_embedding_of(view: np.ndarray, n_components: int, *, random_state=0
     return embedding
 
 
-#: Restarts per view and k in the ensemble: ``MEMBER_ROWS / n`` (at least 2, at most
-#: ``MAX_RUNS``). Small inputs give KMeans many local optima, and a consensus of few members
-#: then changes with the seed (and with it what the namer can title); their members are cheap.
-MEMBER_ROWS = 1000
-MAX_RUNS = 8
-
-
-def ensemble_runs(n_rows: int) -> int:
-    """Single-restart KMeans runs per view and k for ``n_rows`` rows (8 at 73, 2 from 500)."""
-    return int(max(2, min(MAX_RUNS, round(MEMBER_ROWS / max(n_rows, 1)))))
-
-
 def base_partitions(views, k_values, *, runs=2, random_state=0,
                     spectral=False) -> list[np.ndarray]:
     """Single-restart KMeans partitions of every view for every k (the ensemble members).
@@ -382,7 +370,6 @@ class ProposalClusterer(ClusterMixin, BaseEstimator):
             rows = np.sort(rng.choice(len(X), ENSEMBLE_SAMPLE, replace=False))
         sample_views = {name: v[rows] for name, v in (views or {}).items()}
         partitions = base_partitions(_as_views(X[rows], sample_views), k_values,
-                                     runs=ensemble_runs(len(rows)),
                                      random_state=self.random_state, spectral=True)
         labels = consensus_labels(partitions, k, random_state=self.random_state,
                                   n_init=min(n_init, 10))

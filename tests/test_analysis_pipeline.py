@@ -432,26 +432,3 @@ def test_progress_is_reported_from_the_calling_thread_when_tracks_run_in_paralle
     cluster_proposals(frame, group_col="track",
                       progress=lambda stage, share: threads.add(threading.get_ident()))
     assert threads == {threading.get_ident()}
-
-
-def test_small_inputs_get_more_ensemble_members_so_seeds_agree():
-    """On 80 noisy points in 5 groups, the consensus of different seeds is nearly the same
-    partition (with 2 members per view and k, as for large inputs, it is not: ARI ~0.77)."""
-    import itertools
-
-    import numpy as np
-
-    from analysis.clustering import ProposalClusterer, ensemble_runs
-
-    assert ensemble_runs(73) == 8 and ensemble_runs(200) == 5 and ensemble_runs(500) == 2
-    assert ensemble_runs(2000) == 2
-    agreement = []
-    for data_seed in range(3):
-        rng = np.random.default_rng(data_seed)
-        truth = np.repeat(np.arange(5), 16)
-        points = rng.normal(size=(5, 30))[truth] + 2.0 * rng.normal(size=(80, 30))
-        points /= np.linalg.norm(points, axis=1, keepdims=True)
-        labels = [ProposalClusterer(n_clusters=5, random_state=seed).fit(points).labels_
-                  for seed in range(5)]
-        agreement += [adjusted_rand_score(a, b) for a, b in itertools.combinations(labels, 2)]
-    assert np.mean(agreement) >= 0.83
