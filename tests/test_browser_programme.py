@@ -82,11 +82,12 @@ def set_up_the_event(browser, base_url) -> str:
 
     page.get_by_role("navigation", name="Настройка мероприятия").get_by_role(
         "link", name="Команда").click()
-    page.get_by_label("Имя и фамилия").fill("Анна Ведущая")
-    page.get_by_label("Электронная почта (для входа)").fill("anna@example.org")
-    page.get_by_label("Роль").select_option("facilitator")
-    page.get_by_label("«Библиотека – социальный хаб»").check()
-    page.get_by_role("button", name="Создать ссылку-приглашение").click()
+    invite = page.get_by_role("region", name="Пригласить в команду")  # the team lists roles too
+    invite.get_by_label("Имя и фамилия").fill("Анна Ведущая")
+    invite.get_by_label("Электронная почта (для входа)").fill("anna@example.org")
+    invite.get_by_label("Роль").select_option("facilitator")
+    invite.get_by_label("«Библиотека – социальный хаб»").check()
+    invite.get_by_role("button", name="Создать ссылку-приглашение").click()
     link = page.locator("[data-staff-link]").inner_text().strip()
     screenshot(page, "programme-staff-1920")
 
