@@ -42,7 +42,8 @@ def load_track(event: Event, slug: str) -> Track:
 def load_proposal(event: Event, proposal_id: int) -> Proposal:
     """A proposal of the event (any status: the caller decides who may see it), with its
     track in the same query (every action on a proposal asks its track's rules)."""
-    proposal = db.session.get(Proposal, proposal_id, options=[orm.joinedload(Proposal.track)])
+    proposal = db.session.get(Proposal, proposal_id,
+                              options=[orm.joinedload(Proposal.track, innerjoin=True)])
     if proposal is None or proposal.event_id != event.id:
         abort(404)
     return proposal
@@ -53,7 +54,8 @@ def load_event_and_proposal(event_id: int, proposal_id: int) -> tuple[Event, Pro
     short writes on a proposal (a support)."""
     proposal = db.session.scalar(
         sa.select(Proposal).where(Proposal.id == proposal_id, Proposal.event_id == event_id)
-        .options(orm.joinedload(Proposal.event), orm.joinedload(Proposal.track)))
+        .options(orm.joinedload(Proposal.event, innerjoin=True),
+                 orm.joinedload(Proposal.track, innerjoin=True)))
     if proposal is None:
         load_event(event_id)  # a missing or hidden event answers as load_event does
         abort(404)
