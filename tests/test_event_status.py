@@ -19,15 +19,20 @@ from strategy.auth.operations import set_participation_mode
 from strategy.events.models import EventStatus, ParticipationMode
 from strategy.extensions import db
 from strategy.moderation.models import Flag
+from strategy.moderation import operations as moderation
 from strategy.moderation.operations import flag
 from strategy.polls import operations as polls
 from strategy.polls.models import Poll, PollAnswer
 from strategy.programme import operations as programme
 from strategy.programme.models import Registration, RegistrationStatus
 from strategy.proposals import operations as proposals
+from strategy.review import operations as review
+from strategy.review.models import AnswerState, OfficialAnswer
 from strategy.proposals.models import LibraryJoin, Proposal, ProposalRevision
 from strategy.supports.models import Support
 from strategy.supports.operations import add_support, withdraw_support
+from strategy.workspace import operations as workspace
+from strategy.workspace.models import ClusterRun, DraftSection
 from tests.test_roles import draft_sections
 
 ITEM = {"title": "Мастерская «Гений места»", "day": "2026-09-28", "start": "10:00",
@@ -192,6 +197,63 @@ def test_an_archived_event_refuses_every_staff_change(world, write):
     assert staff_written(event) == before
 
 
+# The draft's work is staff work too: once archived, the workspace, moderation, expertise and
+# the discussion are read-only like the rest.
+DRAFT_WRITES = {
+    "group": lambda w: workspace.start_run(w["event"], w["hub"], w["organiser"]),
+    "rename section": lambda w: workspace.rename_section(
+        first_section(w), w["organiser"], "Новое название раздела"),
+    "lock section": lambda w: workspace.set_locked(first_section(w), w["organiser"], True),
+    "hide proposal": lambda w: moderation.hide_proposal(w["theirs"], w["organiser"], "Не по теме"),
+    "pin proposal": lambda w: moderation.set_pinned(w["theirs"], w["organiser"], True),
+    "answer": lambda w: review.give_answer(w["theirs"], w["organiser"], AnswerState.accepted,
+                                           "Принято в стратегию."),
+    "criteria": lambda w: review.set_criteria(w["event"], w["organiser"],
+                                              [(None, "Новизна")]),
+    "close review": lambda w: discussion.close_review(w["event"], w["organiser"]),
+}
+
+
+def first_section(world) -> DraftSection:
+    return db.session.scalars(sa.select(DraftSection).where(
+        DraftSection.track_id == world["hub"].id).order_by(DraftSection.id)).first()
+
+
+def draft_written(event) -> tuple:
+    db.session.expire_all()
+    sections = db.session.scalars(sa.select(DraftSection).order_by(DraftSection.id)).all()
+    return (tuple((s.title, s.locked) for s in sections),
+            tuple(db.session.scalars(sa.select(Proposal.status).order_by(Proposal.id))),
+            tuple(db.session.scalars(sa.select(Proposal.is_pinned).order_by(Proposal.id))),
+            db.session.scalar(sa.select(sa.func.count(OfficialAnswer.id))),
+            db.session.scalar(sa.select(sa.func.count(ClusterRun.id))),
+            tuple(c["title"] for c in review.criteria_of(event)),
+            discussion.review_of(event).closed_at)
+
+
+@pytest.mark.parametrize("write", list(DRAFT_WRITES))
+def test_an_archived_event_refuses_the_drafts_work(world, write):
+    event = world["event"]
+    set_status(event, "archived")
+    before = draft_written(event)
+    with pytest.raises(OperationError) as refused:
+        DRAFT_WRITES[write](world)
+    assert refused.value.status == 409
+    assert refused.value.message == "Мероприятие в архиве: только чтение."
+    db.session.rollback()
+    assert draft_written(event) == before
+
+
+@pytest.mark.parametrize("write", list(DRAFT_WRITES))
+def test_the_drafts_work_goes_on_in_a_finished_event(world, write):
+    """The methodical group writes the strategy after the workshop: a finished event takes it."""
+    event = world["event"]
+    set_status(event, "finished")
+    before = draft_written(event)
+    DRAFT_WRITES[write](world)
+    assert draft_written(event) != before
+
+
 @pytest.mark.parametrize("write", [w for w in STAFF_WRITES if w != "reopen"])
 def test_a_finished_event_is_still_the_organisers_to_work_on(world, write):
     """Organisers go on after the workshop (settings, programme, outcomes); only reopening a
@@ -227,6 +289,8 @@ def test_finished_pages_show_the_notice_instead_of_the_forms(client, auth, world
     assert f'href="{base}/proposals/new"' not in home
     track = text(client.get(f"{base}/tracks/social-hub"))
     assert "Мероприятие завершено — приём предложений закрыт" in track
+    edit = client.get(f"{base}/proposals/{world['mine'].id}/edit")  # the reader's own
+    assert edit.status_code == 409 and "приём предложений закрыт" in text(edit)
     detail = text(client.get(f"{base}/proposals/{world['theirs'].id}"))
     assert "Мероприятие завершено — поддержка закрыта." in detail
     assert f'action="{base}/proposals/{world["theirs"].id}/support"' not in detail
@@ -280,6 +344,22 @@ def test_archived_pages_are_read_only(client, auth, world):
     cancelled = client.post(f"{base}/programme/{world['registered'].id}/cancel")
     assert cancelled.status_code == 409
     assert written() == before
+
+
+def test_archived_staff_pages_say_so_and_offer_no_changes(client, auth, world):
+    event = world["event"]
+    set_status(event, "archived")
+    auth.as_staff(world["organiser"])
+    page = text(client.get(f"/events/{event.id}/manage/workspace"))
+    assert "Мероприятие в архиве: только чтение." in page
+    assert "data-run-form" not in page
+    started = client.post(f"/events/{event.id}/manage/workspace/runs", data={"track": "all"})
+    assert started.status_code == 409 and "только чтение" in text(started)
+    renamed = client.post(f"/events/{event.id}/manage/workspace/sections/"
+                          f"{first_section(world).id}/rename", data={"title": "Другое"})
+    assert renamed.status_code == 409
+    db.session.expire_all()
+    assert first_section(world).title != "Другое"
 
 
 def rule_urls(app, event_id: int):

@@ -14,7 +14,7 @@ from strategy.auth.models import (STAFF_INVITATION_DAYS, Invitation, Role, Staff
 from strategy.core.audit import audit, lock
 from strategy.core.db import utcnow
 from strategy.core.errors import OperationError, operation
-from strategy.core.permissions import ensure_can_manage, staff_of
+from strategy.core.permissions import ensure_can_manage, ensure_staff_edits, staff_of
 from strategy.events.models import Event, ParticipationMode
 from strategy.extensions import db
 from strategy.comments.models import Comment
@@ -201,8 +201,7 @@ def invitations_of(event: Event) -> list[Invitation]:
 @operation
 def set_participation_mode(event: Event, actor: User, mode: ParticipationMode) -> bool:
     ensure_can_manage(actor, event)
-    if not event.takes_staff_edits():
-        raise OperationError(event.closed_notice(), 409)
+    ensure_staff_edits(event)
     if event.participation_mode is mode:
         return False
     before = {"participation_mode": event.participation_mode.value}

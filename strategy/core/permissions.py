@@ -60,6 +60,12 @@ def ensure_event_allows(event: "Event", action: str) -> None:
         raise OperationError(event.closed_notice(action), 409)
 
 
+def ensure_staff_edits(event: "Event") -> None:
+    """An archived event is read-only for its staff too: 409 with the notice, nothing written."""
+    if not event.takes_staff_edits():
+        raise OperationError(event.closed_notice(), 409)
+
+
 def staff_of(user: Optional[User], event: "Event") -> bool:
     """A facilitator or organiser acting in this event."""
     return bool(user is not None and getattr(user, "is_staff", False) and user.acts_in(event))

@@ -16,7 +16,8 @@ from strategy.auth.models import User
 from strategy.core.audit import audit, lock
 from strategy.core.db import utcnow
 from strategy.core.errors import OperationError, operation
-from strategy.core.permissions import ensure_can_manage, ensure_event_allows, ensure_member
+from strategy.core.permissions import (ensure_can_manage, ensure_event_allows, ensure_member,
+                                        ensure_staff_edits)
 from strategy.events.models import Event, ModerationMode
 from strategy.extensions import db
 from strategy.live.models import ChangeKind
@@ -126,6 +127,7 @@ def review_state(review: DraftReview) -> dict:
 def close_review(event: Event, actor: User) -> DraftReview:
     """Close the review phase now: supports and comments are frozen."""
     ensure_can_manage(actor, event)
+    ensure_staff_edits(event)
     review = review_of(event)
     if review is None:
         raise OperationError(_("Проект ещё не опубликован для обсуждения."), 409)
@@ -242,6 +244,7 @@ def ensure_can_moderate_comment(comment: SectionComment, actor: User) -> None:
     if not comment.can_moderate(actor):
         raise OperationError(_("Вы не модерируете трек «%(track)s».",
                                track=comment.section.track.title), 403)
+    ensure_staff_edits(comment.section.track.event)
 
 
 def comment_state(comment: SectionComment) -> dict:

@@ -17,7 +17,7 @@ from strategy.auth.models import User, normalise_code
 from strategy.core.audit import audit, lock
 from strategy.core.db import utcnow
 from strategy.core.errors import OperationError, operation
-from strategy.core.permissions import ensure_can_manage, ensure_can_moderate
+from strategy.core.permissions import ensure_can_manage, ensure_can_moderate, ensure_staff_edits
 from strategy.core.slugs import is_valid_slug, slugify, unique_slug
 from strategy.events.models import Event, EventStatus, ModerationMode, Track
 from strategy.extensions import db
@@ -42,9 +42,7 @@ def phase_state(track: Track) -> dict[str, Any]:
             "support_open": track.support_open, "support_ends_at": iso(track.support_ends_at)}
 
 
-def ensure_not_archived(event: Event) -> None:
-    if not event.takes_staff_edits():
-        raise OperationError(event.closed_notice(), 409)
+ensure_not_archived = ensure_staff_edits
 
 
 def check_phase_name(phase: str) -> None:

@@ -14,8 +14,9 @@ from strategy.auth.models import User
 from strategy.comments.models import Comment, CommentStatus
 from strategy.core.audit import audit, lock
 from strategy.core.errors import OperationError, operation
-from strategy.core.permissions import ensure_can_moderate, ensure_event_allows, ensure_member
-from strategy.events.models import Event
+from strategy.core.permissions import (ensure_can_moderate, ensure_event_allows, ensure_member,
+                                        ensure_staff_edits)
+from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
@@ -30,6 +31,12 @@ REASON_MAX = 500
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+def ensure_moderates(actor: User, track: Track) -> None:
+    """The track's facilitators and the organisers, while the event is not archived."""
+    ensure_can_moderate(actor, track)
+    ensure_staff_edits(track.event)
+
 
 def clean_reason(reason: Optional[str], *, required: bool) -> str:
     reason = " ".join((reason or "").split())
@@ -84,7 +91,7 @@ def published_comments(proposal_id: int) -> int:
 @operation
 def approve_proposal(proposal: Proposal, actor: User) -> Proposal:
     """A pending proposal (new under pre-moderation, or sent back by flags) is published."""
-    ensure_can_moderate(actor, proposal.track)
+    ensure_moderates(actor, proposal.track)
     lock(proposal)
     if proposal.status is not ProposalStatus.pending:
         raise OperationError(_("Это предложение не ждёт проверки."), 409)
@@ -98,7 +105,7 @@ def approve_proposal(proposal: Proposal, actor: User) -> Proposal:
 @operation
 def hide_proposal(proposal: Proposal, actor: User, reason: str) -> Proposal:
     """Hide with a reason the author will see; reversible with restore."""
-    ensure_can_moderate(actor, proposal.track)
+    ensure_moderates(actor, proposal.track)
     reason = clean_reason(reason, required=True)
     lock(proposal)
     if proposal.status is ProposalStatus.merged:
@@ -116,7 +123,7 @@ def hide_proposal(proposal: Proposal, actor: User, reason: str) -> Proposal:
 @operation
 def restore_proposal(proposal: Proposal, actor: User) -> Proposal:
     """A hidden proposal is published again, with its supports and comments."""
-    ensure_can_moderate(actor, proposal.track)
+    ensure_moderates(actor, proposal.track)
     lock(proposal)
     if proposal.status is not ProposalStatus.hidden:
         raise OperationError(_("Восстановить можно только скрытое предложение."), 409)
@@ -132,7 +139,7 @@ def restore_proposal(proposal: Proposal, actor: User) -> Proposal:
 @operation
 def set_pinned(proposal: Proposal, actor: User, pinned: bool) -> Proposal:
     """Pinned proposals stay on top of the track's list."""
-    ensure_can_moderate(actor, proposal.track)
+    ensure_moderates(actor, proposal.track)
     lock(proposal)
     if pinned and proposal.status is not ProposalStatus.published:
         raise OperationError(_("Закрепить можно только опубликованное предложение."), 409)
@@ -148,7 +155,7 @@ def set_pinned(proposal: Proposal, actor: User, pinned: bool) -> Proposal:
 def edit_proposal(proposal: Proposal, actor: User, data: dict[str, Any],
                   reason: str = "") -> Proposal:
     """Fix a proposal; the previous text is kept as a revision and in the audit log."""
-    ensure_can_moderate(actor, proposal.track)
+    ensure_moderates(actor, proposal.track)
     reason = clean_reason(reason, required=False)
     if proposal.status is ProposalStatus.merged:
         raise OperationError(_("Предложение объединено с другим; редактируйте итоговое."), 409)
@@ -179,8 +186,8 @@ def merge_proposals(source: Proposal, target: Proposal, actor: User) -> Proposal
         raise OperationError(_("Нельзя объединить предложение с самим собой."), 400)
     if source.event_id != target.event_id:
         raise OperationError(_("Объединять можно только предложения одного мероприятия."), 400)
-    ensure_can_moderate(actor, source.track)
-    ensure_can_moderate(actor, target.track)
+    ensure_moderates(actor, source.track)
+    ensure_moderates(actor, target.track)
     lock(source)
     lock(target)
     if source.status is ProposalStatus.merged:
@@ -288,7 +295,7 @@ def set_comment_status(comment: Comment, status: CommentStatus) -> None:
 
 @operation
 def approve_comment(comment: Comment, actor: User) -> Comment:
-    ensure_can_moderate(actor, comment.proposal.track)
+    ensure_moderates(actor, comment.proposal.track)
     lock(comment)
     if comment.status is not CommentStatus.pending:
         raise OperationError(_("Этот комментарий не ждёт проверки."), 409)
@@ -302,7 +309,7 @@ def approve_comment(comment: Comment, actor: User) -> Comment:
 
 @operation
 def hide_comment(comment: Comment, actor: User, reason: str) -> Comment:
-    ensure_can_moderate(actor, comment.proposal.track)
+    ensure_moderates(actor, comment.proposal.track)
     reason = clean_reason(reason, required=True)
     lock(comment)
     if comment.status is CommentStatus.hidden:
@@ -315,7 +322,7 @@ def hide_comment(comment: Comment, actor: User, reason: str) -> Comment:
 
 @operation
 def restore_comment(comment: Comment, actor: User) -> Comment:
-    ensure_can_moderate(actor, comment.proposal.track)
+    ensure_moderates(actor, comment.proposal.track)
     lock(comment)
     if comment.status is not CommentStatus.hidden:
         raise OperationError(_("Восстановить можно только скрытый комментарий."), 409)
@@ -429,7 +436,7 @@ def send_back_to_queue(proposal: Proposal, comment: Optional[Comment], count: in
 @operation
 def dismiss_flags(proposal: Proposal, actor: User, comment: Optional[Comment] = None) -> None:
     """The facilitator looked at the flags and leaves the item as it is."""
-    ensure_can_moderate(actor, proposal.track)
+    ensure_moderates(actor, proposal.track)
     target = comment or proposal
     if not target.flag_count:
         raise OperationError(_("Открытых жалоб нет."), 409)

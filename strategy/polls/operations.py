@@ -19,7 +19,7 @@ from strategy.auth.models import User
 from strategy.core.audit import audit
 from strategy.core.db import utcnow
 from strategy.core.errors import OperationError, operation
-from strategy.core.permissions import ensure_event_allows, ensure_member
+from strategy.core.permissions import ensure_event_allows, ensure_member, ensure_staff_edits
 from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.live.models import ChangeKind
@@ -123,8 +123,7 @@ def ensure_can_run(actor: Optional[User], event: Event, track: Optional[Track]) 
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise OperationError(_("Войдите, чтобы продолжить."), 401)
     if can_run_poll(actor, event, track):
-        if not event.takes_staff_edits():
-            raise OperationError(event.closed_notice(), 409)
+        ensure_staff_edits(event)
         return
     if not actor.acts_in(event):
         raise OperationError(_("Вы вошли в другое мероприятие: опросы этого мероприятия вам "

@@ -7,7 +7,8 @@ from sqlalchemy.exc import IntegrityError
 
 from strategy.auth.models import User
 from strategy.core.errors import OperationError, operation
-from strategy.core.permissions import ensure_can_moderate, ensure_event_allows, ensure_member
+from strategy.core.permissions import (ensure_can_moderate, ensure_event_allows, ensure_member,
+                                        ensure_staff_edits)
 from strategy.events.models import ModerationMode, Track
 from strategy.extensions import db
 from strategy.live.models import ChangeKind
@@ -36,8 +37,7 @@ def create_proposal(track: Track, author: User, data: dict[str, Any], *,
         ensure_can_post(track, author)
     else:  # imports bring proposals collected beforehand, whatever the phase
         ensure_member(author, track.event)
-        if not track.event.takes_staff_edits():
-            raise OperationError(track.event.closed_notice(), 409)
+        ensure_staff_edits(track.event)
     pre = track.event.moderation_mode is ModerationMode.pre and source == "app"
     proposal = Proposal(event_id=track.event_id, track_id=track.id, author_id=author.id,
                         title=data["title"].strip(), body=data["body"].strip(),

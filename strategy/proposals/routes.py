@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from strategy.core.errors import OperationError
 from strategy.events.queries import supported_ids
 from strategy.core.loading import load_event, load_proposal
+from strategy.core.permissions import ensure_event_allows
 from strategy.extensions import db
 from strategy.proposals import bp
 from strategy.proposals.forms import EmptyForm, JoinProjectForm, ProposalForm
@@ -75,6 +76,8 @@ def edit(event_id: int, proposal_id: int):
     """The author edits their proposal while its track accepts proposals."""
     event = load_event(event_id)
     proposal = load_proposal(event, proposal_id)
+    if proposal.author_id == current_user.id:
+        ensure_event_allows(event, "edit")  # the reason, not a bare 403, for its author
     if not proposal.can_edit(current_user):
         abort(403)
     form = ProposalForm(event=event, tracks=[proposal.track], obj=proposal if request.method ==

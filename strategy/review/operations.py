@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from strategy.auth.models import User
 from strategy.core.audit import audit
 from strategy.core.errors import OperationError, operation
-from strategy.core.permissions import ensure_can_manage, ensure_member
+from strategy.core.permissions import ensure_can_manage, ensure_member, ensure_staff_edits
 from strategy.events.models import Event
 from strategy.extensions import db
 from strategy.live.models import ChangeKind
@@ -68,6 +68,7 @@ def save_assessment(proposal: Proposal, expert: User, scores: dict[str, Any],
                     recommendation: str = "") -> Assessment:
     """An expert's assessment; given again, it corrects the expert's own earlier one."""
     ensure_member(expert, proposal.event)
+    ensure_staff_edits(proposal.event)
     if not is_expert_for(expert, proposal.track):
         raise OperationError(_("Оценивать предложения трека «%(track)s» могут только его "
                                "эксперты.", track=proposal.track.title), 403)
@@ -121,6 +122,7 @@ def give_answer(proposal: Proposal, actor: User, state, body: str) -> OfficialAn
     if not OfficialAnswer.can_give(actor, proposal):
         raise OperationError(_("Официальный ответ дают модератор трека «%(track)s» и "
                                "методическая группа.", track=proposal.track.title), 403)
+    ensure_staff_edits(proposal.event)
     if proposal.status is ProposalStatus.merged:
         raise OperationError(_("Предложение объединено с другим: ответьте на то, с которым "
                                "его объединили."), 409)
@@ -159,6 +161,7 @@ def set_criteria(event: Event, actor: User, items: list[tuple[Optional[str], str
     """The methodical group names the criteria: (key of an existing one or None, title) pairs;
     a criterion left out is dropped (its scores stay stored but no longer count)."""
     ensure_can_manage(actor, event)
+    ensure_staff_edits(event)
     current = {c["key"]: c for c in criteria_of(event)}
     criteria, used = [], set(current)
     for key, title in items:

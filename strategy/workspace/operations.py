@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from strategy.auth.models import User
 from strategy.core.db import utcnow
 from strategy.core.errors import OperationError, operation
-from strategy.core.permissions import ensure_can_manage
+from strategy.core.permissions import ensure_can_manage, ensure_staff_edits
 from strategy.core.templating import count_word
 from strategy.core.typography import typograph
 from strategy.events.models import Event, Track
@@ -48,6 +48,7 @@ def start_run(event: Event, track: Optional[Track], user: Optional[User]) -> Clu
     ``user`` is None only at the command line (the server's operator)."""
     if user is not None:
         ensure_can_manage(user, event)
+    ensure_staff_edits(event)
     tracks = [track] if track is not None else list(event.tracks)
     if not tracks:
         raise OperationError(_("В мероприятии нет треков: группировать нечего."), 400)
@@ -442,6 +443,7 @@ def ensure_editable(section: DraftSection, actor: Optional[User], *,
     """Only the event's methodical group; no edits while the track is being grouped; locked
     sections keep their members."""
     ensure_can_manage(actor, section.track.event)
+    ensure_staff_edits(section.track.event)
     ensure_track_free(section.track)
     if structure and section.locked:
         raise OperationError(_("Раздел «%(title)s» закреплён. Снимите закрепление, чтобы "
@@ -777,6 +779,7 @@ def split_off(track: Track, actor: User, proposals: Sequence[Proposal], title: s
     """The board's empty column: cards from any sections of the track become a new section,
     named «Новый раздел» until someone renames it."""
     ensure_can_manage(actor, track.event)
+    ensure_staff_edits(track.event)
     ensure_track_free(track)
     ensure_same_grouping(track, seen_run)
     proposals = list(dict.fromkeys(proposals))
@@ -807,6 +810,7 @@ def undo_last(track: Track, actor: User, *, seen_run: Optional[int] = None) -> S
     grouping re-ran, the undo is refused with the reason (409), nothing changes, and that edit
     is marked so that the next undo reaches the one before."""
     ensure_can_manage(actor, track.event)
+    ensure_staff_edits(track.event)
     ensure_track_free(track)
     ensure_same_grouping(track, seen_run)
     edit = next((e for e in own_edits(track, actor.id, UNDOABLE)
