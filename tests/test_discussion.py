@@ -497,3 +497,50 @@ def test_queue_hides_a_section_comment_everywhere_with_an_audit_entry(client, au
     db.session.expire_all()
     assert db.session.get(SectionComment, rude.id).published
     assert db.session.get(SectionComment, kept.id).published
+
+
+def test_api_moderates_section_comments_like_the_queue(client, auth, world):
+    """Pre-moderation through /api/v1: the facilitator approves, hides with a reason the author
+    reads, restores; a flag is counted once per person; every step is audited."""
+    from strategy.events.models import ModerationMode
+
+    world["event"].moderation_mode = ModerationMode.pre
+    db.session.commit()
+    e = world["event"].id
+    _review, by_section = published(world)
+    section = by_section[world["s1"].id]
+    comment = ops.comment_section(section, world["author"], "Нужен летний лагерь", "addition")
+    base = f"/api/v1/events/{e}/draft/comments/{comment.id}"
+    auth.as_participant(world["participant"])
+    refused_api = client.post(f"{base}/approve")
+    assert refused_api.status_code == 403 and "не модерируете" in refused_api.get_json()["message"]
+    auth.logout()
+    auth.as_staff(world["facilitator"])
+    approved = client.post(f"{base}/approve")
+    assert approved.status_code == 200
+    assert approved.get_json()["data"]["status"] == "published"
+    assert approved.get_json()["meta"]["message"] == "Комментарий опубликован."
+    db.session.expire_all()
+    assert db.session.get(PublishedSection, section.id).comment_count == 1
+    no_reason = client.post(f"{base}/hide", json={})
+    assert no_reason.status_code == 422 and "reason" in no_reason.get_json()["errors"]
+    hidden = client.post(f"{base}/hide", json={"reason": "Повтор другого комментария"})
+    assert hidden.get_json()["data"]["status"] == "hidden"
+    assert client.post(f"{base}/hide", json={"reason": "Ещё раз"}).status_code == 409
+    auth.logout()
+    auth.as_participant(world["author"])
+    mine = client.get(f"/api/v1/events/{e}/draft/sections/{section.id}/comments").get_json()
+    assert mine["data"][0]["hidden_reason"] == "Повтор другого комментария"
+    assert mine["data"][0]["flag_count"] is None  # the author does not moderate
+    auth.logout()
+    auth.as_staff(world["facilitator"])
+    assert client.post(f"{base}/restore").get_json()["data"]["status"] == "published"
+    auth.logout()
+    auth.as_participant(world["participant"])
+    flagged = client.post(f"{base}/flag", json={"reason": "Не по теме"})
+    assert flagged.status_code == 200 and "жалоба передана" in flagged.get_json()["meta"]["message"]
+    again = client.post(f"{base}/flag", json={})
+    assert again.status_code == 409 and "уже пожаловались" in again.get_json()["message"]
+    assert client.post(f"/api/v1/events/{e}/draft/comments/99999/flag").status_code == 404
+    assert audit_of(comment.id) == ["section_comment_approve", "section_comment_hide",
+                                    "section_comment_restore"]

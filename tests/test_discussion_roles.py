@@ -16,9 +16,13 @@ R = "/events/<int:event_id>"
 A = "/api/v1/events/{e}/draft"
 RA = "/api/v1/events/<int(min=1, max=2147483647):event_id>/draft"
 RS = RA + "/sections/<int(min=1, max=2147483647):section_id>"
+RC = RA + "/comments/<int(min=1, max=2147483647):comment_id>"
 COMMENT = {"s{ps}-body": "Раздел стоит дополнить", "s{ps}-stance": "addition"}
 API_MEMBER = {"anonymous": 401, "participant": 200, "stranger": 403, "other_organiser": 403,
               "other_facilitator": 200, "facilitator": 200, "organiser": 200}
+# The track's facilitator and the event's organisers moderate its section comments.
+API_STAFF = {**API_MEMBER, "participant": 403, "other_facilitator": 403}
+HIDE = {"reason": "Проверка прав"}
 
 # (endpoint, rule) → (method, url, data, expected statuses, JSON?)
 TABLE = {
@@ -54,6 +58,19 @@ TABLE = {
     ("api.section_comment", RS + "/comments"):
         ("POST", A + "/sections/{ps2}/comments", {"body": "Через API", "stance": "for"},
          {**API_MEMBER, **{r: 201 for r, s in API_MEMBER.items() if s == 200}}, True),
+    # Moderation through the API, on the second section's comment ({sc2}): flag, dismiss the
+    # flag, hide, restore, then approve (refused: it is published, not waiting).
+    ("api.flag_section_comment", RC + "/flag"):
+        ("POST", A + "/comments/{sc2}/flag", {"reason": "Через API"}, API_MEMBER, True),
+    ("api.moderate_section_comment_dismiss_flags", RC + "/dismiss-flags"):
+        ("POST", A + "/comments/{sc2}/dismiss-flags", None, API_STAFF, True),
+    ("api.moderate_section_comment_hide", RC + "/hide"):
+        ("POST", A + "/comments/{sc2}/hide", HIDE, API_STAFF, True),
+    ("api.moderate_section_comment_restore", RC + "/restore"):
+        ("POST", A + "/comments/{sc2}/restore", None, API_STAFF, True),
+    ("api.moderate_section_comment_approve", RC + "/approve"):
+        ("POST", A + "/comments/{sc2}/approve", None,
+         {**API_STAFF, "facilitator": 409, "organiser": 409}, True),
 }
 
 
@@ -67,8 +84,10 @@ def review_world(world):  # noqa: F811 (the fixture imported above)
     by_section = {s.section_id: s for s in review.visible_sections}
     comment = ops.comment_section(by_section[ids["s1"]], author, "Комментарий для проверки",
                                   "for")
+    second = ops.comment_section(by_section[ids["s2"]], author, "Второй комментарий для проверки",
+                                 "against")
     ids = {**ids, "ps": by_section[ids["s1"]].id, "ps2": by_section[ids["s2"]].id,
-           "sc": comment.id}
+           "sc": comment.id, "sc2": second.id}
     return people, ids
 
 

@@ -4,6 +4,10 @@ URL rules (under /api/v1; who may call them is decided by the review's operation
   GET          /events/<id>/draft                               draft             anyone
   POST, DELETE /events/<id>/draft/sections/<ps>/support         section_support   signed in
   GET, POST    /events/<id>/draft/sections/<ps>/comments        section_comments  anyone / signed in
+  POST         /events/<id>/draft/comments/<c>/flag             flag              signed in
+  POST         /events/<id>/draft/comments/<c>/approve|hide|restore|dismiss-flags
+                                                                moderation        the track's staff
+hide takes {"reason": "…"} (shown to the author); flag takes an optional {"reason": "…"}.
 
 Its schemas live here with its views, so the draft review stays one readable piece.
 """
@@ -14,8 +18,8 @@ from marshmallow import fields, validate
 
 from strategy.api import ID, bp
 from strategy.api.auth import signed_in, viewer
-from strategy.api.schemas import (AuthorSchema, InputSchema, OutputSchema, String, envelope,
-                                  length, one_of)
+from strategy.api.schemas import (REASON_MAX, AuthorSchema, InputSchema, OutputSchema,
+                                  ReasonArgs, String, envelope, length, one_of)
 from strategy.api.serializers import author, iso
 from strategy.core.errors import OperationError
 from strategy.core.loading import load_event
@@ -24,9 +28,11 @@ from strategy.discussion.models import (SECTION_COMMENT_MAX, SECTION_COMMENT_MIN
                                     PublishedSection, SectionComment, SectionStance)
 from strategy.discussion.queries import (draft_by_track, published_section, review_of,
                                      section_proposals, supported_sections)
+from strategy.discussion.queries import section_comment as find_section_comment
 
 DRAFT = f"/events/<{ID}:event_id>/draft"
 SECTION = f"{DRAFT}/sections/<{ID}:section_id>"
+COMMENT = f"{DRAFT}/comments/<{ID}:comment_id>"
 STANCES = [s.value for s in SectionStance]
 Str, Int, Bool = fields.String, fields.Integer, fields.Boolean
 
@@ -87,6 +93,8 @@ class SectionCommentSchema(OutputSchema):
     stance = Str(required=True, validate=validate.OneOf(STANCES))
     status = Str(required=True, validate=validate.OneOf(["pending", "published", "hidden"]))
     hidden_reason = Str(allow_none=True, required=True)
+    flag_count = Int(allow_none=True, required=True,
+                     metadata={"description": "Open flags; null unless the caller moderates"})
     author = fields.Nested(AuthorSchema, allow_none=True, required=True)
     created_at = Str(required=True)
 
@@ -95,6 +103,10 @@ class SectionCommentArgs(InputSchema):
     body = String(required=True, validate=length(SECTION_COMMENT_MIN, SECTION_COMMENT_MAX))
     stance = String(required=True, validate=one_of(STANCES),
                     metadata={"description": "for (за), against (против), addition (дополнение)"})
+
+
+class SectionFlagArgs(InputSchema):
+    reason = String(load_default="", validate=length(0, REASON_MAX))
 
 
 def ok(data, **meta) -> dict:
@@ -117,6 +129,15 @@ def the_section(event_id: int, section_id: int) -> PublishedSection:
     return section
 
 
+def the_comment(event_id: int, comment_id: int) -> SectionComment:
+    event = load_event(event_id)
+    the_review(event)
+    found = find_section_comment(event, comment_id)
+    if found is None:
+        raise OperationError(_("Комментарий не найден."), 404)
+    return found
+
+
 def section_to_dict(section: PublishedSection, members, supported: set[int], user) -> dict:
     show = section.track.counts_visible_to(user)
     stances = section.stance_counts()
@@ -136,6 +157,8 @@ def comment_to_dict(comment: SectionComment, user: Optional[object]) -> dict:
     return {"id": comment.id, "section_id": comment.published_section_id, "body": comment.body,
             "stance": comment.stance.value, "status": comment.status.value,
             "hidden_reason": comment.hidden_reason if insider and comment.hidden else None,
+            "flag_count": comment.flag_count if user is not None and comment.can_moderate(user)
+            else None,
             "author": author(comment.author), "created_at": iso(comment.created_at)}
 
 
@@ -195,3 +218,39 @@ def section_comment(data: dict, event_id: int, section_id: int):
     created = ops.comment_section(the_section(event_id, section_id), user, data["body"],
                                   data["stance"])
     return ok(comment_to_dict(created, user), message=ops.comment_message(created))
+
+
+@bp.route(f"{COMMENT}/flag", methods=["POST"])
+@bp.arguments(SectionFlagArgs)
+@bp.response(200, envelope(SectionCommentSchema))
+def flag_section_comment(data: dict, event_id: int, comment_id: int):
+    """Complain about a section comment (жалоба); one per person. Enough complaints send it
+    back to the facilitators' queue."""
+    user = signed_in()
+    comment = the_comment(event_id, comment_id)
+    ops.flag_section_comment(user, comment, data["reason"])
+    return ok(comment_to_dict(comment, user), message=_("Спасибо, жалоба передана модератору."))
+
+
+def moderation_view(name: str):
+    """The API's handler for one of the draft's comment actions (the pages' table)."""
+    operation, inputs, message = ops.COMMENT_ACTIONS[name]
+
+    def view(*args, event_id: int, comment_id: int):
+        data = args[0] if args else {}
+        actor = signed_in()
+        done = operation(the_comment(event_id, comment_id), actor,
+                         *(data[field] for field in inputs))
+        return ok(comment_to_dict(done, actor), message=str(message))
+
+    view.__name__ = "moderate_section_comment_" + name.replace("-", "_")
+    view.__doc__ = operation.__doc__ or f"{name} a section comment."
+    if inputs:
+        view = bp.arguments(ReasonArgs)(view)
+    view = bp.response(200, envelope(SectionCommentSchema))(view)
+    return bp.route(f"{COMMENT}/{name}", methods=["POST"], endpoint=view.__name__,
+                    tags=["moderation"])(view)
+
+
+for _name in ops.COMMENT_ACTIONS:
+    moderation_view(_name)

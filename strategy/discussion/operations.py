@@ -10,6 +10,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from strategy.auth.models import User
@@ -290,6 +291,17 @@ def dismiss_section_comment_flags(comment: SectionComment, actor: User) -> Secti
     if not comment.flag_count:
         raise OperationError(_("Открытых жалоб нет."), 409)
     return moderate_comment(comment, actor, "flags_dismiss", comment.status, "")
+
+
+# What the moderation buttons of a section comment do: the operation, the inputs it takes
+# (form fields or the API's JSON) and what it says afterwards. The pages and the API share it.
+COMMENT_ACTIONS = {
+    "approve": (approve_section_comment, (), _l("Комментарий опубликован.")),
+    "hide": (hide_section_comment, ("reason",), _l("Комментарий скрыт.")),
+    "restore": (restore_section_comment, (), _l("Комментарий восстановлен.")),
+    "dismiss-flags": (dismiss_section_comment_flags, (),
+                      _l("Жалобы отклонены, комментарий остаётся опубликованным.")),
+}
 
 
 def moderate_comment(comment: SectionComment, actor: Optional[User], action: str,

@@ -15,7 +15,6 @@ URL rules:
 """
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from strategy.core.errors import OperationError
@@ -189,17 +188,6 @@ def load_comment(event, comment_id: int):
     return found
 
 
-# What the moderation buttons of a section comment do: the operation, the inputs it takes
-# from the form, and what it says afterwards (the queue and the draft's screens post here).
-COMMENT_ACTIONS = {
-    "approve": (ops.approve_section_comment, (), _l("Комментарий опубликован.")),
-    "hide": (ops.hide_section_comment, ("reason",), _l("Комментарий скрыт.")),
-    "restore": (ops.restore_section_comment, (), _l("Комментарий восстановлен.")),
-    "dismiss-flags": (ops.dismiss_section_comment_flags, (),
-                      _l("Жалобы отклонены, комментарий остаётся опубликованным.")),
-}
-
-
 @bp.route("/events/<int:event_id>/manage/draft/comments/<int:comment_id>"
           "/<any(approve, hide, restore, \"dismiss-flags\"):action>", methods=["POST"])
 @staff_required
@@ -208,7 +196,7 @@ def moderate_comment(event_id: int, comment_id: int, action: str):
     event = load_event(event_id)
     found = load_comment(event, comment_id)
     require_button_form()
-    operation, inputs, message = COMMENT_ACTIONS[action]
+    operation, inputs, message = ops.COMMENT_ACTIONS[action]
     operation(found, current_user, *(request.form.get(name, "") for name in inputs))
     flash(str(message), "success")
     return redirect(safe_next(url_for("discussion.manage", event_id=event.id)))
