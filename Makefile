@@ -32,7 +32,7 @@ WITH_WORKER = if $(BIN)/flask worker --check >/dev/null 2>&1; then \
 	  $(BIN)/flask worker & WORKER_PID=$$!; \
 	  trap 'kill $$WORKER_PID 2>/dev/null; wait $$WORKER_PID 2>/dev/null' EXIT; \
 	  trap 'exit 130' INT TERM; \
-	else echo "  Redis недоступен (REDIS_URL): долгие задачи пойдут внутри веб-сервера."; fi;
+	else echo "  Очередь задач выключена (REDIS_URL не задан или Redis не отвечает): группировка и DOCX пойдут внутри веб-сервера."; fi;
 
 ## make run: create the database in instance/ if absent, load the demo if empty, serve with
 ## gunicorn (several processes: live updates go through the database, not process memory),
