@@ -184,17 +184,6 @@ def staff_written(event) -> tuple:
             db.session.scalar(sa.select(sa.func.count(Poll.id))), event.status.value)
 
 
-@pytest.mark.parametrize("write", list(STAFF_WRITES))
-def test_an_archived_event_refuses_every_staff_change(world, write):
-    event = world["event"]
-    set_status(event, "archived")
-    before = staff_written(event)
-    with pytest.raises(OperationError) as refused:
-        STAFF_WRITES[write](world)
-    assert refused.value.status == 409
-    assert "архив" in refused.value.message or "«в архиве»" in refused.value.message
-    db.session.rollback()
-    assert staff_written(event) == before
 
 
 # The draft's work is staff work too: once archived, the workspace, moderation, expertise and
@@ -231,17 +220,17 @@ def draft_written(event) -> tuple:
             discussion.review_of(event).closed_at)
 
 
-@pytest.mark.parametrize("write", list(DRAFT_WRITES))
-def test_an_archived_event_refuses_the_drafts_work(world, write):
+@pytest.mark.parametrize("write", list(STAFF_WRITES) + list(DRAFT_WRITES))
+def test_an_archived_event_refuses_every_staff_change(world, write):
     event = world["event"]
     set_status(event, "archived")
-    before = draft_written(event)
+    before = staff_written(event), draft_written(event)
     with pytest.raises(OperationError) as refused:
-        DRAFT_WRITES[write](world)
+        (STAFF_WRITES | DRAFT_WRITES)[write](world)
     assert refused.value.status == 409
-    assert refused.value.message == "Мероприятие в архиве: только чтение."
+    assert "архив" in refused.value.message
     db.session.rollback()
-    assert draft_written(event) == before
+    assert (staff_written(event), draft_written(event)) == before
 
 
 @pytest.mark.parametrize("write", list(DRAFT_WRITES))

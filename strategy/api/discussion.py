@@ -120,22 +120,27 @@ def the_review(event) -> DraftReview:
     return review
 
 
-def the_section(event_id: int, section_id: int) -> PublishedSection:
+def reviewed_event(event_id: int):
+    """The event, once its draft is published (404 before)."""
     event = load_event(event_id)
     the_review(event)
-    section = published_section(event, section_id)
-    if section is None:
-        raise OperationError(_("Раздел проекта не найден."), 404)
-    return section
+    return event
+
+
+def found(obj, not_found: str):
+    if obj is None:
+        raise OperationError(not_found, 404)
+    return obj
+
+
+def the_section(event_id: int, section_id: int) -> PublishedSection:
+    return found(published_section(reviewed_event(event_id), section_id),
+                 _("Раздел проекта не найден."))
 
 
 def the_comment(event_id: int, comment_id: int) -> SectionComment:
-    event = load_event(event_id)
-    the_review(event)
-    found = find_section_comment(event, comment_id)
-    if found is None:
-        raise OperationError(_("Комментарий не найден."), 404)
-    return found
+    return found(find_section_comment(reviewed_event(event_id), comment_id),
+                 _("Комментарий не найден."))
 
 
 def section_to_dict(section: PublishedSection, members, supported: set[int], user) -> dict:
