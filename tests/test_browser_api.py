@@ -4,7 +4,7 @@ what happened in the page, never in a native dialog."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.servers import DEMO_PASSWORD, chromium, screenshot, served_app
+from tests.servers import chromium, join_in_browser, screenshot, served_app, sign_in_in_browser
 
 pytestmark = pytest.mark.browser
 WIDTHS = {"phone": {"width": 360, "height": 740}, "wide": {"width": 1920, "height": 1080}}
@@ -26,28 +26,11 @@ def page_without_dialogs(browser, viewport):
     return page
 
 
-def join(page, base_url, name):
-    page.goto(base_url + "/join/BAIKAL26")
-    page.get_by_label("Как вас представить (имя и фамилия)").fill(name)
-    page.get_by_label("Библиотека", exact=True).fill("Библиотека посёлка Хомутово")
-    page.get_by_label("Муниципальное образование").fill("Иркутский район")
-    page.get_by_role("button", name="Войти в мероприятие").click()
-    expect(page.locator("[data-return-code]")).to_be_visible()
-
-
-def sign_in_facilitator(page, base_url):
-    page.goto(base_url + "/login")
-    page.get_by_label("Электронная почта").fill("moderator@strategy.demo")
-    page.get_by_label("Пароль").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    expect(page).not_to_have_url(base_url + "/login")
-
-
 @pytest.mark.parametrize("width", list(WIDTHS))
 def test_support_button_goes_through_the_api(base_url, width):
     with chromium() as browser:
         page = page_without_dialogs(browser, WIDTHS[width])
-        join(page, base_url, f"Анна Поддержкина {width}")
+        join_in_browser(page, base_url, f"Анна Поддержкина {width}")
         page.goto(base_url + "/events/1/tracks/social-hub")
         card = page.locator("article.card").filter(
             has=page.get_by_role("button", name="Поддержать")).first
@@ -80,7 +63,7 @@ def test_support_button_goes_through_the_api(base_url, width):
 def test_hide_in_the_queue_goes_through_the_api(base_url, width):
     with chromium() as browser:
         page = page_without_dialogs(browser, WIDTHS[width])
-        sign_in_facilitator(page, base_url)
+        sign_in_in_browser(page, base_url, "moderator@strategy.demo")
         page.goto(base_url + "/events/1/manage/queue?track=social-hub")
         new = page.locator("section[aria-labelledby=q-new]")
         item = new.locator(".queue-item").first

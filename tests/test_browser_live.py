@@ -6,7 +6,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.servers import DEMO_PASSWORD, chromium, screenshot, served_app
+from tests.servers import chromium, join_in_browser, screenshot, served_app, sign_in_in_browser
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740}
@@ -25,23 +25,6 @@ ALL_ON_SCREEN = """() => [...document.querySelectorAll(
 def base_url(tmp_path_factory):
     with served_app(tmp_path_factory.mktemp("live"), workers=2) as url:
         yield url
-
-
-def join(page, base_url, name):
-    page.goto(base_url + "/join/BAIKAL26")
-    page.get_by_label("Как вас представить (имя и фамилия)").fill(name)
-    page.get_by_label("Библиотека", exact=True).fill("Библиотека посёлка Большое Голоустное")
-    page.get_by_label("Муниципальное образование").fill("Иркутский район")
-    page.get_by_role("button", name="Войти в мероприятие").click()
-    expect(page.locator("[data-return-code]")).to_be_visible()
-
-
-def sign_in_facilitator(page, base_url):
-    page.goto(base_url + "/login")
-    page.get_by_label("Электронная почта").fill("moderator@strategy.demo")
-    page.get_by_label("Пароль").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    expect(page).not_to_have_url(base_url + "/login")
 
 
 def mark_no_reload(page):
@@ -68,7 +51,7 @@ def test_support_on_a_phone_changes_the_projector_number(base_url):
         assert hall.locator("form, button, input, select, textarea, a:not(.skip-link)").count() == 0
 
         phone = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
-        join(phone, base_url, "Ирина Проекторова")
+        join_in_browser(phone, base_url, "Ирина Проекторова")
         phone.goto(f"{base_url}/events/1/proposals/{pid}")
         phone.get_by_role("button", name="Поддержать").click()
         expect(phone.get_by_role("button", name="Вы поддержали · отозвать")).to_be_visible()
@@ -91,7 +74,7 @@ def test_support_on_a_phone_changes_the_projector_number(base_url):
 def test_hide_removes_the_card_from_a_participants_list_and_queue_updates(base_url):
     with chromium() as browser:
         phone = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
-        join(phone, base_url, "Олег Списков")
+        join_in_browser(phone, base_url, "Олег Списков")
         phone.goto(base_url + "/events/1/tracks/social-hub")
         cards = phone.locator("article.card")
         target = cards.nth(1).get_attribute("data-proposal-card")
@@ -101,7 +84,7 @@ def test_hide_removes_the_card_from_a_participants_list_and_queue_updates(base_u
         assert not phone.evaluate(WIDER_THAN_SCREEN)
 
         laptop = browser.new_context(viewport=LAPTOP, locale="ru-RU").new_page()
-        sign_in_facilitator(laptop, base_url)
+        sign_in_in_browser(laptop, base_url, "moderator@strategy.demo")
         laptop.goto(base_url + "/events/1/manage/queue?track=social-hub")
         expect(laptop.get_by_role("heading", name="Модерация")).to_be_visible()
         screenshot(laptop, "queue-1366")
@@ -109,7 +92,7 @@ def test_hide_removes_the_card_from_a_participants_list_and_queue_updates(base_u
 
         # A new proposal from the phone arrives in the open queue by itself.
         writer = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
-        join(writer, base_url, "Светлана Новикова")
+        join_in_browser(writer, base_url, "Светлана Новикова")
         writer.goto(base_url + "/events/1/proposals/new?track=social-hub")
         writer.get_by_label("Заголовок").fill("Молодёжный хаб: настольные игры и кибертурниры")
         # While typing, the form suggests the existing near-duplicate.
@@ -151,14 +134,14 @@ def test_hide_removes_the_card_from_a_participants_list_and_queue_updates(base_u
 def test_a_proposal_page_follows_supports_made_elsewhere(base_url):
     with chromium() as browser:
         reader = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
-        join(reader, base_url, "Ольга Читающая")
+        join_in_browser(reader, base_url, "Ольга Читающая")
         reader.goto(base_url + "/events/1/proposals/2")
         count = reader.locator('[data-live-count="2"]').first
         before = int(count.inner_text())
         mark_no_reload(reader)
 
         voter = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
-        join(voter, base_url, "Пётр Голосующий")
+        join_in_browser(voter, base_url, "Пётр Голосующий")
         voter.goto(base_url + "/events/1/proposals/2")
         voter.get_by_role("button", name="Поддержать").click()
         expect(voter.get_by_role("button", name="Вы поддержали · отозвать")).to_be_visible()
@@ -182,7 +165,7 @@ def test_when_the_stream_is_refused_the_page_polls_and_still_follows(base_url):
         mark_no_reload(reader)
 
         voter = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
-        join(voter, base_url, "Анна Опросная")
+        join_in_browser(voter, base_url, "Анна Опросная")
         voter.goto(base_url + "/events/1/proposals/3")
         voter.get_by_role("button", name="Поддержать").click()
         expect(voter.get_by_role("button", name="Вы поддержали · отозвать")).to_be_visible()

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.servers import chromium, screenshot, served_app
+from tests.servers import chromium, join_in_browser, screenshot, served_app
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740}
@@ -24,19 +24,10 @@ def base_url(tmp_path_factory):
         yield url
 
 
-def join(page, base_url, name):
-    page.goto(base_url + "/join/BAIKAL26")
-    page.get_by_label("Как вас представить (имя и фамилия)").fill(name)
-    page.get_by_label("Библиотека", exact=True).fill("Библиотека посёлка Большое Голоустное")
-    page.get_by_label("Муниципальное образование").fill("Иркутский район")
-    page.get_by_role("button", name="Войти в мероприятие").click()
-    expect(page.locator("[data-return-code]")).to_be_visible()
-
-
 def test_the_bell_counts_a_new_comment_live_and_mark_all_clears_it(base_url):
     with chromium() as browser:
         alice = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
-        join(alice, base_url, "Алла Колокольчикова")
+        join_in_browser(alice, base_url, "Алла Колокольчикова")
         alice.goto(base_url + "/events/1/proposals/new?track=genius-loci")
         alice.get_by_label("Проект").check()
         alice.get_by_label("Заголовок").fill("Вечерние чтения у маяка")
@@ -55,7 +46,7 @@ def test_the_bell_counts_a_new_comment_live_and_mark_all_clears_it(base_url):
         alice.evaluate("window.__noReload = true")
 
         bob = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
-        join(bob, base_url, "Борис Читающий")
+        join_in_browser(bob, base_url, "Борис Читающий")
         bob.goto(proposal_url)
         bob.get_by_label("Комментарий").fill("Приду со своим фонарём!")
         bob.get_by_role("button", name="Отправить комментарий").click()

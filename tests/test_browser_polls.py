@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.servers import DEMO_PASSWORD, chromium, screenshot, served_app
+from tests.servers import chromium, join_in_browser, screenshot, served_app, sign_in_in_browser
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740}
@@ -26,28 +26,11 @@ def base_url(tmp_path_factory):
         yield url
 
 
-def sign_in_organiser(page, base_url):
-    page.goto(base_url + "/login")
-    page.get_by_label("Электронная почта").fill("metod@strategy.demo")
-    page.get_by_label("Пароль").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    expect(page).not_to_have_url(base_url + "/login")
-
-
-def join(page, base_url, name):
-    page.goto(base_url + "/join/BAIKAL26")
-    page.get_by_label("Как вас представить (имя и фамилия)").fill(name)
-    page.get_by_label("Библиотека", exact=True).fill("Библиотека посёлка Листвянка")
-    page.get_by_label("Муниципальное образование").fill("Иркутский район")
-    page.get_by_role("button", name="Войти в мероприятие").click()
-    expect(page.locator("[data-return-code]")).to_be_visible()
-
-
 def test_projector_word_cloud_updates_when_a_phone_answers(base_url):
     with chromium() as browser:
         staff = browser.new_context(viewport={"width": 1366, "height": 768},
                                     locale="ru-RU").new_page()
-        sign_in_organiser(staff, base_url)
+        sign_in_in_browser(staff, base_url, "metod@strategy.demo")
         staff.goto(base_url + "/events/1/polls")
         staff.get_by_role("link", name=WORDS).click()
         staff.get_by_role("button", name="Открыть опрос").click()
@@ -65,7 +48,7 @@ def test_projector_word_cloud_updates_when_a_phone_answers(base_url):
         screenshot(hall, "poll-projector-empty-1920")
 
         phone = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
-        join(phone, base_url, "Вера Облакова")
+        join_in_browser(phone, base_url, "Вера Облакова")
         phone.goto(f"{base_url}/p/{poll_id}")
         expect(phone.get_by_role("heading", name=WORDS)).to_be_visible()
         screenshot(phone, "poll-phone-form-360")
@@ -88,7 +71,7 @@ def test_projector_word_cloud_updates_when_a_phone_answers(base_url):
 
         # A second phone refuses an empty word with a message and keeps the page.
         other = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
-        join(other, base_url, "Пётр Пустов")
+        join_in_browser(other, base_url, "Пётр Пустов")
         other.goto(f"{base_url}/p/{poll_id}")
         other.evaluate("document.querySelector('input[name=word]').removeAttribute('required')")
         other.get_by_role("button", name="Ответить").click()
