@@ -1,6 +1,7 @@
 """Real server processes for browser and live-update tests: a seeded database, then
 `flask run` or gunicorn with several workers, on a free port of 127.0.0.1."""
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -148,3 +149,36 @@ def sign_in_in_browser(page, base_url: str, email: str) -> None:
     page.get_by_label("Пароль").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Войти").click()
     expect(page.locator("form[action$='/logout']")).to_be_attached()
+
+
+FORM_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def form_token(html: str) -> str:
+    """The CSRF token of the first form of a page."""
+    return FORM_TOKEN.search(html).group(1)
+
+
+def staff_over_http(base: str, email: str = "metod@strategy.demo"):
+    """A demo staff member's own HTTP session, signed in through the login form."""
+    import requests
+
+    staff = requests.Session()
+    html = staff.get(f"{base}/login", timeout=60).text
+    signed = staff.post(f"{base}/login", timeout=60, allow_redirects=False, data={
+        "csrf_token": form_token(html), "email": email, "password": DEMO_PASSWORD})
+    assert signed.status_code == 302, signed.text[:300]
+    return staff
+
+
+def join_over_http(base: str, name: str, code: str = "BAIKAL26"):
+    """A phone of its own (an HTTP session) that joins the event through the join form."""
+    import requests
+
+    phone = requests.Session()
+    html = phone.get(f"{base}/join", timeout=60).text
+    joined = phone.post(f"{base}/join", timeout=60, allow_redirects=False, data={
+        "csrf_token": form_token(html), "event_code": code, "display_name": name,
+        "library": "Библиотека", "municipality": "Иркутск"})
+    assert joined.status_code == 302, joined.text[:300]
+    return phone

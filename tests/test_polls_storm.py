@@ -8,25 +8,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from tests.servers import DEMO_PASSWORD, served_app
+from tests.servers import form_token, join_over_http, served_app, staff_over_http
 
 PEOPLE = 100
-FORM_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 POLL_URL = re.compile(r"/events/1/polls/(\d+)$")
 
 
-def form_token(html: str) -> str:
-    return FORM_TOKEN.search(html).group(1)
-
-
 def organiser_opens_a_poll(base: str) -> int:
-    staff = requests.Session()
-    html = staff.get(f"{base}/login", timeout=60).text
-    signed = staff.post(f"{base}/login", timeout=60, allow_redirects=False, data={
-        "csrf_token": form_token(html), "email": "metod@strategy.demo",
-        "password": DEMO_PASSWORD})
-    assert signed.status_code == 302
+    staff = staff_over_http(base)
     html = staff.get(f"{base}/events/1/manage/polls/new", timeout=60).text
     made = staff.post(f"{base}/events/1/manage/polls/new", timeout=60, allow_redirects=False,
                       data={"csrf_token": form_token(html), "question": "Что взять в стратегию?",
@@ -42,14 +32,7 @@ def organiser_opens_a_poll(base: str) -> int:
 
 
 def join(base: str, number: int) -> requests.Session:
-    phone = requests.Session()
-    html = phone.get(f"{base}/join", timeout=60).text
-    joined = phone.post(f"{base}/join", timeout=60, allow_redirects=False, data={
-        "csrf_token": form_token(html), "event_code": "BAIKAL26",
-        "display_name": f"Участник опроса {number}", "library": "Библиотека",
-        "municipality": "Иркутск"})
-    assert joined.status_code == 302, joined.text[:300]
-    return phone
+    return join_over_http(base, f"Участник опроса {number}")
 
 
 def choices(number: int, options: list[int]) -> list[int]:

@@ -11,17 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 import sqlalchemy as sa
 
-from tests.servers import DEMO_PASSWORD, database_url_for, seed, serve
+from tests.servers import database_url_for, form_token, join_over_http, seed, serve, staff_over_http
 
 PEOPLE = 30
 PLACES = 10
-FORM_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 ITEM_URL = re.compile(r"/events/1/programme/(\d+)")
 TITLE = "Штурм регистрации: открытая мастерская"
-
-
-def form_token(html: str) -> str:
-    return FORM_TOKEN.search(html).group(1)
 
 
 def first_day(engine) -> str:
@@ -31,12 +26,7 @@ def first_day(engine) -> str:
 
 def organiser_adds_a_session(base: str, day: str) -> int:
     """Through the organisers' screens: a hall session with 10 places and a waiting list."""
-    staff = requests.Session()
-    html = staff.get(f"{base}/login", timeout=60).text
-    signed = staff.post(f"{base}/login", timeout=60, allow_redirects=False, data={
-        "csrf_token": form_token(html), "email": "metod@strategy.demo",
-        "password": DEMO_PASSWORD})
-    assert signed.status_code == 302
+    staff = staff_over_http(base)
     html = staff.get(f"{base}/events/1/manage/programme/new", timeout=60).text
     made = staff.post(f"{base}/events/1/manage/programme/new", timeout=60, allow_redirects=False,
                       data={"csrf_token": form_token(html), "title": TITLE, "day": day,
@@ -53,14 +43,7 @@ def organiser_adds_a_session(base: str, day: str) -> int:
 
 
 def join(base: str, number: int) -> requests.Session:
-    phone = requests.Session()
-    html = phone.get(f"{base}/join", timeout=60).text
-    joined = phone.post(f"{base}/join", timeout=60, allow_redirects=False, data={
-        "csrf_token": form_token(html), "event_code": "BAIKAL26",
-        "display_name": f"Участник штурма {number}", "library": "Библиотека",
-        "municipality": "Иркутск"})
-    assert joined.status_code == 302, joined.text[:300]
-    return phone
+    return join_over_http(base, f"Участник штурма {number}")
 
 
 def my_status(phone: requests.Session, base: str, item_id: int) -> str:
