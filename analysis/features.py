@@ -28,7 +28,14 @@ from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
-from .text import MAX_TEXT_CHARS, analyse_normalized, normalize_text
+from .text import (
+    COMPOUND_LANGUAGES,
+    COMPOUND_MIN_PART,
+    MAX_TEXT_CHARS,
+    analyse_normalized,
+    compound_parts,
+    normalize_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +47,6 @@ MIN_DF, MAX_DF = 2, 0.5
 SMALL_INPUT_DOCS = 10
 #: Texts transformed at once: bounds the peak memory of the sparse matrices at 100,000 texts.
 CHUNK_ROWS = 10000
-#: German compounds are split into parts of at least this many letters (shorter stems such as
-#: «bau», «neu» would match inside unrelated words).
-COMPOUND_MIN_PART = 4
-#: Languages whose compounds are split (Russian rarely compounds; its lemmas stay whole).
-COMPOUND_LANGUAGES = ("de",)
 #: Word vectors (navec) are Russian: they are used only when most texts are Russian.
 WORD_VECTOR_LANGUAGE = "ru"
 
@@ -60,27 +62,19 @@ def compound_vocabulary(lemma_docs, languages, min_part: int = COMPOUND_MIN_PART
 
 def with_compound_parts(lemma_docs, languages, vocabulary: frozenset,
                         min_part: int = COMPOUND_MIN_PART) -> list[str]:
-    """Lemma documents where each compound of a compounding language also counts as its parts.
+    """Lemma documents where each compound of a compounding language also counts as its
+    parts (:func:`~analysis.text.compound_parts`).
 
-    A stem's part is a stem of ``vocabulary`` that starts or ends it with at least
-    ``min_part`` letters left over («wasserkleinkraftwerk» also counts as «wass» and
-    «kraftwerk» when those stand alone somewhere in the texts). German writes one word
-    where Russian writes a phrase («Solarenergie», «Energiegemeinschaft»): without the parts,
-    two texts about energy share no term, and short texts (tenths of the German sample,
-    ~73 texts) fall to the plain baseline. Parts are appended, so the lemma's own
-    n-grams are kept.
+    Without the parts, two German texts about energy («Solarenergie», «Energiewende») share
+    no term, and short inputs (tenths of the German sample, ~73 texts) fall to the plain
+    baseline. Parts are appended, so the lemma's own n-grams are kept.
     """
     parts_of: dict[str, list[str]] = {}
 
     def parts(lemma: str) -> list[str]:
         found = parts_of.get(lemma)
         if found is None:
-            found = []
-            for cut in range(min_part, len(lemma) - min_part + 1):
-                for part in (lemma[:cut], lemma[cut:]):
-                    if part in vocabulary and part not in found:
-                        found.append(part)
-            parts_of[lemma] = found
+            found = parts_of[lemma] = compound_parts(lemma, vocabulary, min_part)
         return found
 
     documents = []
