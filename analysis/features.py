@@ -28,7 +28,14 @@ from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
-from .text import MAX_TEXT_CHARS, analyse_normalized, normalize_text
+from .text import (
+    COMPOUND_LANGUAGES,
+    COMPOUND_MIN_PART,
+    MAX_TEXT_CHARS,
+    analyse_normalized,
+    compound_parts,
+    normalize_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +47,45 @@ MIN_DF, MAX_DF = 2, 0.5
 SMALL_INPUT_DOCS = 10
 #: Texts transformed at once: bounds the peak memory of the sparse matrices at 100,000 texts.
 CHUNK_ROWS = 10000
+#: Word vectors (navec) are Russian: they are used only when most texts are Russian.
+WORD_VECTOR_LANGUAGE = "ru"
+
+
+def compound_vocabulary(lemma_docs, languages, min_part: int = COMPOUND_MIN_PART) -> frozenset:
+    """The stems that may be parts of compounds: every stem of at least ``min_part`` letters
+    of the texts in a compounding language (the texts' own words, no dictionary)."""
+    return frozenset(
+        lemma for doc, language in zip(lemma_docs, languages)
+        if language in COMPOUND_LANGUAGES for lemma in str(doc).split() if len(lemma) >= min_part
+    )
+
+
+def with_compound_parts(lemma_docs, languages, vocabulary: frozenset,
+                        min_part: int = COMPOUND_MIN_PART) -> list[str]:
+    """Lemma documents where each compound of a compounding language also counts as its
+    parts (:func:`~analysis.text.compound_parts`).
+
+    Without the parts, two German texts about energy («Solarenergie», «Energiewende») share
+    no term, and short inputs (tenths of the German sample, ~73 texts) fall to the plain
+    baseline. Parts are appended, so the lemma's own n-grams are kept.
+    """
+    parts_of: dict[str, list[str]] = {}
+
+    def parts(lemma: str) -> list[str]:
+        found = parts_of.get(lemma)
+        if found is None:
+            found = parts_of[lemma] = compound_parts(lemma, vocabulary, min_part)
+        return found
+
+    documents = []
+    for doc, language in zip(lemma_docs, languages):
+        doc = str(doc)
+        if language in COMPOUND_LANGUAGES and vocabulary:
+            extra = [part for lemma in doc.split() for part in parts(lemma)]
+            if extra:
+                doc = doc + " " + " ".join(extra)
+        documents.append(doc)
+    return documents
 
 
 def prepare_texts(texts: pd.Series | list, max_chars: int = MAX_TEXT_CHARS) -> pd.DataFrame:
@@ -173,6 +219,9 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
         covered by them.
     word_vector_weight : float, default=0.75
         Weight of the navec block relative to the (unit-length) LSA block.
+    split_compounds : bool, default=True
+        Let German compounds also count as their parts in the lemma view
+        (:func:`with_compound_parts`).
     fit_sample_size : int, default=20000
         Vectorisers and LSA are fitted on at most this many texts (a seeded sample), then all
         texts are transformed in chunks: memory stays flat at 100,000 texts.
@@ -203,6 +252,7 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
         n_components=100,
         use_word_vectors=True,
         word_vector_weight=0.75,
+        split_compounds=True,
         fit_sample_size=20000,
         svd_sample_size=5000,
         random_state=0,
@@ -213,6 +263,7 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
         self.n_components = n_components
         self.use_word_vectors = use_word_vectors
         self.word_vector_weight = word_vector_weight
+        self.split_compounds = split_compounds
         self.fit_sample_size = fit_sample_size
         self.svd_sample_size = svd_sample_size
         self.random_state = random_state
@@ -250,7 +301,10 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
             token_pattern=r"\S+", ngram_range=tuple(self.word_ngram_range), min_df=min_df,
             max_df=max_df, sublinear_tf=True, dtype=np.float32,
         )
-        word_matrix = _fit_or_empty(self.word_vectorizer_, sample["lemmas"])
+        self.compound_vocabulary_ = frozenset()
+        if self.split_compounds and "language" in sample.columns:
+            self.compound_vocabulary_ = compound_vocabulary(sample["lemmas"], sample["language"])
+        word_matrix = _fit_or_empty(self.word_vectorizer_, self._lemma_docs(sample))
         self.char_vectorizer_ = None
         char_matrix = None
         if self.char_ngram_range:
@@ -264,7 +318,10 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
         self.char_svd_ = self._fit_svd(char_matrix) if char_matrix is not None else None
         self.navec_ = load_navec() if self.use_word_vectors else None
         self.word_vectors_used_ = False
-        if self.navec_ is not None:
+        # navec knows Russian words; a few German ones it also lists would only add noise
+        russian = "language" not in sample.columns or bool(
+            (sample["language"] == WORD_VECTOR_LANGUAGE).mean() >= 0.5)
+        if self.navec_ is not None and russian:
             _, covered = mean_word_vectors(list(sample["tokens"]), self.navec_)
             self.word_vectors_used_ = bool(covered.mean() >= 0.5) if len(covered) else False
         self.n_features_out_ = self.transform(sample.iloc[:1]).shape[1]
@@ -273,6 +330,13 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
         else:
             self._fitted = None
         return self
+
+    def _lemma_docs(self, prepared: pd.DataFrame):
+        """The lemma documents of the lemma view (German compounds with their parts)."""
+        vocabulary = getattr(self, "compound_vocabulary_", frozenset())
+        if not vocabulary or "language" not in prepared.columns:
+            return prepared["lemmas"]
+        return with_compound_parts(prepared["lemmas"], prepared["language"], vocabulary)
 
     def _fit_svd(self, matrix: sp.csr_matrix) -> TruncatedSVD | None:
         n_components = min(self.n_components, matrix.shape[1] - 1, matrix.shape[0] - 1)
@@ -341,7 +405,7 @@ class ProposalVectorizer(TransformerMixin, BaseEstimator):
         return vectors, views, char_matrix
 
     def _sparse_blocks(self, prepared: pd.DataFrame):
-        word = _transform_or_empty(self.word_vectorizer_, prepared["lemmas"])
+        word = _transform_or_empty(self.word_vectorizer_, self._lemma_docs(prepared))
         char = None
         if self.char_vectorizer_ is not None:
             char = _transform_or_empty(self.char_vectorizer_, prepared["normalized"])

@@ -235,6 +235,9 @@ class ProposalGrouper(BaseEstimator):
     assignments_, sections_, duplicates_ : DataFrame
         The tables of ``result_``.
     log_ : list of str
+    sections_before_naming_ : ndarray of object
+        Section of every row as the clusterer left it (before «Прочее» moves and merges of
+        the namer).
     vectorizer_, namer_ : estimator
         The fitted stages (the clusterer is cloned per group: ``clusterers_`` by group).
     clusterers_ : dict
@@ -304,6 +307,9 @@ class ProposalGrouper(BaseEstimator):
         prev = _read_previous(previous, self.id_col, log)
         report("cluster", PROGRESS_STAGES["cluster"])
         documents, fixed_titles = self._assign_sections(documents, features, prev, log, report)
+        # what the clusterer made, before the namer moves unnameable sections to «Прочее»
+        # (the benchmark scores both: the grouping itself and the draft people read)
+        self.sections_before_naming_ = documents["section"].to_numpy(dtype=object).copy()
         report("name", PROGRESS_STAGES["name"])
         self.namer_ = self._stage(self.namer, SectionNamer(random_state=self.random_state))
         self.namer_.fit(documents, vectors=features.vectors, fixed_titles=fixed_titles,

@@ -244,3 +244,27 @@ def analyse_text(text: object, max_chars: int = MAX_TEXT_CHARS) -> tuple[str, li
 
 
 _CLAUSE_BREAK_RE = re.compile(r"[.,;:!?()\[\]«»\"\n–—]+|\s-\s")
+
+
+#: German compounds are split into parts of at least this many letters (shorter stems such as
+#: «bau», «neu» would match inside unrelated words).
+COMPOUND_MIN_PART = 4
+#: Languages whose compounds are split (Russian rarely compounds; its lemmas stay whole).
+COMPOUND_LANGUAGES = ("de",)
+
+
+def compound_parts(lemma: str, vocabulary, min_part: int = COMPOUND_MIN_PART) -> list[str]:
+    """The stems of ``vocabulary`` that start or end ``lemma`` with at least ``min_part``
+    letters left over: «wasserkleinkraftwerk» → «wass», «kraftwerk» when those stand alone
+    somewhere in the same texts (the texts' own words, no dictionary).
+
+    German writes one word where Russian writes a phrase («Solarenergie»,
+    «Energiegemeinschaft»): without its parts, a compound shares nothing with the texts that
+    use the plain word.
+    """
+    found = []
+    for cut in range(min_part, len(lemma) - min_part + 1):
+        for part in (lemma[:cut], lemma[cut:]):
+            if part in vocabulary and part not in found:
+                found.append(part)
+    return found

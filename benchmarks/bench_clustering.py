@@ -22,7 +22,10 @@ like the full sample (ours with k given and k chosen vs the baseline, means over
 One JSON line per split, then per kind the distribution over splits (mean, std, min, max) of
 NMI with k given and k chosen against the same-run baseline (with the ratio), of the margins
 over the baseline (target +0.05), of k chosen − k given (target ≥ −0.03) and of the spread of
-the chosen k across seeds (target ≤ 2, i.e. the same k ± 1).
+the chosen k across seeds (target ≤ 2, i.e. the same k ± 1). The same figures ``…_before_naming``
+score the clusterer's sections before the namer moves the sections it cannot name to «Прочее»
+(which counts as one more section), and ``other_share_…`` is the share of texts it moved there:
+the headline figures are the draft people read, these say which stage a gap comes from.
 
 Data are read from ``$SHARED_DATA_DIR`` (default: ``<repo>/../shared/data``) and never copied.
 """
@@ -119,21 +122,32 @@ def mean_scores(runs: list[dict]) -> dict[str, float]:
 
 def quality_figures(frame: pd.DataFrame, language: str, seeds=SEEDS) -> dict:
     """Baseline, ours with k given and ours with k auto on ``frame``: means over ``seeds``."""
-    from analysis import cluster_proposals
+    from analysis.pipeline import ProposalGrouper
 
     truth = frame["label"].to_numpy()
     k = frame["label"].nunique()
     base = mean_scores([scores(truth, labels)
                         for labels in baseline_runs(frame["text"], k, seeds, language)])
-    given, auto, chosen = [], [], []
+    runs: dict[str, list] = {name: [] for name in (
+        "given", "auto", "chosen", "given_grouping", "auto_grouping", "chosen_grouping",
+        "other_given", "other_auto")}
     for seed in seeds:
-        result = cluster_proposals(frame[["id", "text"]], k=k, random_state=seed)
-        given.append(scores(truth, result.assignments["section"].astype(str)))
-        result = cluster_proposals(frame[["id", "text"]], random_state=seed)
-        auto.append(scores(truth, result.assignments["section"].astype(str)))
-        chosen.append(int((~result.sections["is_other"].astype(bool)).sum()))
-    return {"n": len(frame), "k": int(k), "base": base, "given": mean_scores(given),
-            "auto": mean_scores(auto), "chosen": chosen}
+        for mode, n_clusters in (("given", k), ("auto", None)):
+            grouper = ProposalGrouper(k=n_clusters, random_state=seed).fit(frame[["id", "text"]])
+            result = grouper.result_
+            runs[mode].append(scores(truth, result.assignments["section"].astype(str)))
+            before = grouper.sections_before_naming_.astype(str)
+            runs[f"{mode}_grouping"].append(scores(truth, before))
+            other = result.sections["is_other"].astype(bool)
+            runs[f"other_{mode}"].append(int(result.sections["size"][other].sum()))
+            if mode == "auto":
+                runs["chosen"].append(int((~other).sum()))
+                runs["chosen_grouping"].append(len(set(before.tolist())))
+    figures = {name: mean_scores(values) for name, values in runs.items()
+               if values and isinstance(values[0], dict)}
+    return {"n": len(frame), "k": int(k), "base": base, **figures,
+            **{name: runs[name] for name in ("chosen", "chosen_grouping", "other_given",
+                                             "other_auto")}}
 
 
 def bench_quality(name: str, path: Path) -> None:
@@ -168,7 +182,8 @@ SPLITS = {"halves": 0.5, "tenths": 0.1}
 def _distribution(values) -> dict:
     values = np.asarray(values, dtype=float)
     std = float(values.std(ddof=1)) if len(values) > 1 else 0.0
-    return {"mean": round(float(values.mean()), 4), "std": round(std, 4),
+    return {"mean": round(float(values.mean()), 4), "median": round(float(np.median(values)), 4),
+            "std": round(std, 4),
             "min": round(float(values.min()), 4), "max": round(float(values.max()), 4),
             "mean_minus_std": round(float(values.mean()) - std, 4)}
 
@@ -192,6 +207,10 @@ def bench_splits(name: str, path: Path, kind: str, n_splits: int, seeds=SEEDS) -
             "k": q["k"], "baseline": round(q["base"]["nmi"], 4),
             "k_given": round(q["given"]["nmi"], 4), "k_auto": round(q["auto"]["nmi"], 4),
             "k_chosen": q["chosen"],
+            "before_naming": {"k_given": round(q["given_grouping"]["nmi"], 4),
+                              "k_auto": round(q["auto_grouping"]["nmi"], 4),
+                              "k_chosen": q["chosen_grouping"]},
+            "other_texts": {"k_given": q["other_given"], "k_auto": q["other_auto"]},
         }, ensure_ascii=False), flush=True)
     base = [q["base"]["nmi"] for q in runs]
     common = {"dataset": name, "splits": f"{n_splits} {kind}",
@@ -201,6 +220,26 @@ def bench_splits(name: str, path: Path, kind: str, n_splits: int, seeds=SEEDS) -
         emit(figure=f"nmi_k_{mode}_{kind}", value=float(np.mean(values)),
              baseline=float(np.mean(base)), unit="nmi", **common,
              distribution=_distribution(values), baseline_distribution=_distribution(base))
+    # the same figures for the clusterer's sections, before the namer's «Прочее» moves
+    for mode in ("given", "auto"):
+        values = [q[f"{mode}_grouping"]["nmi"] for q in runs]
+        emit(figure=f"nmi_k_{mode}_{kind}_before_naming", value=float(np.mean(values)),
+             baseline=float(np.mean(base)), unit="nmi", **common,
+             distribution=_distribution(values))
+    for figure, values, target in (
+        (f"nmi_margin_k_given_{kind}_before_naming",
+         [q["given_grouping"]["nmi"] - q["base"]["nmi"] for q in runs], 0.05),
+        (f"nmi_auto_minus_given_{kind}_before_naming",
+         [q["auto_grouping"]["nmi"] - q["given_grouping"]["nmi"] for q in runs], -0.03),
+        (f"k_spread_across_seeds_{kind}_before_naming",
+         [max(q["chosen_grouping"]) - min(q["chosen_grouping"]) for q in runs], 2),
+        (f"other_share_k_given_{kind}", [np.mean(q["other_given"]) / q["n"] for q in runs],
+         None),
+        (f"other_share_k_auto_{kind}", [np.mean(q["other_auto"]) / q["n"] for q in runs],
+         None),
+    ):
+        print(json.dumps({"figure": figure, "target": target, **common,
+                          **_distribution(values)}, ensure_ascii=False), flush=True)
     for figure, values, target in (
         (f"nmi_margin_k_given_{kind}", [q["given"]["nmi"] - q["base"]["nmi"] for q in runs],
          0.05),
