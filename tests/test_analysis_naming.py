@@ -311,6 +311,32 @@ def test_partner_typos_merge_but_short_or_different_names_do_not():
     assert merged["Сбер"] != merged["Сбербанк"]
 
 
+def test_partner_abbreviations_and_inflected_forms_merge_into_the_full_name():
+    names = ["ФПГ", "Фонд президентских грантов", "фонда президентских грантов",
+             "Фонд президентских грантов", "ПФКИ", "Президентский фонд культурных инициатив",
+             "президентского фонда культурных инициатив", "гостевым домам Хужира",
+             "Гостевые дома Хужира", "ОГУНБ", "МКА", "Министерство культуры и архивов"]
+    merged = merge_partner_names(names)
+    assert {merged[n] for n in names[:4]} == {"Фонд президентских грантов (ФПГ)"}
+    assert {merged[n] for n in names[4:7]} == {
+        "Президентский фонд культурных инициатив (ПФКИ)"}
+    assert merged["гостевым домам Хужира"] == merged["Гостевые дома Хужира"]
+    assert merged["ОГУНБ"] == "ОГУНБ"  # no full name to join
+    # function words are skipped in the initials
+    assert merged["МКА"] == "Министерство культуры и архивов (МКА)"
+    assert len(set(merged.values())) == 5
+
+
+def test_an_abbreviation_of_two_names_joins_neither():
+    merged = merge_partner_names(["ЦБС", "Централизованная библиотечная система",
+                                  "Центр бизнес-сопровождения"])
+    # «Центр бизнес-сопровождения» has initials «цб»: only one name spells «ЦБС»
+    assert merged["ЦБС"] == "Централизованная библиотечная система (ЦБС)"
+    ambiguous = merge_partner_names(["МЦ", "Молодёжный центр", "Музейный центр"])
+    assert ambiguous["МЦ"] == "МЦ"
+    assert ambiguous["Молодёжный центр"] != ambiguous["Музейный центр"]
+
+
 def test_partner_merging_ignores_empty_names_and_order():
     names = ["ромашка ооо", None, "", float("nan"), 'ООО "Ромашка"']
     assert merge_partner_names(names) == merge_partner_names(list(reversed(names)))
