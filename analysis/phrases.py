@@ -17,11 +17,11 @@ people read:
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .text import _CLAUSE_BREAK_RE, _URL_RE, _morph, detect_language, stem, stop_words
+from .text import (_CLAUSE_BREAK_RE, _URL_RE, detect_language, morph_parses, stem,
+                   stop_words)
 
 #: Nouns too generic to name a section on their own.
 GENERIC_NOUNS = frozenset(
@@ -34,8 +34,12 @@ PROPER_GRAMMEMES = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
 MONTHS = frozenset(
     "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь".split()
 )
-#: Parts of speech a word is not read as when it can also be a noun («сёл», «стали»).
+#: Parts of speech a word is not read as when it can also be a noun («сел» → «село»).
 VERB_LIKE = frozenset({"VERB", "INFN", "PRTS", "GRND", "ADVB", "PRED"})
+#: ...as long as the noun reading is a real one: pymorphy gives it at least this share of
+#: its readings («сел»: «село» 0.19). Below it the noun is a dictionary curiosity that would
+#: make titles of verbs («ведут» → «ведута» 0.02, «стали» → «сталь» 0.02).
+NOUN_READING_MIN_SCORE = 0.1
 #: Shortest content word (letters); abbreviations written in capitals may be shorter.
 MIN_WORD_CHARS = 3
 #: Endings of English adjectives («affordable», «green» is let through): no bare adjective
@@ -105,12 +109,13 @@ def raw_clauses(raw: str) -> list[list[str]]:
 @lru_cache(maxsize=100_000)
 def parse_word(word: str):
     """The pymorphy3 parse of a lower-case word, a noun reading first where there is one."""
-    parses = _morph().parse(word)
+    parses = morph_parses(word)
     first = parses[0]
     if first.tag.POS in VERB_LIKE or first.tag.POS is None:
-        for parse in parses:
-            if parse.tag.POS == "NOUN":
-                return parse
+        nouns = [parse for parse in parses if parse.tag.POS == "NOUN"]
+        if nouns and (first.tag.POS is None
+                      or sum(p.score for p in nouns) >= NOUN_READING_MIN_SCORE):
+            return nouns[0]
     return first
 
 
@@ -185,15 +190,27 @@ def _word_kind(raw: str) -> tuple:
 
 
 class _Word:
-    """A token of a clause: its raw form, parse and whether it is a content noun/adjective."""
+    """A token of a clause: its raw form, parse and whether it is a content noun/adjective.
+
+    One instance per distinct token (:func:`_word`), so what phrases need of a word — its
+    nominative, its form inside a phrase, the single-noun phrase — is worked out once here
+    rather than at every occurrence."""
 
     __slots__ = ("raw", "parse", "lemma", "abbreviation", "is_noun", "is_adjective",
-                 "is_genitive_noun")
+                 "is_genitive_noun", "head", "nominative", "inner", "single", "_adjectives")
 
     def __init__(self, raw: str):
         self.raw = raw
         (self.parse, self.lemma, self.abbreviation, self.is_noun, self.is_adjective,
          self.is_genitive_noun) = _word_kind(raw)
+        self.head = _noun_form(self) if self.is_noun else None  # the phrase's first noun
+        # a noun after an adjective is never an abbreviation: its plain nominative
+        self.nominative = (_nominative_noun(self.parse)
+                           if self.is_noun and not self.abbreviation else None)
+        self.inner = self.shown(raw.lower())  # as a complement: «ремонт *дорог*», «*ЦОД*»
+        self.single = (Phrase((self.lemma,), self.head, self.lemma)
+                       if self.head and self.lemma not in GENERIC_NOUNS else None)
+        self._adjectives: dict = {}
 
     def shown(self, form: str | None) -> str | None:
         """``form`` as written: abbreviations keep their capitals."""
@@ -203,6 +220,14 @@ class _Word:
             return self.raw if not self.raw.isupper() else form.upper()
         return form
 
+    def adjective_for(self, noun: "_Word") -> str | None:
+        """This adjective in the nominative, agreeing with ``noun``."""
+        tag = noun.parse.tag
+        key = (tag.number or "sing", tag.gender)
+        if key not in self._adjectives:
+            self._adjectives[key] = _nominative_adjective(self.parse, *key)
+        return self._adjectives[key]
+
 
 def _noun_form(word: _Word) -> str | None:
     if word.abbreviation:
@@ -210,61 +235,64 @@ def _noun_form(word: _Word) -> str | None:
     return _nominative_noun(word.parse)
 
 
-def _adjective_form(adjective: _Word, noun: _Word) -> str | None:
-    tag = noun.parse.tag
-    return _nominative_adjective(adjective.parse, tag.number or "sing", tag.gender)
-
-
 def _russian_phrases(words: list[_Word], i: int) -> list[Phrase]:
     """Noun phrases starting at ``words[i]``."""
+    n = len(words)
     w0 = words[i]
-    w1, w2, w3 = (words[i + j] if i + j < len(words) else None for j in (1, 2, 3))
+    w1 = words[i + 1] if i + 1 < n else None
+    w2 = words[i + 2] if i + 2 < n else None
+    w3 = words[i + 3] if i + 3 < n else None
+    # a phrase followed by a number («автобус маршрута № 5») is too specific
+    free2 = w2 is None or w2.raw != _NUMBER_MARK
+    free3 = w3 is None or w3.raw != _NUMBER_MARK
     found = []
-    free = lambda w: w is None or w.raw != _NUMBER_MARK  # «автобус маршрута № 5»: too specific
-    if w0.is_noun and w0.lemma not in GENERIC_NOUNS:
-        noun = _noun_form(w0)
-        if noun:
-            found.append(Phrase((w0.lemma,), noun, w0.lemma))
-    if w0.is_noun:
-        head = _noun_form(w0)
-        if head and w1 is not None and w1.is_genitive_noun and free(w2) \
-                and w1.lemma != w0.lemma:
-            found.append(Phrase((w0.lemma, w1.lemma), f"{head} {w1.shown(w1.raw.lower())}",
+    if w0.single is not None:
+        found.append(w0.single)
+    head = w0.head
+    if head and w1 is not None:
+        if w1.is_genitive_noun and free2 and w1.lemma != w0.lemma:
+            found.append(Phrase((w0.lemma, w1.lemma), f"{head} {w1.inner}",
                                 w0.lemma, (w1.lemma,)))
-        if head and w1 is not None and w1.is_adjective and "gent" in w1.parse.tag \
+        if w1.is_adjective and "gent" in w1.parse.tag \
                 and w2 is not None and w2.is_genitive_noun and _agrees(w1.parse, w2.parse) \
-                and free(w3):
+                and free3:
             found.append(Phrase((w0.lemma, w1.lemma, w2.lemma),
-                                f"{head} {w1.raw.lower()} {w2.shown(w2.raw.lower())}",
+                                f"{head} {w1.raw.lower()} {w2.inner}",
                                 w0.lemma, (w2.lemma,)))
     if w0.is_adjective and w1 is not None and w1.is_noun and not w1.abbreviation \
             and _agrees(w0.parse, w1.parse):
-        adjective, noun = _adjective_form(w0, w1), _nominative_noun(w1.parse)
+        adjective, noun = w0.adjective_for(w1), w1.nominative
         if adjective and noun:
             found.append(Phrase((w0.lemma, w1.lemma), f"{adjective} {noun}", w1.lemma))
-            if w2 is not None and w2.is_genitive_noun and free(w3):
+            if w2 is not None and w2.is_genitive_noun and free3:
                 found.append(Phrase((w0.lemma, w1.lemma, w2.lemma),
-                                    f"{adjective} {noun} {w2.shown(w2.raw.lower())}",
+                                    f"{adjective} {noun} {w2.inner}",
                                     w1.lemma, (w2.lemma,)))
         if w1.is_adjective and w2 is not None and w2.is_noun and not w2.abbreviation \
                 and _agrees(w0.parse, w2.parse) and _agrees(w1.parse, w2.parse):
-            first, second = _adjective_form(w0, w2), _adjective_form(w1, w2)
-            noun = _nominative_noun(w2.parse)
+            first, second = w0.adjective_for(w2), w1.adjective_for(w2)
+            noun = w2.nominative
             if first and second and noun:
                 found.append(Phrase((w0.lemma, w1.lemma, w2.lemma),
                                     f"{first} {second} {noun}", w2.lemma))
     return found
 
 
+@lru_cache(maxsize=200_000)
+def _word(raw: str) -> _Word:
+    """The one :class:`_Word` of a raw token (read-only, so shared by every text)."""
+    return _Word(raw)
+
+
 def _russian_terms(raw: str) -> TextTerms:
     lemmas, phrases = set(), {}
     for clause in raw_clauses(raw):
-        words = [_Word(token) for token in clause]
+        words = [_word(token) for token in clause]
         for i, word in enumerate(words):
-            if word.parse is None:
+            # every phrase starts with a content noun or adjective
+            if word.parse is None or not (word.is_noun or word.is_adjective):
                 continue
-            if word.is_noun or word.is_adjective:
-                lemmas.add(word.lemma)
+            lemmas.add(word.lemma)
             for phrase in _russian_phrases(words, i):
                 phrases.setdefault(phrase.key, phrase)
     return TextTerms(frozenset(lemmas), phrases)
@@ -341,8 +369,15 @@ def most_frequent_forms(phrases_of_texts) -> dict:
         ``{key: Phrase}`` with the form seen most often (ties: the first seen). For German,
         a single word seen both capitalised and not is a noun only if mostly capitalised.
     """
+    # plain dicts, not a Counter per key: this runs over every phrase of every text
     counts: dict = {}
     for phrases in phrases_of_texts:
         for key, phrase in phrases.items():
-            counts.setdefault(key, Counter())[phrase] += 1
-    return {key: counter.most_common(1)[0][0] for key, counter in counts.items()}
+            forms = counts.get(key)
+            if forms is None:
+                counts[key] = {phrase: 1}
+            else:
+                forms[phrase] = forms.get(phrase, 0) + 1
+    # max() keeps the first of equal counts, in the order first seen
+    return {key: next(iter(forms)) if len(forms) == 1 else max(forms, key=forms.get)
+            for key, forms in counts.items()}
