@@ -29,6 +29,20 @@ GENERIC_NOUNS = frozenset(
     "место помощь просьба решение ответ обращение информация сделать часть вид тема номер "
     "thing way people time issue idea problem".split()
 )
+#: Words that say what any proposal is made of, not what a section is about: the form's own
+#: fields («Описание проекта», «Участники проекта», «Ожидаемый результат»), places in general
+#: («Область», «Район»), events and materials in general («Мероприятия», «Материалы»), and
+#: the workshop's obvious context («Библиотека»). A title made only of these is no title
+#: (:func:`is_generic`); with a word that tells («Модельная библиотека») it is one.
+GENERIC_TITLE_WORDS = GENERIC_NOUNS | frozenset(
+    "область район город регион территория муниципалитет округ поселение населённый "
+    "населенный проект участник описание название цель задача результат итог ожидать "
+    "ожидаемый идея предложение мероприятие материал контакт контактный вход формат "
+    "направление деятельность возможность условие пример вариант способ уровень система "
+    "мера организация учреждение сотрудник специалист площадка библиотека библиотечный "
+    "книга неделя месяц жизнь новый хороший большой разный весь каждый другой местный "
+    "project participant description result goal event area region".split()
+)
 #: Grammemes of names and places, which make poor title words («Улица Косухина»).
 PROPER_GRAMMEMES = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
 MONTHS = frozenset(
@@ -81,6 +95,21 @@ class TextTerms:
     phrases: dict  # key -> Phrase (one display form per key in this text)
 
 
+def is_generic(phrase: Phrase) -> bool:
+    """Whether every word of ``phrase`` is a generic one (:data:`GENERIC_TITLE_WORDS`):
+    «Область», «Описание проекта», «Участники проекта» are; «Модельная библиотека» is not."""
+    return all(lemma in GENERIC_TITLE_WORDS for lemma in phrase.key)
+
+
+def telling_lemmas(phrase: Phrase) -> tuple:
+    """The lemmas of ``phrase`` that say what it is about (all of them if none does): what a
+    text must share with a title to be covered by it. «Библиотека» is in nearly every
+    proposal of a library workshop, so «Доступная библиотека» covers only the texts about
+    access, not every text that mentions a library."""
+    telling = tuple(lemma for lemma in phrase.key if lemma not in GENERIC_TITLE_WORDS)
+    return telling or phrase.key
+
+
 def text_terms(text: object, language: str | None = None) -> TextTerms:
     """Content lemmas and candidate phrases of one raw text (see the module docstring)."""
     if text is None or (isinstance(text, float) and text != text):
@@ -116,7 +145,10 @@ def parse_word(word: str):
         if nouns and (first.tag.POS is None
                       or sum(p.score for p in nouns) >= NOUN_READING_MIN_SCORE):
             return nouns[0]
-    return first
+    # readings pymorphy cannot tell apart (an unknown word, guessed: «книговорот» as a
+    # genitive of «книговорота» or as itself): the one that leaves the word as written
+    tied = [p for p in parses if p.score >= first.score - 1e-9 and p.tag.POS == first.tag.POS]
+    return next((p for p in tied if p.normal_form == p.word), first)
 
 
 def _lemma(parse) -> str:
@@ -197,7 +229,7 @@ class _Word:
     rather than at every occurrence."""
 
     __slots__ = ("raw", "parse", "lemma", "abbreviation", "is_noun", "is_adjective",
-                 "is_genitive_noun", "head", "nominative", "inner", "single", "_adjectives")
+                 "is_genitive_noun", "head", "nominative", "inner", "single")
 
     def __init__(self, raw: str):
         self.raw = raw
@@ -210,7 +242,6 @@ class _Word:
         self.inner = self.shown(raw.lower())  # as a complement: «ремонт *дорог*», «*ЦОД*»
         self.single = (Phrase((self.lemma,), self.head, self.lemma)
                        if self.head and self.lemma not in GENERIC_NOUNS else None)
-        self._adjectives: dict = {}
 
     def shown(self, form: str | None) -> str | None:
         """``form`` as written: abbreviations keep their capitals."""
@@ -219,14 +250,6 @@ class _Word:
         if self.abbreviation:
             return self.raw if not self.raw.isupper() else form.upper()
         return form
-
-    def adjective_for(self, noun: "_Word") -> str | None:
-        """This adjective in the nominative, agreeing with ``noun``."""
-        tag = noun.parse.tag
-        key = (tag.number or "sing", tag.gender)
-        if key not in self._adjectives:
-            self._adjectives[key] = _nominative_adjective(self.parse, *key)
-        return self._adjectives[key]
 
 
 def _noun_form(word: _Word) -> str | None:
@@ -253,29 +276,61 @@ def _russian_phrases(words: list[_Word], i: int) -> list[Phrase]:
         if w1.is_genitive_noun and free2 and w1.lemma != w0.lemma:
             found.append(Phrase((w0.lemma, w1.lemma), f"{head} {w1.inner}",
                                 w0.lemma, (w1.lemma,)))
+        if w1.is_genitive_noun and w2 is not None and w2.is_genitive_noun and free3 \
+                and len({w0.lemma, w1.lemma, w2.lemma}) == 3:
+            # «семьи участников СВО», «ремонт дорог района»
+            found.append(Phrase((w0.lemma, w1.lemma, w2.lemma),
+                                f"{head} {w1.inner} {w2.inner}", w0.lemma,
+                                (w1.lemma, w2.lemma)))
         if w1.is_adjective and "gent" in w1.parse.tag \
                 and w2 is not None and w2.is_genitive_noun and _agrees(w1.parse, w2.parse) \
                 and free3:
             found.append(Phrase((w0.lemma, w1.lemma, w2.lemma),
                                 f"{head} {w1.raw.lower()} {w2.inner}",
                                 w0.lemma, (w2.lemma,)))
-    if w0.is_adjective and w1 is not None and w1.is_noun and not w1.abbreviation \
-            and _agrees(w0.parse, w1.parse):
-        adjective, noun = w0.adjective_for(w1), w1.nominative
-        if adjective and noun:
+    if w0.is_adjective and w1 is not None and w1.is_noun and not w1.abbreviation:
+        forms = _agreeing((w0.raw,), w1.raw)
+        if forms is not None:
+            (adjective,), noun = forms
             found.append(Phrase((w0.lemma, w1.lemma), f"{adjective} {noun}", w1.lemma))
             if w2 is not None and w2.is_genitive_noun and free3:
                 found.append(Phrase((w0.lemma, w1.lemma, w2.lemma),
                                     f"{adjective} {noun} {w2.inner}",
                                     w1.lemma, (w2.lemma,)))
-        if w1.is_adjective and w2 is not None and w2.is_noun and not w2.abbreviation \
-                and _agrees(w0.parse, w2.parse) and _agrees(w1.parse, w2.parse):
-            first, second = w0.adjective_for(w2), w1.adjective_for(w2)
-            noun = w2.nominative
-            if first and second and noun:
+        if w1.is_adjective and w2 is not None and w2.is_noun and not w2.abbreviation:
+            forms = _agreeing((w0.raw, w1.raw), w2.raw)
+            if forms is not None:
+                (first, second), noun = forms
                 found.append(Phrase((w0.lemma, w1.lemma, w2.lemma),
                                     f"{first} {second} {noun}", w2.lemma))
     return found
+
+
+@lru_cache(maxsize=200_000)
+def _agreeing(adjectives: tuple, noun: str) -> tuple | None:
+    """Nominative forms of adjectives + noun that agree, or ``None``: ``(adjective forms,
+    noun form)``.
+
+    The chosen reading of each word is tried first, then the word's other readings of the
+    same lemma and part of speech: «настольные игры» agrees only when «игры» is read as a
+    plural (pymorphy's best reading is the genitive singular), and is then shown as the
+    plural it is, not «настольная игра»."""
+    words = [_word(raw) for raw in adjectives] + [_word(noun)]
+    readings = [[w.parse] + [p for p in morph_parses(w.raw.lower()) if p != w.parse
+                             and p.tag.POS == w.parse.tag.POS
+                             and p.normal_form == w.parse.normal_form] for w in words]
+    for noun_parse in readings[-1]:
+        chosen = [next((a for a in options if _agrees(a, noun_parse)), None)
+                  for options in readings[:-1]]
+        if any(a is None for a in chosen):
+            continue
+        tag = noun_parse.tag
+        number = tag.number or "sing"
+        forms = [_nominative_adjective(a, number, tag.gender) for a in chosen]
+        nominative = _nominative_noun(noun_parse)
+        if nominative and all(forms):
+            return tuple(forms), nominative
+    return None
 
 
 @lru_cache(maxsize=200_000)

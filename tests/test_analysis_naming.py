@@ -351,3 +351,53 @@ def test_partner_merging_ignores_empty_names_and_order():
     assert merge_partner_names(names) == merge_partner_names(list(reversed(names)))
     assert partner_key(None) == partner_key("") == ""
     assert set(merge_partner_names(names)) == {"ромашка ооо", 'ООО "Ромашка"'}
+
+
+# --------------------------------------------------------------------------- weak titles
+
+
+def name_sections(*sections):
+    """SectionNamer over hand-made sections of one track (no vectors: titles only)."""
+    texts = [t for texts in sections for t in texts]
+    labels = [number + 1 for number, texts in enumerate(sections) for _ in texts]
+    documents = pd.DataFrame({"id": range(len(texts)), "text": texts, "votes": 0, "group": "",
+                              "language": "ru", "is_other": False, "section": labels})
+    namer = SectionNamer().fit(documents)
+    return dict(zip(namer.sections_["section"], namer.sections_["title"]))
+
+
+def test_a_form_field_or_a_generic_word_is_no_title():
+    games = ["Описание проекта: клуб настольных игр для подростков в области",
+             "Описание проекта: настольные игры по пятницам, область ждёт",
+             "Описание проекта: турнир по настольным играм для всей области",
+             "Описание проекта: настольные игры в читальном зале области"]
+    roofs = ["Ремонт крыши сельского клуба", "Крыша клуба течёт, нужен ремонт",
+             "Отремонтировать крышу клуба до зимы", "Ремонт крыши и окон клуба"]
+    titles = name_sections(games, roofs)
+    assert titles[1].lower() == "настольные игры", titles
+    for title in titles.values():
+        assert "описание" not in title.lower() and title.lower() != "область"
+
+
+def test_a_title_of_half_a_two_text_section_becomes_a_mixture():
+    # two unrelated proposals the clustering put together: naming one of them would hide
+    # the other
+    mixed = ["Буккроссинг в поликлиниках и на автостанциях",
+             "Подростковый коворкинг с настольными играми"]
+    roofs = ["Ремонт крыши сельского клуба", "Крыша клуба течёт, нужен ремонт",
+             "Отремонтировать крышу клуба до зимы"]
+    title = name_sections(mixed, roofs)[1]
+    assert "; " in title, title
+    assert "буккроссинг" in title.lower() and "коворкинг" in title.lower()
+
+
+def test_generic_phrases_are_known_and_titles_are_covered_by_their_telling_words():
+    from analysis.phrases import is_generic, telling_lemmas
+
+    phrases = {p.text: p for t in ["Описание проекта и участники проекта в области",
+                                   "Доступная библиотека для каждого"]
+               for p in text_terms(t).phrases.values()}
+    assert is_generic(phrases["описание проекта"]) and is_generic(phrases["область"])
+    assert is_generic(phrases["участники проекта"])
+    assert not is_generic(phrases["доступная библиотека"])
+    assert telling_lemmas(phrases["доступная библиотека"]) == ("доступный",)
