@@ -309,25 +309,36 @@ def _listed(items: list[str]) -> str:
 
 def compose_summary(title: str, size: int, mentions: list[tuple[str, int]],
                     subtopics: list[str] = ()) -> str:
-    """Two or three third-person sentences about a section.
+    """Two or three third-person sentences about a section, saying what the heading, the key
+    terms and the list of subtopics around it do not: how many proposals there are and how
+    many of them mention each shared theme.
 
     Parameters
     ----------
     title : str
+        The section's title; the heading shows it, so it is not repeated here (and a summary
+        that quoted it went stale when people renamed or split the section).
     size : int
         Texts in the section.
     mentions : list of (phrase, count)
         Key phrases with the number of texts that mention them, most mentioned first.
     subtopics : list of str
-        Titles of the section's subtopics, if any.
+        Titles of the section's subtopics, if any: the document lists them right after the
+        summary, so it says only how many there are.
     """
-    sentences = [f"Участники предлагают меры по теме «{title}» — {proposals(size)}."]
+    one = size % 10 == 1 and size % 100 != 11
+    where = f"{size} {'предложении' if one else 'предложениях'}"
+    sentences = [f"Участники предлагают меры в {where}."]
     shown = [(phrase, count) for phrase, count in mentions if count > 0][:3]
     if shown:
-        listed = _listed([f"{_lowered(phrase)} ({count} из {size})" for phrase, count in shown])
-        sentences.append(f"Чаще всего речь идёт о таких темах: {listed}.")
+        # «(1 из 1)» says nothing: counts only where there is more than one text
+        listed = _listed([_lowered(phrase) + (f" ({count} из {size})" if size > 1 else "")
+                          for phrase, count in shown])
+        them = "нём" if size == 1 else "них"
+        sentences.append(f"Чаще всего в {them} речь идёт о таких темах: {listed}.")
     if subtopics:
-        sentences.append(f"Подтемы раздела: {_listed([f'«{t}»' for t in subtopics])}.")
+        parts = count_word(len(subtopics), "подтему", "подтемы", "подтем")
+        sentences.append(f"Предложения делятся на {parts}, перечисленные ниже.")
     return " ".join(sentences)
 
 
@@ -339,6 +350,19 @@ def compose_other_summary(size: int, reasons: Counter) -> str:
         listed = ", ".join(f"{why} ({n})" for why, n in reasons.most_common())
         summary += f": {listed}"
     return summary + "."
+
+
+def _mentions(candidates: list, n: int = 3) -> list[tuple[str, int]]:
+    """The ``n`` phrases most texts mention, with their counts: no generic phrase, and no
+    phrase inside another one shown («карта» beside «пушкинская карта»)."""
+    chosen: list = []
+    for _, phrase, inside, _ in sorted(candidates, key=lambda c: (-c[2], -len(c[1].key))):
+        if is_generic(phrase) or any(set(phrase.key) <= set(other.key) for other, _ in chosen):
+            continue
+        chosen.append((phrase, inside))
+        if len(chosen) >= n:
+            break
+    return [(phrase.text, inside) for phrase, inside in chosen]
 
 
 def quote_text(text: str, max_chars: int = QUOTE_MAX_CHARS) -> str:
@@ -628,9 +652,7 @@ class SectionNamer(BaseEstimator):
             why = Counter(reason[r] for r in item.members if reason[r])
             summary = compose_other_summary(len(item.members), why)
         else:
-            mentions = [(phrase.text, inside) for _, phrase, inside, _
-                        in sorted(index.candidates(members), key=lambda c: -c[2])
-                        if not is_generic(phrase)][:3]
+            mentions = _mentions(index.candidates(members))
             scale = len(item.members) / max(len(members), 1)  # sampled sections: estimate
             mentions = [(text, int(round(count * scale))) for text, count in mentions]
             summary = compose_summary(title, len(item.members), mentions,

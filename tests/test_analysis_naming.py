@@ -231,8 +231,14 @@ def test_summary_is_third_person_with_key_phrases_and_the_count():
     summary = compose_summary("Ремонт дорог", 12, [("ямы", 7), ("тротуары", 4)],
                               ["Ямы", "Тротуары"])
     assert summary.startswith("Участники предлагают")
-    assert "12 предложений" in summary and "ямы (7 из 12)" in summary
+    assert "12 предложениях" in summary and "ямы (7 из 12)" in summary
     assert 2 <= summary.count(".") <= 3
+    # the heading shows the title and the list below shows the subtopics: neither repeats
+    assert "Ремонт дорог" not in summary and "«Ямы»" not in summary
+    assert "2 подтемы" in summary
+    single = compose_summary("Ямы", 1, [("ямы", 1)])
+    assert single == "Участники предлагают меры в 1 предложении. Чаще всего в нём речь идёт " \
+                     "о таких темах: ямы."
 
 
 def test_sections_have_summaries_and_quotes_never_copied_first_person_sentences():
@@ -268,7 +274,8 @@ def test_large_sections_have_one_level_of_subtopics_and_small_ones_none():
             assert sorted(ids) == sorted(members)  # a partition of the section
             titles = [sub["title"] for sub in section.subtopics]
             assert len(set(titles)) == len(titles) and all(titles)
-            assert "Подтемы раздела" in section.summary
+            assert f"{len(titles)} подтем" in section.summary
+            assert not any(f"«{t}»" in section.summary for t in titles)  # listed, not repeated
         else:
             assert section.subtopics == []
 
