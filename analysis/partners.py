@@ -48,7 +48,9 @@ def partner_key(name: object) -> str:
     """
     if name is None or (isinstance(name, float) and name != name):
         return ""
-    words = [w for w in _words(name) if w not in LEGAL_FORMS]
+    words = _words(name)
+    # a name that is only a form («НКО», «Фонд») is still a name: then the form is the key
+    words = [w for w in words if w not in LEGAL_FORMS] or words
     return " ".join(_lemma(w) for w in words)
 
 

@@ -341,6 +341,9 @@ def test_partner_abbreviations_and_inflected_forms_merge_into_the_full_name():
     # function words are skipped in the initials
     assert merged["МКА"] == "Министерство культуры и архивов (МКА)"
     assert len(set(merged.values())) == 5
+    # a name that is only a legal or institutional form is kept, not dropped
+    assert merge_partner_names(["НКО", "нко", "Фонд"]) == {"НКО": "НКО", "нко": "НКО",
+                                                          "Фонд": "Фонд"}
 
 
 def test_an_abbreviation_of_two_names_joins_neither():
