@@ -108,11 +108,13 @@ def _display_name(spellings: Counter) -> str:
 
 
 def _normalised_quotes(spelling: str) -> str:
-    """'ООО "Ромашка"' → 'ООО «Ромашка»'; a legal form written last moves to the front."""
+    """'ООО "Ромашка"' → 'ООО «Ромашка»'; a legal form written last in lower case moves to
+    the front («ромашка ооо» → «ООО «Ромашка»»). One written in capitals stays where it is:
+    «Местные НКО», «Ресурсный центр НКО» are kinds of bodies, not a body named «Местные»."""
     text = " ".join(spelling.split())
     text = re.sub(r"[\"“”„]([^\"“”„]+)[\"“”„]", r"«\1»", text)
     words = text.split(" ")
-    if len(words) > 1 and words[-1].casefold() in LEGAL_FORMS and \
+    if len(words) > 1 and words[-1].casefold() in LEGAL_FORMS and words[-1].islower() and \
             words[0].casefold() not in LEGAL_FORMS:
         core = " ".join(words[:-1])
         if not core.startswith("«"):

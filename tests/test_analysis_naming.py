@@ -341,6 +341,10 @@ def test_partner_abbreviations_and_inflected_forms_merge_into_the_full_name():
     # function words are skipped in the initials
     assert merged["МКА"] == "Министерство культуры и архивов (МКА)"
     assert len(set(merged.values())) == 5
+    # a form written after a name in capitals is part of the name, not a legal form
+    assert merge_partner_names(["местные НКО"]) == {"местные НКО": "местные НКО"}
+    assert merge_partner_names(["Ресурсный центр НКО"])["Ресурсный центр НКО"] == \
+        "Ресурсный центр НКО"
     # a name that is only a legal or institutional form is kept, not dropped
     assert merge_partner_names(["НКО", "нко", "Фонд"]) == {"НКО": "НКО", "нко": "НКО",
                                                           "Фонд": "Фонд"}
