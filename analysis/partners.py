@@ -48,10 +48,24 @@ def partner_key(name: object) -> str:
     """
     if name is None or (isinstance(name, float) and name != name):
         return ""
-    words = _words(name)
+    return " ".join(_key_words(name))
+
+
+def _key_words(name: object, expand: dict | None = None) -> list[str]:
+    """Lemmas of a name without legal forms; an abbreviation stays as written (lower case),
+    or becomes the key of the name it stands for when ``expand`` (letters → key) has it."""
+    if name is None or (isinstance(name, float) and name != name):
+        return []
+    words = []
+    for word in _WORD_RE.findall(_QUOTES_RE.sub(" ", str(name))):
+        letters = _abbreviation(word)
+        low = word.casefold().replace("ё", "е")
+        if letters:
+            words.append((expand or {}).get(letters, letters))
+        else:
+            words.append(_lemma(low))
     # a name that is only a form («НКО», «Фонд») is still a name: then the form is the key
-    words = [w for w in words if w not in LEGAL_FORMS] or words
-    return " ".join(_lemma(w) for w in words)
+    return [w for w in words if w not in LEGAL_FORMS] or words
 
 
 def _words(name: object) -> list[str]:
@@ -99,9 +113,13 @@ def _display_name(spellings: Counter) -> str:
     legal form and quotes if any spelling has them, written with «ёлочки»."""
     def quality(item):
         spelling, count = item
-        has_form = any(w.casefold() in LEGAL_FORMS for w in _WORD_RE.findall(spelling))
+        words = _WORD_RE.findall(spelling)
+        has_form = any(w.casefold() in LEGAL_FORMS for w in words)
+        # written in full: no abbreviation other than a legal form («Эксперты ПФКИ» is not)
+        full = not any(_abbreviation(w) and w.casefold() not in LEGAL_FORMS for w in words) \
+            or len(words) == 1
         capitalised = spelling[:1].isupper() or bool(_QUOTES_RE.search(spelling))
-        return (has_form, capitalised, count, -len(spelling))
+        return (full, has_form, capitalised, count, -len(spelling))
 
     best = max(spellings.items(), key=quality)[0]
     return _normalised_quotes(best)
@@ -159,7 +177,9 @@ def merge_partner_names(names) -> dict[str, str]:
         for other in order:
             if other == key:
                 break
+            # a typo changes letters, not words: «Эксперты фонда …» is not «Фонд …»
             if root[other] == other and len(other) >= MIN_KEY_CHARS_FOR_TYPOS and \
+                    key.count(" ") == other.count(" ") and \
                     SequenceMatcher(None, key, other).ratio() >= TYPO_SIMILARITY:
                 root[key] = other
                 break
@@ -214,6 +234,7 @@ def _join_abbreviations(groups: dict[str, Counter]) -> dict[str, _Group]:
             abbreviation_of[targets[0]] = max(groups[key].items(),
                                               key=lambda item: (item[1], item[0]))[0]
             del joined[key]
+    _expand_inner_abbreviations(joined, by_initials)
     for key, group in joined.items():
         if key in abbreviation_of:
             full = Counter({s: n for s, n in group.items() if not _abbreviation(s)})
@@ -221,3 +242,23 @@ def _join_abbreviations(groups: dict[str, Counter]) -> dict[str, _Group]:
         else:
             group.name = _display_name(group)
     return joined
+
+
+def _expand_inner_abbreviations(joined: dict[str, _Group], by_initials: dict) -> None:
+    """Join a name with an abbreviation inside («Эксперты ПФКИ») to the same name written in
+    full («Эксперты Президентского фонда культурных инициатив»), in place: the abbreviation
+    is read as the one multiword name whose initials it spells."""
+    expand = {letters: keys[0] for letters, keys in by_initials.items() if len(keys) == 1}
+    for key in sorted(joined):
+        if key not in joined:
+            continue
+        group = joined[key]
+        for spelling in group:
+            if len(_WORD_RE.findall(spelling)) < 2:
+                continue
+            other = " ".join(_key_words(spelling, expand))
+            if other != key and other in joined:
+                joined[other].update(group)
+                joined[other].absorbed |= {key} | group.absorbed
+                del joined[key]
+                break

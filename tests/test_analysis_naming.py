@@ -341,6 +341,12 @@ def test_partner_abbreviations_and_inflected_forms_merge_into_the_full_name():
     # function words are skipped in the initials
     assert merged["МКА"] == "Министерство культуры и архивов (МКА)"
     assert len(set(merged.values())) == 5
+    # an abbreviation inside a name is read as the name it abbreviates
+    inner = merge_partner_names(["Эксперты ПФКИ", "Президентский фонд культурных инициатив",
+                                 "эксперты Президентского фонда культурных инициатив"])
+    assert inner["Эксперты ПФКИ"] == inner["эксперты Президентского фонда культурных инициатив"]
+    assert inner["Эксперты ПФКИ"] == "эксперты Президентского фонда культурных инициатив"
+    assert inner["Эксперты ПФКИ"] != inner["Президентский фонд культурных инициатив"]
     # a form written after a name in capitals is part of the name, not a legal form
     assert merge_partner_names(["местные НКО"]) == {"местные НКО": "местные НКО"}
     assert merge_partner_names(["Ресурсный центр НКО"])["Ресурсный центр НКО"] == \
