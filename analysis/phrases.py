@@ -62,6 +62,10 @@ ENGLISH_ADJECTIVE_ENDINGS = ("able", "ible", "ful", "ous", "ive", "less", "ical"
 _NUMBER_MARK = "#"
 _TOKEN_RE = re.compile(r"№|\d+(?:[.,:/-]\d+)*|[^\W\d_]+(?:-[^\W\d_]+)*")
 _INNER_CAPITAL_RE = re.compile(r"^\w+[A-ZА-ЯЁ]|^[A-ZА-ЯЁ]{2,}$")
+#: An abbreviation with a case ending («БАМа», «ЦОДов», «ФАПах»): its nominative and lemma
+#: are the capitals alone.
+_INFLECTED_ABBREVIATION_RE = re.compile(
+    r"^([А-ЯЁ]{2,})(?:а|я|у|ю|ом|ем|е|ы|и|ов|ев|ам|ям|ами|ями|ах|ях)$")
 
 
 @dataclass(frozen=True)
@@ -197,6 +201,9 @@ def _word_info(raw: str) -> tuple:
     # «ЦОД», «НЭБ», «СВО», «ЛитРес»: capitals inside the word mark an abbreviation or a
     # brand; pymorphy may not know it, and it must be shown as written
     abbreviation = bool(_INNER_CAPITAL_RE.match(raw)) and len(raw) >= 2
+    inflected = _INFLECTED_ABBREVIATION_RE.match(raw)
+    if inflected:  # «строители БАМа» and «БАМ» are one term
+        lemma = inflected.group(1).lower().replace("ё", "е")
     if lemma in stops or (not _is_common(parse) and not abbreviation):
         return None, "", abbreviation
     if len(raw) < MIN_WORD_CHARS and not abbreviation:
@@ -253,6 +260,9 @@ class _Word:
 
 
 def _noun_form(word: _Word) -> str | None:
+    inflected = _INFLECTED_ABBREVIATION_RE.match(word.raw) if word.abbreviation else None
+    if inflected:
+        return inflected.group(1)
     if word.abbreviation:
         return word.raw if word.raw.isupper() or not word.raw.islower() else word.raw.upper()
     return _nominative_noun(word.parse)

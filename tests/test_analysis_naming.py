@@ -190,6 +190,14 @@ def test_key_terms_are_nominative_noun_phrases_with_abbreviations_in_capitals():
                                         "пустеют", "каждой", "нужна"}
 
 
+def test_an_abbreviation_with_a_case_ending_is_shown_in_the_nominative():
+    terms = text_terms("Строители БАМа помнят; на ФАПах нет связи; ЦОДов мало; ЛитРес")
+    texts = {p.text for p in terms.phrases.values()}
+    assert {"БАМ", "ФАП", "ЦОД", "ЛитРес", "строители БАМа"} <= texts
+    assert not {"БАМа", "ФАПах", "ЦОДов"} & texts
+    assert {"бам", "фап", "цод"} <= terms.lemmas
+
+
 def test_a_verb_is_not_read_as_a_rare_noun_it_could_also_be():
     # «ведут» can be read as «ведута» (a view painting) at 2 % of pymorphy's readings: that
     # reading made a demo section «Ведуты»; «сел» is «село» at 19 %, which counts
