@@ -182,3 +182,11 @@ def join_over_http(base: str, name: str, code: str = "BAIKAL26"):
         "library": "Библиотека", "municipality": "Иркутск"})
     assert joined.status_code == 302, joined.text[:300]
     return phone
+
+
+def fresh_connection(session) -> None:
+    """Drop the session's pooled keep-alive connection (its cookies stay). A storm's phones
+    fetch their pages one after another, then wait for the start: by then gunicorn has closed
+    the first phones' idle connections (keepalive 2 s), and a POST sent on such a socket is
+    reset, which a browser retries but requests does not."""
+    session.close()

@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from tests.servers import form_token, join_over_http, served_app, staff_over_http
+from tests.servers import (form_token, fresh_connection, join_over_http, served_app,
+                           staff_over_http)
 
 PEOPLE = 100
 META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -55,6 +56,7 @@ def test_a_hundred_people_answer_at_once_and_each_counts_once(tmp_path):
 
         def answer(number: int) -> tuple[int, int]:
             phone, headers = phones[number], {"X-CSRFToken": tokens[number]}
+            fresh_connection(phone)
             start.wait(timeout=120)
             first = phone.post(f"{api}/answer", json={"options": choices(number, options)},
                                headers=headers, timeout=120)

@@ -11,7 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 import sqlalchemy as sa
 
-from tests.servers import database_url_for, form_token, join_over_http, seed, serve, staff_over_http
+from tests.servers import (database_url_for, form_token, fresh_connection, join_over_http, seed,
+                           serve, staff_over_http)
 
 PEOPLE = 30
 PLACES = 10
@@ -95,6 +96,7 @@ def test_thirty_register_at_once_for_ten_places_over_http(tmp_path):
             start = threading.Barrier(PEOPLE)
 
             def register(number: int) -> tuple[int, str]:
+                fresh_connection(phones[number])
                 start.wait(timeout=120)
                 response = phones[number].post(f"{item_url}/register", timeout=120,
                                                allow_redirects=False,
