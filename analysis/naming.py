@@ -63,9 +63,15 @@ MIN_PHRASE_TEXTS = 2
 #: texts: one or two proposals are not a section of a strategy. Smaller tracks keep them.
 MIN_SECTION_SIZE = 3
 MIN_GROUP_FOR_OTHER = 20
-#: A section no title covers is split in two (at most MAX_SPLITS times along one line) when
-#: it has at least SPLIT_MIN_SIZE texts; smaller ones go to «Прочее».
-SPLIT_MIN_SIZE = 2 * MIN_SECTION_SIZE + 2
+#: A section no phrase covers is first named as a mixture of its subtopics: KMeans into 2,
+#: then 3 parts, each part named by its own phrase (covering half of the part), the title
+#: covering what its parts cover together («Транспорт; дороги и остановки»). Only where no
+#: such mixture covers half is the section split in two (at most MAX_SPLITS times along one
+#: line), and only when both halves have at least MIN_SECTION_SIZE texts and can be named;
+#: otherwise it goes to «Прочее». Splitting first cut short German tracks into pieces too
+#: small to name (44-58% of a 73-text track in «Прочее», mostly "incoherent").
+MIXTURE_SUBTOPICS = (2, 3)
+SPLIT_MIN_SIZE = 2 * MIN_SECTION_SIZE
 MAX_SPLITS = 3
 #: Texts of a section read for phrases: phrases that matter recur within a few hundred
 #: texts, and reading all of a 10,000-text section would be slow.
@@ -92,7 +98,8 @@ SUBTOPIC_FALLBACK = "Разное"
 NAMELESS_TITLE = "Раздел"
 #: Why texts moved to «Прочее» at naming (the ``reason`` column).
 REASON_TOO_SMALL = "слишком маленький раздел: меньше трёх предложений"
-REASON_INCOHERENT = "разнородный раздел: ни одно название не подходит и половине его текстов"
+REASON_INCOHERENT = ("разнородный раздел: ни одно название, ни смесь названий его подтем не "
+                     "подходит и половине его текстов")
 
 
 @dataclass
@@ -252,6 +259,19 @@ def choose_title(index: _GroupIndex, members: set, taken=(), within=None) -> Tit
         covered |= index.with_any(best.key) & members
     coverage = len(covered) / max(len(members), 1)
     return Title(parts, coverage) if coverage >= MIN_TITLE_COVERAGE else None
+
+
+def _subtopic_phrase(index: _GroupIndex, subset: set, members: set, taken) -> Phrase | None:
+    """The best phrase of a subtopic of a section (contrasted with the whole track) that
+    covers half of the subtopic and at least MIN_PHRASE_TEXTS texts of the section, and is
+    neither a near-synonym nor of the same head as a ``taken`` phrase."""
+    for _, phrase, _ in _preferred(index.candidates(subset)):
+        if any(near_synonyms(phrase, other) or phrase.head == other.head for other in taken):
+            continue
+        if (index.coverage([phrase], subset) >= MIN_TITLE_COVERAGE
+                and len(index.with_any(phrase.key) & members) >= MIN_PHRASE_TEXTS):
+            return phrase
+    return None
 
 
 def key_terms_of(index: _GroupIndex, members: set, n_terms: int = N_KEY_TERMS,
@@ -501,7 +521,10 @@ class SectionNamer(BaseEstimator):
                 continue
             title = choose_title(index, members, [p for p, _ in taken])
             if title is None and choose_title(index, members) is None:
-                parts = self._split(item, vectors, section)
+                title = self._subtopic_mixture(index, item.members, position_of, vectors,
+                                               [p for p, _ in taken])
+            if title is None and choose_title(index, members) is None:
+                parts = self._split(item, vectors, section, index, position_of)
                 if parts:  # a mixed section is split, and each part is named on its own
                     sections.extend(parts[1:])
                     queue = sorted(queue + parts, key=lambda s: (-len(s.members),
@@ -527,20 +550,56 @@ class SectionNamer(BaseEstimator):
         self._apply_moves(documents, sections, section, is_other, reason)
         return [s for s in sections if s.merged_into is None and not s.reason]
 
-    def _split(self, item: _Section, vectors, section) -> list:
-        """Two halves of a section no title covers (KMeans on its vectors), or ``[]`` when it
-        is too small or already split ``MAX_SPLITS`` times."""
-        if vectors is None or len(item.members) < SPLIT_MIN_SIZE or item.splits >= MAX_SPLITS:
+    def _parts_of(self, rows: np.ndarray, vectors, n_parts: int) -> list:
+        """``rows`` cut into ``n_parts`` by KMeans on their vectors, biggest first, or ``[]``
+        when they cannot be cut so."""
+        if vectors is None or len(rows) < n_parts:
             return []
-        block = vectors[item.members]
-        if len(np.unique(np.round(block, 5), axis=0)) < 2:
+        block = vectors[rows]
+        if len(np.unique(np.round(block, 5), axis=0)) < n_parts:
             return []
-        labels = KMeans(n_clusters=2, n_init=4, random_state=self.random_state).fit(
+        labels = KMeans(n_clusters=n_parts, n_init=4, random_state=self.random_state).fit(
             block).labels_
-        if labels.min() == labels.max():
+        parts = [rows[labels == label] for label in range(n_parts)]
+        if any(len(part) == 0 for part in parts):
             return []
-        halves = [item.members[labels == label] for label in (0, 1)]
-        halves.sort(key=len, reverse=True)
+        return sorted(parts, key=lambda part: (-len(part), int(part[0])))
+
+    def _subtopic_mixture(self, index, rows, position_of, vectors, taken) -> Title | None:
+        """A mixture title of a section no phrase covers: its 2 (else 3) subtopics, each
+        named by its best phrase that covers half of the subtopic, together covering half
+        of the section; ``None`` when no such mixture exists."""
+        rows = np.asarray([r for r in rows if r in position_of])
+        members = {position_of[r] for r in rows}
+        for n_parts in MIXTURE_SUBTOPICS:
+            phrases: list = []
+            for part in self._parts_of(rows, vectors, n_parts):
+                phrase = _subtopic_phrase(index, {position_of[r] for r in part}, members,
+                                          list(taken) + phrases)
+                if phrase is not None:
+                    phrases.append(phrase)
+            if len(phrases) < 2:
+                continue
+            coverage = index.coverage(phrases, members)
+            if coverage >= MIN_TITLE_COVERAGE:
+                return Title(phrases, coverage)
+        return None
+
+    def _nameable(self, index, rows, position_of, vectors) -> bool:
+        members = {position_of[r] for r in rows if r in position_of}
+        return (choose_title(index, members) is not None
+                or self._subtopic_mixture(index, rows, position_of, vectors, ()) is not None)
+
+    def _split(self, item: _Section, vectors, section, index, position_of) -> list:
+        """Two halves of a section no title covers (KMeans on its vectors), or ``[]`` when it
+        is too small, already split ``MAX_SPLITS`` times, or a half would be too small or
+        could not be named (pieces nobody can name would only fill «Прочее»)."""
+        if len(item.members) < SPLIT_MIN_SIZE or item.splits >= MAX_SPLITS:
+            return []
+        halves = self._parts_of(item.members, vectors, 2)
+        if not halves or any(len(half) < MIN_SECTION_SIZE or not self._nameable(
+                index, half, position_of, vectors) for half in halves):
+            return []
         new_id = max(self.first_free_id_, _free_id(section))
         self.first_free_id_ = new_id + 1
         section[halves[1]] = new_id
