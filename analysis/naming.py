@@ -9,9 +9,12 @@ section for people:
   of the section's texts that contain all its lemmas minus that share in the rest of the
   track. The title is the best phrase that at least half of the section's texts share a content
   lemma with; where no phrase covers half, a mixture of two or three phrases that together do
-  («Транспорт; дороги и остановки»). A section that nothing covers, or of fewer than
-  ``MIN_SECTION_SIZE`` texts in a track of at least ``MIN_GROUP_FOR_OTHER``, goes to
-  «Прочее» with the reason.
+  («Транспорт; дороги и остановки»), else a mixture of the phrases of its two or three
+  subtopics; only then is it split, into halves of which one can be named. A section that
+  nothing covers, or of fewer than ``MIN_SECTION_SIZE`` texts in a track of at least
+  ``MIN_GROUP_FOR_OTHER``, goes to «Прочее» with the reason. A phrase counts for a section
+  where its lemmas occur (German: also as parts of compounds), not only where it is written
+  whole.
 * **No near-synonym titles in a track.** Two titles with the same head noun and the same
   complements («Бродячие собаки» / «Безнадзорные собаки») say the same thing: the smaller
   section takes its best phrase that differs, or, if none covers it, joins the bigger one.
@@ -67,9 +70,10 @@ MIN_GROUP_FOR_OTHER = 20
 #: then 3 parts, each part named by its own phrase (covering half of the part), the title
 #: covering what its parts cover together («Транспорт; дороги и остановки»). Only where no
 #: such mixture covers half is the section split in two (at most MAX_SPLITS times along one
-#: line), and only when both halves have at least MIN_SECTION_SIZE texts and can be named;
-#: otherwise it goes to «Прочее». Splitting first cut short German tracks into pieces too
-#: small to name (44-58% of a 73-text track in «Прочее», mostly "incoherent").
+#: line), and only when both halves have at least MIN_SECTION_SIZE texts and one of them can
+#: be named (at once or after further splits); otherwise it goes to «Прочее». Splitting
+#: first cut short German tracks into pieces too small to name (44-58% of a 73-text track
+#: in «Прочее», mostly "incoherent").
 MIXTURE_SUBTOPICS = (2, 3)
 SPLIT_MIN_SIZE = 2 * MIN_SECTION_SIZE
 MAX_SPLITS = 3
@@ -204,10 +208,12 @@ class _GroupIndex:
         minimum = MIN_PHRASE_TEXTS if len(members) > MIN_PHRASE_TEXTS else 1
         scored = []
         for key, count in counts.items():
-            if count < minimum:
-                continue
             having = self.with_all(key) & universe
             inside = len(having & members)
+            # texts that contain the phrase's lemmas, also as parts of compounds: a German
+            # section says «Solarenergie», «Windenergie» and once «Energie»
+            if inside < minimum:
+                continue
             score = inside / len(members) - (len(having) - inside) / max(rest, 1)
             if score > 0:
                 scored.append((score, self.forms[key], inside))
@@ -262,14 +268,14 @@ def choose_title(index: _GroupIndex, members: set, taken=(), within=None) -> Tit
 
 
 def _subtopic_phrase(index: _GroupIndex, subset: set, members: set, taken) -> Phrase | None:
-    """The best phrase of a subtopic of a section (contrasted with the whole track) that
-    covers half of the subtopic and at least MIN_PHRASE_TEXTS texts of the section, and is
-    neither a near-synonym nor of the same head as a ``taken`` phrase."""
-    for _, phrase, _ in _preferred(index.candidates(subset)):
+    """The best phrase of a subtopic of a section (contrasted with the whole track) found in
+    at least MIN_PHRASE_TEXTS texts of the subtopic, and neither a near-synonym nor of the
+    same head as a ``taken`` phrase. It need not cover half of its subtopic: the mixture
+    title must cover half of the section."""
+    for _, phrase, inside in _preferred(index.candidates(subset)):
         if any(near_synonyms(phrase, other) or phrase.head == other.head for other in taken):
             continue
-        if (index.coverage([phrase], subset) >= MIN_TITLE_COVERAGE
-                and len(index.with_any(phrase.key) & members) >= MIN_PHRASE_TEXTS):
+        if inside >= MIN_PHRASE_TEXTS:
             return phrase
     return None
 
@@ -585,20 +591,34 @@ class SectionNamer(BaseEstimator):
                 return Title(phrases, coverage)
         return None
 
-    def _nameable(self, index, rows, position_of, vectors) -> bool:
+    def _nameable(self, index, rows, position_of, vectors, splits: int) -> bool:
+        """Whether ``rows`` can be named: by a phrase or a mixture, by a mixture of its
+        subtopics, or, while splits are left, after a split that keeps a nameable half."""
         members = {position_of[r] for r in rows if r in position_of}
-        return (choose_title(index, members) is not None
-                or self._subtopic_mixture(index, rows, position_of, vectors, ()) is not None)
+        if (choose_title(index, members) is not None
+                or self._subtopic_mixture(index, rows, position_of, vectors, ()) is not None):
+            return True
+        return bool(self._halves(index, rows, position_of, vectors, splits))
+
+    def _halves(self, index, rows, position_of, vectors, splits: int) -> list:
+        """Two halves of ``rows``, both of at least MIN_SECTION_SIZE texts and at least one
+        of them nameable, or ``[]``."""
+        if len(rows) < SPLIT_MIN_SIZE or splits >= MAX_SPLITS:
+            return []
+        halves = self._parts_of(rows, vectors, 2)
+        if (not halves or any(len(half) < MIN_SECTION_SIZE for half in halves)
+                or not any(self._nameable(index, half, position_of, vectors, splits + 1)
+                           for half in halves)):
+            return []
+        return halves
 
     def _split(self, item: _Section, vectors, section, index, position_of) -> list:
         """Two halves of a section no title covers (KMeans on its vectors), or ``[]`` when it
-        is too small, already split ``MAX_SPLITS`` times, or a half would be too small or
-        could not be named (pieces nobody can name would only fill «Прочее»)."""
-        if len(item.members) < SPLIT_MIN_SIZE or item.splits >= MAX_SPLITS:
-            return []
-        halves = self._parts_of(item.members, vectors, 2)
-        if not halves or any(len(half) < MIN_SECTION_SIZE or not self._nameable(
-                index, half, position_of, vectors) for half in halves):
+        is too small, already split ``MAX_SPLITS`` times, a half would be too small, or
+        neither half can be named even after further splits (pieces nobody can name would
+        only fill «Прочее»)."""
+        halves = self._halves(index, item.members, position_of, vectors, item.splits)
+        if not halves:
             return []
         new_id = max(self.first_free_id_, _free_id(section))
         self.first_free_id_ = new_id + 1
