@@ -5,7 +5,19 @@ gevent workers: an open live stream (server-sent events, /events/<id>/stream) is
 a thread, so a hall of a thousand screens fits in a few workers (measured by `make bench`).
 psycopg 3 and redis-py cooperate with gevent; SQLite calls are short and run in place.
 """
+import gc
 import threading
+
+# The app's imports (SQLAlchemy models, pandas, scikit-learn) leave a few million long-lived
+# objects; with the default thresholds a request's allocations set off collections that walk
+# them again and again (a third of a support's CPU, benchmarks/profile_app.py). Collect less
+# often, and never walk what the worker loaded at start (gc.freeze, after the warm-up too).
+GC_THRESHOLDS = (50_000, 50, 100)
+
+
+def freeze_loaded_objects():
+    gc.collect()
+    gc.freeze()
 
 worker_class = "gevent"
 worker_connections = 1000
@@ -17,12 +29,15 @@ def post_worker_init(worker):
     """Warm the similarity hint's text models in the background once a worker has started."""
     if getattr(worker.wsgi, "import_name", "") != "strategy":
         return  # another app with the same settings (make bench's bare app)
+    gc.set_threshold(*GC_THRESHOLDS)
+    freeze_loaded_objects()
 
     def warm():
         with worker.wsgi.app_context():
             from strategy.moderation.queries import warm_up_similarity
 
             warm_up_similarity()
+        freeze_loaded_objects()
 
     try:
         import gevent

@@ -9,12 +9,16 @@ section for people:
   of the section's texts that contain all its lemmas minus that share in the rest of the
   track. The title is the best phrase that at least half of the section's texts share a content
   lemma with; where no phrase covers half, a mixture of two or three phrases that together do
-  («Транспорт; дороги и остановки»), else a mixture of the phrases of its two or three
-  subtopics; only then is it split, into halves of which one can be named. A section that
-  nothing covers, or of fewer than ``MIN_SECTION_SIZE`` texts in a track of at least
-  ``MIN_GROUP_FOR_OTHER``, goes to «Прочее» with the reason. A phrase counts for a section
-  where its lemmas occur (German: also as parts of compounds), not only where it is written
-  whole.
+  («Транспорт; дороги и остановки»), and where the best phrase covers exactly half (one of
+  two texts), a mixture that covers more; else a mixture of the phrases of its two or three
+  subtopics; only then is it split, into halves of which one can be named. A phrase made
+  only of generic words («Область», «Описание проекта», :func:`~analysis.phrases.is_generic`)
+  is never a title, and coverage counts the title's telling words only («Доступная
+  библиотека» covers the texts about access, not every text that mentions a library). A
+  phrase counts for a section where its lemmas occur (German: also as parts of compounds),
+  not only where it is written whole. A section that nothing covers, or of fewer than
+  ``MIN_SECTION_SIZE`` texts in a track of at least ``MIN_GROUP_FOR_OTHER``, goes to
+  «Прочее» with the reason.
 * **No near-synonym titles in a track.** Two titles with the same head noun and the same
   complements («Бродячие собаки» / «Безнадзорные собаки») say the same thing: the smaller
   section takes its best phrase that differs, or, if none covers it, joins the bigger one.
@@ -44,7 +48,7 @@ from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import normalize
 
-from .phrases import Phrase, most_frequent_forms, text_terms
+from .phrases import Phrase, is_generic, most_frequent_forms, telling_lemmas, text_terms
 from .representation import OTHER_TITLE, centroid_similarity
 from .text import COMPOUND_LANGUAGES, COMPOUND_MIN_PART, compound_parts
 
@@ -199,12 +203,23 @@ class _GroupIndex:
         return found
 
     def candidates(self, members: set, within: set | None = None) -> list:
-        """``(score, phrase, in_count)`` of the phrases of ``members``, best first.
+        """``(score, phrase, in_count, position)`` of the phrases of ``members``, best first.
 
-        ``within``: the texts to contrast with (default: the whole track)."""
+        ``within``: the texts to contrast with (default: the whole track). ``position``: how
+        early the phrase comes in the texts that have it (0 first .. 1 last, on average):
+        of equally good phrases the earlier one wins, since texts (and proposals, which
+        begin with their title) say what they are about first; a tie broken by the
+        alphabet named a one-text section after whatever phrase sorts first."""
         universe = within if within is not None else set(range(len(self.terms)))
         rest = len(universe) - len(members)
-        counts = Counter(key for i in members for key in self.terms[i].phrases)
+        counts: dict = {}
+        positions: dict = {}
+        for i in members:
+            phrases = self.terms[i].phrases
+            n = max(len(phrases) - 1, 1)
+            for rank, key in enumerate(phrases):
+                counts[key] = counts.get(key, 0) + 1
+                positions[key] = positions.get(key, 0.0) + rank / n
         minimum = MIN_PHRASE_TEXTS if len(members) > MIN_PHRASE_TEXTS else 1
         scored = []
         for key, count in counts.items():
@@ -216,12 +231,12 @@ class _GroupIndex:
                 continue
             score = inside / len(members) - (len(having) - inside) / max(rest, 1)
             if score > 0:
-                scored.append((score, self.forms[key], inside))
-        scored.sort(key=lambda item: (-item[0], -item[2], item[1].text))
+                scored.append((score, self.forms[key], inside, positions[key] / count))
+        scored.sort(key=lambda item: (-item[0], -item[2], item[3], item[1].text))
         return scored
 
     def coverage(self, parts, members: set) -> float:
-        lemmas = {lemma for part in parts for lemma in part.key}
+        lemmas = {lemma for part in parts for lemma in telling_lemmas(part)}
         return len(self.with_any(lemmas) & members) / max(len(members), 1)
 
 
@@ -232,39 +247,56 @@ def _preferred(candidates: list) -> list:
         return []
     best = candidates[0][0]
     close = [c for c in candidates if c[0] >= LONGER_TITLE_SHARE * best]
-    close.sort(key=lambda c: (-len(c[1].key), -c[0], c[1].text))
+    close.sort(key=lambda c: (-len(c[1].key), -c[0], c[3], c[1].text))
     return close + [c for c in candidates if c[0] < LONGER_TITLE_SHARE * best]
 
 
-def choose_title(index: _GroupIndex, members: set, taken=(), within=None) -> Title | None:
-    """The best title of ``members`` that is no near-synonym of a ``taken`` phrase, or
-    ``None`` when no phrase or mixture of phrases covers half of the texts."""
+def choose_title(index: _GroupIndex, members: set, taken=(), within=None,
+                 partial: bool = False) -> Title | None:
+    """The best title of ``members`` that is no near-synonym of a ``taken`` phrase and not
+    made of generic words only («Область», «Описание проекта»), or ``None`` when no phrase
+    or mixture of phrases covers half of the texts (``partial``: the best mixture even so,
+    for tracks too small to have «Прочее»)."""
     candidates = [c for c in _preferred(index.candidates(members, within))
-                  if not any(near_synonyms(c[1], other) for other in taken)]
-    for _, phrase, _ in candidates:
+                  if not is_generic(c[1])
+                  and not any(near_synonyms(c[1], other) for other in taken)]
+    for _, phrase, _, _ in candidates:
         coverage = index.coverage([phrase], members)
-        if coverage >= MIN_TITLE_COVERAGE:
+        if coverage > MIN_TITLE_COVERAGE:
             return Title([phrase], coverage)
+        if coverage == MIN_TITLE_COVERAGE:
+            # a phrase of exactly half the texts says as much as it leaves out (a two-text
+            # section: one of them): a mixture that covers more is the honest title
+            mixture = _mixture(index, members, candidates, phrase, 1.0)
+            return mixture if mixture.coverage > coverage else Title([phrase], coverage)
     if not candidates:
         return None
-    parts = [candidates[0][1]]
-    floor = MIXTURE_MIN_SHARE * candidates[0][0]
+    title = _mixture(index, members, candidates, candidates[0][1], MIN_TITLE_COVERAGE)
+    return title if title.coverage >= MIN_TITLE_COVERAGE or partial else None
+
+
+def _mixture(index: _GroupIndex, members: set, candidates: list, first: Phrase,
+             target: float) -> Title:
+    """``first`` and up to two more phrases, each the one that covers most texts not yet
+    covered, until ``target`` of the texts are covered."""
+    parts = [first]
+    best_score = next(c[0] for c in candidates if c[1] == first)
+    floor = MIXTURE_MIN_SHARE * best_score
     candidates = [c for c in candidates if c[0] >= floor]
-    covered = index.with_any(parts[0].key) & members
-    while len(covered) < MIN_TITLE_COVERAGE * len(members) and len(parts) < MAX_MIXTURE_PARTS:
+    covered = index.with_any(telling_lemmas(first)) & members
+    while len(covered) < target * len(members) and len(parts) < MAX_MIXTURE_PARTS:
         best, gain = None, 0
-        for _, phrase, _ in candidates:
+        for _, phrase, _, _ in candidates:
             if any(near_synonyms(phrase, part) or phrase.head == part.head for part in parts):
                 continue
-            new = len((index.with_any(phrase.key) & members) - covered)
+            new = len((index.with_any(telling_lemmas(phrase)) & members) - covered)
             if new > gain:
                 best, gain = phrase, new
         if best is None:
             break
         parts.append(best)
-        covered |= index.with_any(best.key) & members
-    coverage = len(covered) / max(len(members), 1)
-    return Title(parts, coverage) if coverage >= MIN_TITLE_COVERAGE else None
+        covered |= index.with_any(telling_lemmas(best)) & members
+    return Title(parts, len(covered) / max(len(members), 1))
 
 
 def _subtopic_phrase(index: _GroupIndex, subset: set, members: set, taken) -> Phrase | None:
@@ -272,8 +304,9 @@ def _subtopic_phrase(index: _GroupIndex, subset: set, members: set, taken) -> Ph
     at least MIN_PHRASE_TEXTS texts of the subtopic, and neither a near-synonym nor of the
     same head as a ``taken`` phrase. It need not cover half of its subtopic: the mixture
     title must cover half of the section."""
-    for _, phrase, inside in _preferred(index.candidates(subset)):
-        if any(near_synonyms(phrase, other) or phrase.head == other.head for other in taken):
+    for _, phrase, inside, _ in _preferred(index.candidates(subset)):
+        if is_generic(phrase) or any(near_synonyms(phrase, other) or phrase.head == other.head
+                                     for other in taken):
             continue
         if inside >= MIN_PHRASE_TEXTS:
             return phrase
@@ -284,7 +317,9 @@ def key_terms_of(index: _GroupIndex, members: set, n_terms: int = N_KEY_TERMS,
                  within=None) -> list[str]:
     """Key phrases of a section, best first (nominative; abbreviations in capitals)."""
     terms = []
-    for _, phrase, _ in index.candidates(members, within):
+    for _, phrase, _, _ in index.candidates(members, within):
+        if is_generic(phrase):  # «область», «описание проекта»: in any section
+            continue
         if phrase.text.lower() not in {t.lower() for t in terms}:
             terms.append(phrase.text)
         if len(terms) >= n_terms:
@@ -315,25 +350,36 @@ def _listed(items: list[str]) -> str:
 
 def compose_summary(title: str, size: int, mentions: list[tuple[str, int]],
                     subtopics: list[str] = ()) -> str:
-    """Two or three third-person sentences about a section.
+    """Two or three third-person sentences about a section, saying what the heading, the key
+    terms and the list of subtopics around it do not: how many proposals there are and how
+    many of them mention each shared theme.
 
     Parameters
     ----------
     title : str
+        The section's title; the heading shows it, so it is not repeated here (and a summary
+        that quoted it went stale when people renamed or split the section).
     size : int
         Texts in the section.
     mentions : list of (phrase, count)
         Key phrases with the number of texts that mention them, most mentioned first.
     subtopics : list of str
-        Titles of the section's subtopics, if any.
+        Titles of the section's subtopics, if any: the document lists them right after the
+        summary, so it says only how many there are.
     """
-    sentences = [f"Участники предлагают меры по теме «{title}» — {proposals(size)}."]
+    one = size % 10 == 1 and size % 100 != 11
+    where = f"{size} {'предложении' if one else 'предложениях'}"
+    sentences = [f"Участники предлагают меры в {where}."]
     shown = [(phrase, count) for phrase, count in mentions if count > 0][:3]
     if shown:
-        listed = _listed([f"{_lowered(phrase)} ({count} из {size})" for phrase, count in shown])
-        sentences.append(f"Чаще всего речь идёт о таких темах: {listed}.")
+        # «(1 из 1)» says nothing: counts only where there is more than one text
+        listed = _listed([_lowered(phrase) + (f" ({count} из {size})" if size > 1 else "")
+                          for phrase, count in shown])
+        them = "нём" if size == 1 else "них"
+        sentences.append(f"Чаще всего в {them} речь идёт о таких темах: {listed}.")
     if subtopics:
-        sentences.append(f"Подтемы раздела: {_listed([f'«{t}»' for t in subtopics])}.")
+        parts = count_word(len(subtopics), "подтему", "подтемы", "подтем")
+        sentences.append(f"Предложения делятся на {parts}, перечисленные ниже.")
     return " ".join(sentences)
 
 
@@ -345,6 +391,19 @@ def compose_other_summary(size: int, reasons: Counter) -> str:
         listed = ", ".join(f"{why} ({n})" for why, n in reasons.most_common())
         summary += f": {listed}"
     return summary + "."
+
+
+def _mentions(candidates: list, n: int = 3) -> list[tuple[str, int]]:
+    """The ``n`` phrases most texts mention, with their counts: no generic phrase, and no
+    phrase inside another one shown («карта» beside «пушкинская карта»)."""
+    chosen: list = []
+    for _, phrase, inside, _ in sorted(candidates, key=lambda c: (-c[2], -len(c[1].key))):
+        if is_generic(phrase) or any(set(phrase.key) <= set(other.key) for other, _ in chosen):
+            continue
+        chosen.append((phrase, inside))
+        if len(chosen) >= n:
+            break
+    return [(phrase.text, inside) for phrase, inside in chosen]
 
 
 def quote_text(text: str, max_chars: int = QUOTE_MAX_CHARS) -> str:
@@ -475,8 +534,9 @@ class SectionNamer(BaseEstimator):
             chosen.extend(rows.tolist())
         cache: dict = {}
         terms = {}
+        texts, languages = documents["text"].tolist(), documents["language"].tolist()
         for row in sorted(chosen):
-            key = (documents["text"].iat[row], documents["language"].iat[row])
+            key = (texts[row], languages[row])
             if key not in cache:
                 cache[key] = text_terms(*key)
             terms[row] = cache[key]
@@ -550,6 +610,8 @@ class SectionNamer(BaseEstimator):
                 elif len(rows) >= MIN_GROUP_FOR_OTHER:
                     item.reason = REASON_INCOHERENT
                     continue
+                else:  # a small track keeps its sections: name it by what it mixes
+                    title = choose_title(index, members, [p for p, _ in taken], partial=True)
             item.title = title
             if title is not None:
                 taken.extend((part, item.section) for part in title.parts[:1])
@@ -562,7 +624,7 @@ class SectionNamer(BaseEstimator):
         if vectors is None or len(rows) < n_parts:
             return []
         block = vectors[rows]
-        if len(np.unique(np.round(block, 5), axis=0)) < n_parts:
+        if _distinct_rows(block) < n_parts:
             return []
         labels = KMeans(n_clusters=n_parts, n_init=4, random_state=self.random_state).fit(
             block).labels_
@@ -693,8 +755,7 @@ class SectionNamer(BaseEstimator):
             why = Counter(reason[r] for r in item.members if reason[r])
             summary = compose_other_summary(len(item.members), why)
         else:
-            mentions = [(phrase.text, inside) for _, phrase, inside
-                        in sorted(index.candidates(members), key=lambda c: -c[2])[:3]]
+            mentions = _mentions(index.candidates(members))
             scale = len(item.members) / max(len(members), 1)  # sampled sections: estimate
             mentions = [(text, int(round(count * scale))) for text, count in mentions]
             summary = compose_summary(title, len(item.members), mentions,
@@ -720,7 +781,7 @@ class SectionNamer(BaseEstimator):
         n_sub = int(min(MAX_SUBTOPICS,
                         max(2, round(np.sqrt(len(members) / TEXTS_PER_SUBTOPIC)))))
         block = vectors[members]
-        if len(np.unique(np.round(block, 5), axis=0)) < n_sub:
+        if _distinct_rows(block) < n_sub:
             return []
         labels = KMeans(n_clusters=n_sub, n_init=4, random_state=self.random_state).fit(
             block).labels_
@@ -738,7 +799,8 @@ class SectionNamer(BaseEstimator):
             # is read as a label inside a section, where a mixture would only confuse
             subset = index.members(label)
             phrase = next((c[1] for c in _preferred(index.candidates(subset, within))
-                           if not any(near_synonyms(c[1], other) for other in taken)), None)
+                           if not is_generic(c[1])
+                           and not any(near_synonyms(c[1], other) for other in taken)), None)
             if phrase is not None:
                 taken.append(phrase)
             name = _capitalised(phrase.text) if phrase is not None else SUBTOPIC_FALLBACK
@@ -834,6 +896,14 @@ def _title_text(item: _Section) -> str:
     if item.fixed_title:
         return item.fixed_title
     return item.title.text if item.title is not None else NAMELESS_TITLE
+
+
+def _distinct_rows(block) -> int:
+    """How many different rows ``block`` has (to 5 decimals): KMeans needs as many as it
+    makes clusters. Rows hashed as bytes: ``np.unique(axis=0)`` sorts them, which cost a
+    tenth of the naming on large tracks; ``+ 0.0`` makes -0.0 and 0.0 one value."""
+    rounded = np.ascontiguousarray(np.round(block, 5) + 0.0)
+    return len({row.tobytes() for row in rounded})
 
 
 def _free_id(section) -> int:

@@ -17,11 +17,11 @@ people read:
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .text import _CLAUSE_BREAK_RE, _URL_RE, _morph, detect_language, stem, stop_words
+from .text import (_CLAUSE_BREAK_RE, _URL_RE, detect_language, morph_parses, stem,
+                   stop_words)
 
 #: Nouns too generic to name a section on their own.
 GENERIC_NOUNS = frozenset(
@@ -29,13 +29,31 @@ GENERIC_NOUNS = frozenset(
     "место помощь просьба решение ответ обращение информация сделать часть вид тема номер "
     "thing way people time issue idea problem".split()
 )
+#: Words that say what any proposal is made of, not what a section is about: the form's own
+#: fields («Описание проекта», «Участники проекта», «Ожидаемый результат»), places in general
+#: («Область», «Район»), events and materials in general («Мероприятия», «Материалы»), and
+#: the workshop's obvious context («Библиотека»). A title made only of these is no title
+#: (:func:`is_generic`); with a word that tells («Модельная библиотека») it is one.
+GENERIC_TITLE_WORDS = GENERIC_NOUNS | frozenset(
+    "область район город регион территория муниципалитет округ поселение населённый "
+    "населенный проект участник описание название цель задача результат итог ожидать "
+    "ожидаемый идея предложение мероприятие материал контакт контактный вход формат "
+    "направление деятельность возможность условие пример вариант способ уровень система "
+    "мера организация учреждение сотрудник специалист площадка библиотека библиотечный "
+    "книга неделя месяц жизнь новый хороший большой разный весь каждый другой местный "
+    "project participant description result goal event area region".split()
+)
 #: Grammemes of names and places, which make poor title words («Улица Косухина»).
 PROPER_GRAMMEMES = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
 MONTHS = frozenset(
     "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь".split()
 )
-#: Parts of speech a word is not read as when it can also be a noun («сёл», «стали»).
+#: Parts of speech a word is not read as when it can also be a noun («сел» → «село»).
 VERB_LIKE = frozenset({"VERB", "INFN", "PRTS", "GRND", "ADVB", "PRED"})
+#: ...as long as the noun reading is a real one: pymorphy gives it at least this share of
+#: its readings («сел»: «село» 0.19). Below it the noun is a dictionary curiosity that would
+#: make titles of verbs («ведут» → «ведута» 0.02, «стали» → «сталь» 0.02).
+NOUN_READING_MIN_SCORE = 0.1
 #: Shortest content word (letters); abbreviations written in capitals may be shorter.
 MIN_WORD_CHARS = 3
 #: Endings of English adjectives («affordable», «green» is let through): no bare adjective
@@ -44,6 +62,10 @@ ENGLISH_ADJECTIVE_ENDINGS = ("able", "ible", "ful", "ous", "ive", "less", "ical"
 _NUMBER_MARK = "#"
 _TOKEN_RE = re.compile(r"№|\d+(?:[.,:/-]\d+)*|[^\W\d_]+(?:-[^\W\d_]+)*")
 _INNER_CAPITAL_RE = re.compile(r"^\w+[A-ZА-ЯЁ]|^[A-ZА-ЯЁ]{2,}$")
+#: An abbreviation with a case ending («БАМа», «ЦОДов», «ФАПах»): its nominative and lemma
+#: are the capitals alone.
+_INFLECTED_ABBREVIATION_RE = re.compile(
+    r"^([А-ЯЁ]{2,})(?:а|я|у|ю|ом|ем|е|ы|и|ов|ев|ам|ям|ами|ями|ах|ях)$")
 
 
 @dataclass(frozen=True)
@@ -77,6 +99,21 @@ class TextTerms:
     phrases: dict  # key -> Phrase (one display form per key in this text)
 
 
+def is_generic(phrase: Phrase) -> bool:
+    """Whether every word of ``phrase`` is a generic one (:data:`GENERIC_TITLE_WORDS`):
+    «Область», «Описание проекта», «Участники проекта» are; «Модельная библиотека» is not."""
+    return all(lemma in GENERIC_TITLE_WORDS for lemma in phrase.key)
+
+
+def telling_lemmas(phrase: Phrase) -> tuple:
+    """The lemmas of ``phrase`` that say what it is about (all of them if none does): what a
+    text must share with a title to be covered by it. «Библиотека» is in nearly every
+    proposal of a library workshop, so «Доступная библиотека» covers only the texts about
+    access, not every text that mentions a library."""
+    telling = tuple(lemma for lemma in phrase.key if lemma not in GENERIC_TITLE_WORDS)
+    return telling or phrase.key
+
+
 def text_terms(text: object, language: str | None = None) -> TextTerms:
     """Content lemmas and candidate phrases of one raw text (see the module docstring)."""
     if text is None or (isinstance(text, float) and text != text):
@@ -105,13 +142,17 @@ def raw_clauses(raw: str) -> list[list[str]]:
 @lru_cache(maxsize=100_000)
 def parse_word(word: str):
     """The pymorphy3 parse of a lower-case word, a noun reading first where there is one."""
-    parses = _morph().parse(word)
+    parses = morph_parses(word)
     first = parses[0]
     if first.tag.POS in VERB_LIKE or first.tag.POS is None:
-        for parse in parses:
-            if parse.tag.POS == "NOUN":
-                return parse
-    return first
+        nouns = [parse for parse in parses if parse.tag.POS == "NOUN"]
+        if nouns and (first.tag.POS is None
+                      or sum(p.score for p in nouns) >= NOUN_READING_MIN_SCORE):
+            return nouns[0]
+    # readings pymorphy cannot tell apart (an unknown word, guessed: «книговорот» as a
+    # genitive of «книговорота» or as itself): the one that leaves the word as written
+    tied = [p for p in parses if p.score >= first.score - 1e-9 and p.tag.POS == first.tag.POS]
+    return next((p for p in tied if p.normal_form == p.word), first)
 
 
 def _lemma(parse) -> str:
@@ -160,6 +201,9 @@ def _word_info(raw: str) -> tuple:
     # «ЦОД», «НЭБ», «СВО», «ЛитРес»: capitals inside the word mark an abbreviation or a
     # brand; pymorphy may not know it, and it must be shown as written
     abbreviation = bool(_INNER_CAPITAL_RE.match(raw)) and len(raw) >= 2
+    inflected = _INFLECTED_ABBREVIATION_RE.match(raw)
+    if inflected:  # «строители БАМа» and «БАМ» are one term
+        lemma = inflected.group(1).lower().replace("ё", "е")
     if lemma in stops or (not _is_common(parse) and not abbreviation):
         return None, "", abbreviation
     if len(raw) < MIN_WORD_CHARS and not abbreviation:
@@ -185,15 +229,26 @@ def _word_kind(raw: str) -> tuple:
 
 
 class _Word:
-    """A token of a clause: its raw form, parse and whether it is a content noun/adjective."""
+    """A token of a clause: its raw form, parse and whether it is a content noun/adjective.
+
+    One instance per distinct token (:func:`_word`), so what phrases need of a word — its
+    nominative, its form inside a phrase, the single-noun phrase — is worked out once here
+    rather than at every occurrence."""
 
     __slots__ = ("raw", "parse", "lemma", "abbreviation", "is_noun", "is_adjective",
-                 "is_genitive_noun")
+                 "is_genitive_noun", "head", "nominative", "inner", "single")
 
     def __init__(self, raw: str):
         self.raw = raw
         (self.parse, self.lemma, self.abbreviation, self.is_noun, self.is_adjective,
          self.is_genitive_noun) = _word_kind(raw)
+        self.head = _noun_form(self) if self.is_noun else None  # the phrase's first noun
+        # a noun after an adjective is never an abbreviation: its plain nominative
+        self.nominative = (_nominative_noun(self.parse)
+                           if self.is_noun and not self.abbreviation else None)
+        self.inner = self.shown(raw.lower())  # as a complement: «ремонт *дорог*», «*ЦОД*»
+        self.single = (Phrase((self.lemma,), self.head, self.lemma)
+                       if self.head and self.lemma not in GENERIC_NOUNS else None)
 
     def shown(self, form: str | None) -> str | None:
         """``form`` as written: abbreviations keep their capitals."""
@@ -205,66 +260,104 @@ class _Word:
 
 
 def _noun_form(word: _Word) -> str | None:
+    inflected = _INFLECTED_ABBREVIATION_RE.match(word.raw) if word.abbreviation else None
+    if inflected:
+        return inflected.group(1)
     if word.abbreviation:
         return word.raw if word.raw.isupper() or not word.raw.islower() else word.raw.upper()
     return _nominative_noun(word.parse)
 
 
-def _adjective_form(adjective: _Word, noun: _Word) -> str | None:
-    tag = noun.parse.tag
-    return _nominative_adjective(adjective.parse, tag.number or "sing", tag.gender)
-
-
 def _russian_phrases(words: list[_Word], i: int) -> list[Phrase]:
     """Noun phrases starting at ``words[i]``."""
+    n = len(words)
     w0 = words[i]
-    w1, w2, w3 = (words[i + j] if i + j < len(words) else None for j in (1, 2, 3))
+    w1 = words[i + 1] if i + 1 < n else None
+    w2 = words[i + 2] if i + 2 < n else None
+    w3 = words[i + 3] if i + 3 < n else None
+    # a phrase followed by a number («автобус маршрута № 5») is too specific
+    free2 = w2 is None or w2.raw != _NUMBER_MARK
+    free3 = w3 is None or w3.raw != _NUMBER_MARK
     found = []
-    free = lambda w: w is None or w.raw != _NUMBER_MARK  # «автобус маршрута № 5»: too specific
-    if w0.is_noun and w0.lemma not in GENERIC_NOUNS:
-        noun = _noun_form(w0)
-        if noun:
-            found.append(Phrase((w0.lemma,), noun, w0.lemma))
-    if w0.is_noun:
-        head = _noun_form(w0)
-        if head and w1 is not None and w1.is_genitive_noun and free(w2) \
-                and w1.lemma != w0.lemma:
-            found.append(Phrase((w0.lemma, w1.lemma), f"{head} {w1.shown(w1.raw.lower())}",
+    if w0.single is not None:
+        found.append(w0.single)
+    head = w0.head
+    if head and w1 is not None:
+        if w1.is_genitive_noun and free2 and w1.lemma != w0.lemma:
+            found.append(Phrase((w0.lemma, w1.lemma), f"{head} {w1.inner}",
                                 w0.lemma, (w1.lemma,)))
-        if head and w1 is not None and w1.is_adjective and "gent" in w1.parse.tag \
-                and w2 is not None and w2.is_genitive_noun and _agrees(w1.parse, w2.parse) \
-                and free(w3):
+        if w1.is_genitive_noun and w2 is not None and w2.is_genitive_noun and free3 \
+                and len({w0.lemma, w1.lemma, w2.lemma}) == 3:
+            # «семьи участников СВО», «ремонт дорог района»
             found.append(Phrase((w0.lemma, w1.lemma, w2.lemma),
-                                f"{head} {w1.raw.lower()} {w2.shown(w2.raw.lower())}",
+                                f"{head} {w1.inner} {w2.inner}", w0.lemma,
+                                (w1.lemma, w2.lemma)))
+        if w1.is_adjective and "gent" in w1.parse.tag \
+                and w2 is not None and w2.is_genitive_noun and _agrees(w1.parse, w2.parse) \
+                and free3:
+            found.append(Phrase((w0.lemma, w1.lemma, w2.lemma),
+                                f"{head} {w1.raw.lower()} {w2.inner}",
                                 w0.lemma, (w2.lemma,)))
-    if w0.is_adjective and w1 is not None and w1.is_noun and not w1.abbreviation \
-            and _agrees(w0.parse, w1.parse):
-        adjective, noun = _adjective_form(w0, w1), _nominative_noun(w1.parse)
-        if adjective and noun:
+    if w0.is_adjective and w1 is not None and w1.is_noun and not w1.abbreviation:
+        forms = _agreeing((w0.raw,), w1.raw)
+        if forms is not None:
+            (adjective,), noun = forms
             found.append(Phrase((w0.lemma, w1.lemma), f"{adjective} {noun}", w1.lemma))
-            if w2 is not None and w2.is_genitive_noun and free(w3):
+            if w2 is not None and w2.is_genitive_noun and free3:
                 found.append(Phrase((w0.lemma, w1.lemma, w2.lemma),
-                                    f"{adjective} {noun} {w2.shown(w2.raw.lower())}",
+                                    f"{adjective} {noun} {w2.inner}",
                                     w1.lemma, (w2.lemma,)))
-        if w1.is_adjective and w2 is not None and w2.is_noun and not w2.abbreviation \
-                and _agrees(w0.parse, w2.parse) and _agrees(w1.parse, w2.parse):
-            first, second = _adjective_form(w0, w2), _adjective_form(w1, w2)
-            noun = _nominative_noun(w2.parse)
-            if first and second and noun:
+        if w1.is_adjective and w2 is not None and w2.is_noun and not w2.abbreviation:
+            forms = _agreeing((w0.raw, w1.raw), w2.raw)
+            if forms is not None:
+                (first, second), noun = forms
                 found.append(Phrase((w0.lemma, w1.lemma, w2.lemma),
                                     f"{first} {second} {noun}", w2.lemma))
     return found
 
 
+@lru_cache(maxsize=200_000)
+def _agreeing(adjectives: tuple, noun: str) -> tuple | None:
+    """Nominative forms of adjectives + noun that agree, or ``None``: ``(adjective forms,
+    noun form)``.
+
+    The chosen reading of each word is tried first, then the word's other readings of the
+    same lemma and part of speech: «настольные игры» agrees only when «игры» is read as a
+    plural (pymorphy's best reading is the genitive singular), and is then shown as the
+    plural it is, not «настольная игра»."""
+    words = [_word(raw) for raw in adjectives] + [_word(noun)]
+    readings = [[w.parse] + [p for p in morph_parses(w.raw.lower()) if p != w.parse
+                             and p.tag.POS == w.parse.tag.POS
+                             and p.normal_form == w.parse.normal_form] for w in words]
+    for noun_parse in readings[-1]:
+        chosen = [next((a for a in options if _agrees(a, noun_parse)), None)
+                  for options in readings[:-1]]
+        if any(a is None for a in chosen):
+            continue
+        tag = noun_parse.tag
+        number = tag.number or "sing"
+        forms = [_nominative_adjective(a, number, tag.gender) for a in chosen]
+        nominative = _nominative_noun(noun_parse)
+        if nominative and all(forms):
+            return tuple(forms), nominative
+    return None
+
+
+@lru_cache(maxsize=200_000)
+def _word(raw: str) -> _Word:
+    """The one :class:`_Word` of a raw token (read-only, so shared by every text)."""
+    return _Word(raw)
+
+
 def _russian_terms(raw: str) -> TextTerms:
     lemmas, phrases = set(), {}
     for clause in raw_clauses(raw):
-        words = [_Word(token) for token in clause]
+        words = [_word(token) for token in clause]
         for i, word in enumerate(words):
-            if word.parse is None:
+            # every phrase starts with a content noun or adjective
+            if word.parse is None or not (word.is_noun or word.is_adjective):
                 continue
-            if word.is_noun or word.is_adjective:
-                lemmas.add(word.lemma)
+            lemmas.add(word.lemma)
             for phrase in _russian_phrases(words, i):
                 phrases.setdefault(phrase.key, phrase)
     return TextTerms(frozenset(lemmas), phrases)
@@ -341,8 +434,15 @@ def most_frequent_forms(phrases_of_texts) -> dict:
         ``{key: Phrase}`` with the form seen most often (ties: the first seen). For German,
         a single word seen both capitalised and not is a noun only if mostly capitalised.
     """
+    # plain dicts, not a Counter per key: this runs over every phrase of every text
     counts: dict = {}
     for phrases in phrases_of_texts:
         for key, phrase in phrases.items():
-            counts.setdefault(key, Counter())[phrase] += 1
-    return {key: counter.most_common(1)[0][0] for key, counter in counts.items()}
+            forms = counts.get(key)
+            if forms is None:
+                counts[key] = {phrase: 1}
+            else:
+                forms[phrase] = forms.get(phrase, 0) + 1
+    # max() keeps the first of equal counts, in the order first seen
+    return {key: next(iter(forms)) if len(forms) == 1 else max(forms, key=forms.get)
+            for key, forms in counts.items()}

@@ -158,12 +158,20 @@ def _morph():
     return _MORPH
 
 
+@lru_cache(maxsize=100_000)
+def morph_parses(word: str) -> tuple:
+    """All pymorphy3 readings of a lower-case word, best first (cached per word: the lemmas
+    of the prepare stage and the phrases of the naming stage read the same words, and the
+    parse is the slow part of both)."""
+    return tuple(_morph().parse(word))
+
+
 @lru_cache(maxsize=200_000)
 def lemmatize_ru(token: str) -> str:
     """Return the pymorphy3 normal form of a Russian token (cached per token)."""
     if not _CYRILLIC_RE.search(token):
         return token
-    return _morph().parse(token)[0].normal_form.replace("ё", "е")
+    return morph_parses(token)[0].normal_form.replace("ё", "е")
 
 
 _STEMMERS = threading.local()

@@ -103,6 +103,14 @@ def configure_sqlite(app: Flask) -> None:
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         timeout = app.config.get("SQLITE_BUSY_TIMEOUT", 15)
         options.setdefault("connect_args", {"timeout": timeout, "check_same_thread": False})
+        if ":memory:" not in uri and uri.rstrip("/") not in ("sqlite:", "sqlite+pysqlite:"):
+            # A file on this host cannot drop the connection: no ping before each checkout.
+            # Greenlets waiting for the write turn keep their connection, so the pool is as
+            # large as a worker's writers; a smaller one closed its overflow connections and
+            # opened new ones (PRAGMAs and a schema parse each) all the time under load.
+            options["pool_pre_ping"] = False
+            options.setdefault("pool_size", 32)
+            options.setdefault("max_overflow", 32)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
@@ -114,13 +122,14 @@ def bind_sqlite_engine(app: Flask) -> None:
     and which let the dot-voting count be read before another click's insert. Reads, and
     requests marked read-only, never wait for writers (WAL).
     This is the pysqlite recipe of SQLAlchemy's SQLite dialect documentation."""
-    from strategy.core.db import begin_immediate
+    from strategy.core.db import begin_immediate, install_write_gate
     from strategy.extensions import db
 
     with app.app_context():
         engine = db.engine
     if engine.dialect.name != "sqlite":
         return
+    install_write_gate(engine)
 
     @sa_event.listens_for(engine, "connect")
     def sqlite_pragmas(dbapi_connection, connection_record):

@@ -566,9 +566,9 @@ def test_partners_merged_across_spellings_and_indexed(client, auth, event, organ
     person = create_participant(event)
     track = event.tracks[0]
     first = create_proposal(track, person, title="Клуб ветеранов", body="Встречи по средам.",
-                            partners="Совет ветеранов, районная газета")
+                            partners="Совет ветеранов, районная газета, ФПГ")
     second = create_proposal(track, person, title="Летопись села", body="Воспоминания.",
-                             partners="совет ветеранов; Школы")
+                             partners="совет ветеранов; Школы; Фонд президентских грантов")
     response = fetch(client, auth, organiser, f"/events/{event.id}/manage/export/strategy.docx")
     _, outline = docx_outline(response.data)
     texts = [t for _, t in outline]
@@ -577,8 +577,9 @@ def test_partners_merged_across_spellings_and_indexed(client, auth, event, organ
     assert "Совет ветеранов (1.1.1, 1.1.2)" in section_partners  # both, by their numbers
     start = len(texts) - 1 - texts[::-1].index("Указатель партнёров")  # not the contents
     index = [t.replace("\u00a0", " ") for t in texts[start + 2:]]
+    # the abbreviation and the name it spells are one entry, shown in full
     assert index == ["Районная газета — 1.1.1", "Совет ветеранов — 1.1.1, 1.1.2",
-                     "Школы — 1.1.2"]
+                     "Фонд президентских грантов (ФПГ) — 1.1.1, 1.1.2", "Школы — 1.1.2"]
     results = [t for t in texts if t.startswith("Ожидаемые результаты")]
     assert results == []  # neither proposal names a result: no empty heading
     del first, second

@@ -482,7 +482,7 @@ def collect_partners(items: Iterable[Proposal]) -> dict[str, list[int]]:
     shown = merge_partner_names(name for _, name in named)
     by_partner: dict[str, list[int]] = defaultdict(list)
     for proposal_id, name in named:
-        ids = by_partner[capitalised(shown[name])]
+        ids = by_partner[capitalised(shown.get(name, name))]
         if proposal_id not in ids:
             ids.append(proposal_id)
     return by_partner

@@ -1,13 +1,12 @@
 """Partners named in proposals, merged across spellings.
 
 A proposal's «Партнёры» is free text («Районный дом культуры, школы; ЦБС»). It is split into
-names, and names that differ only in case, ё/е, quotes, dots, dashes or spacing are one
-partner, shown in its most frequent spelling. ``merge_partner_names`` is the one entry point,
-so a better matcher (the analysis package is getting one) can replace it in one place."""
+names, and names that differ in case, ё/е, quotes, punctuation, inflection or a typo, and an
+abbreviation and the name it abbreviates, are one partner (:mod:`analysis.partners` decides;
+``merge_partner_names`` is the one entry point here)."""
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
 from typing import Iterable
 
 _SEPARATORS = re.compile(r"[;\n]+|,(?![^()]*\))")
@@ -39,19 +38,10 @@ def partner_key(name: str) -> str:
 
 
 def merge_partner_names(names: Iterable[str]) -> dict[str, str]:
-    """Each spelling → the name shown for its partner (the most frequent spelling, the first
-    seen on a tie)."""
-    spellings: dict[str, Counter] = defaultdict(Counter)
-    order: dict[str, list[str]] = defaultdict(list)
-    for name in names:
-        key = partner_key(name)
-        if not key:
-            continue
-        if name not in spellings[key]:
-            order[key].append(name)
-        spellings[key][name] += 1
-    shown = {}
-    for key, counts in spellings.items():
-        best = max(order[key], key=lambda n: (counts[n], -order[key].index(n)))
-        shown.update({name: best for name in counts})
-    return shown
+    """Each spelling → the name shown for its partner: the analysis' matcher, which also
+    merges inflected forms and abbreviations («ФПГ» with «Фонд президентских грантов», shown
+    as «Фонд президентских грантов (ФПГ)»)."""
+    # analysis/ is imported on first use: loading it costs seconds of the app's start-up
+    from analysis.partners import merge_partner_names as merge
+
+    return merge(list(names))

@@ -12,7 +12,7 @@ from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_event_allows, ensure_member
 from strategy.extensions import db
 from strategy.live.models import ChangeKind
-from strategy.live.operations import record_change
+from strategy.live.operations import record_change_now
 from strategy.proposals.models import Proposal, ProposalStatus
 from strategy.supports.models import Support
 
@@ -100,8 +100,8 @@ def add_support(proposal: Proposal, user: User) -> Proposal:
     if counted is None:
         db.session.rollback()
         raise OperationError(_("Поддержать можно только опубликованное предложение."), 409)
-    record_change(proposal.event_id, ChangeKind.support, track_id=proposal.track_id,
-                  proposal_id=proposal.id)
+    record_change_now(proposal.event_id, ChangeKind.support, track_id=proposal.track_id,
+                      proposal_id=proposal.id)
     finish(proposal, counted)
     if used is not None and has_request_context():
         g.supports_used = {(user.id, proposal.track_id): used + 1}  # read once by votes_left
@@ -125,6 +125,6 @@ def withdraw_support(proposal: Proposal, user: User) -> Proposal:
         db.session.rollback()
         raise OperationError(_("Вы не поддерживали это предложение."), 409)
     counted = count_support(proposal, -1, published_only=False)
-    record_change(proposal.event_id, ChangeKind.support, track_id=proposal.track_id,
-                  proposal_id=proposal.id)
+    record_change_now(proposal.event_id, ChangeKind.support, track_id=proposal.track_id,
+                      proposal_id=proposal.id)
     return finish(proposal, counted)
