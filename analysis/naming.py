@@ -10,10 +10,13 @@ section for people:
   track. The title is the best phrase that at least half of the section's texts share a content
   lemma with; where no phrase covers half, a mixture of two or three phrases that together do
   («Транспорт; дороги и остановки»), and where the best phrase covers exactly half (one of
-  two texts), a mixture that covers more. A phrase made only of generic words («Область»,
-  «Описание проекта», :func:`~analysis.phrases.is_generic`) is never a title, and coverage
-  counts the title's telling words only («Доступная библиотека» covers the texts about
-  access, not every text that mentions a library). A section that nothing covers, or of fewer than
+  two texts), a mixture that covers more; else a mixture of the phrases of its two or three
+  subtopics; only then is it split, into halves of which one can be named. A phrase made
+  only of generic words («Область», «Описание проекта», :func:`~analysis.phrases.is_generic`)
+  is never a title, and coverage counts the title's telling words only («Доступная
+  библиотека» covers the texts about access, not every text that mentions a library). A
+  phrase counts for a section where its lemmas occur (German: also as parts of compounds),
+  not only where it is written whole. A section that nothing covers, or of fewer than
   ``MIN_SECTION_SIZE`` texts in a track of at least ``MIN_GROUP_FOR_OTHER``, goes to
   «Прочее» with the reason.
 * **No near-synonym titles in a track.** Two titles with the same head noun and the same
@@ -67,9 +70,16 @@ MIN_PHRASE_TEXTS = 2
 #: texts: one or two proposals are not a section of a strategy. Smaller tracks keep them.
 MIN_SECTION_SIZE = 3
 MIN_GROUP_FOR_OTHER = 20
-#: A section no title covers is split in two (at most MAX_SPLITS times along one line) when
-#: it has at least SPLIT_MIN_SIZE texts; smaller ones go to «Прочее».
-SPLIT_MIN_SIZE = 2 * MIN_SECTION_SIZE + 2
+#: A section no phrase covers is first named as a mixture of its subtopics: KMeans into 2,
+#: then 3 parts, each part named by its own phrase (covering half of the part), the title
+#: covering what its parts cover together («Транспорт; дороги и остановки»). Only where no
+#: such mixture covers half is the section split in two (at most MAX_SPLITS times along one
+#: line), and only when both halves have at least MIN_SECTION_SIZE texts and one of them can
+#: be named (at once or after further splits); otherwise it goes to «Прочее». Splitting
+#: first cut short German tracks into pieces too small to name (44-58% of a 73-text track
+#: in «Прочее», mostly "incoherent").
+MIXTURE_SUBTOPICS = (2, 3)
+SPLIT_MIN_SIZE = 2 * MIN_SECTION_SIZE
 MAX_SPLITS = 3
 #: Texts of a section read for phrases: phrases that matter recur within a few hundred
 #: texts, and reading all of a 10,000-text section would be slow.
@@ -96,7 +106,8 @@ SUBTOPIC_FALLBACK = "Разное"
 NAMELESS_TITLE = "Раздел"
 #: Why texts moved to «Прочее» at naming (the ``reason`` column).
 REASON_TOO_SMALL = "слишком маленький раздел: меньше трёх предложений"
-REASON_INCOHERENT = "разнородный раздел: ни одно название не подходит и половине его текстов"
+REASON_INCOHERENT = ("разнородный раздел: ни одно название, ни смесь названий его подтем не "
+                     "подходит и половине его текстов")
 
 
 @dataclass
@@ -212,10 +223,12 @@ class _GroupIndex:
         minimum = MIN_PHRASE_TEXTS if len(members) > MIN_PHRASE_TEXTS else 1
         scored = []
         for key, count in counts.items():
-            if count < minimum:
-                continue
             having = self.with_all(key) & universe
             inside = len(having & members)
+            # texts that contain the phrase's lemmas, also as parts of compounds: a German
+            # section says «Solarenergie», «Windenergie» and once «Energie»
+            if inside < minimum:
+                continue
             score = inside / len(members) - (len(having) - inside) / max(rest, 1)
             if score > 0:
                 scored.append((score, self.forms[key], inside, positions[key] / count))
@@ -284,6 +297,20 @@ def _mixture(index: _GroupIndex, members: set, candidates: list, first: Phrase,
         parts.append(best)
         covered |= index.with_any(telling_lemmas(best)) & members
     return Title(parts, len(covered) / max(len(members), 1))
+
+
+def _subtopic_phrase(index: _GroupIndex, subset: set, members: set, taken) -> Phrase | None:
+    """The best phrase of a subtopic of a section (contrasted with the whole track) found in
+    at least MIN_PHRASE_TEXTS texts of the subtopic, and neither a near-synonym nor of the
+    same head as a ``taken`` phrase. It need not cover half of its subtopic: the mixture
+    title must cover half of the section."""
+    for _, phrase, inside, _ in _preferred(index.candidates(subset)):
+        if is_generic(phrase) or any(near_synonyms(phrase, other) or phrase.head == other.head
+                                     for other in taken):
+            continue
+        if inside >= MIN_PHRASE_TEXTS:
+            return phrase
+    return None
 
 
 def key_terms_of(index: _GroupIndex, members: set, n_terms: int = N_KEY_TERMS,
@@ -560,7 +587,10 @@ class SectionNamer(BaseEstimator):
                 continue
             title = choose_title(index, members, [p for p, _ in taken])
             if title is None and choose_title(index, members) is None:
-                parts = self._split(item, vectors, section)
+                title = self._subtopic_mixture(index, item.members, position_of, vectors,
+                                               [p for p, _ in taken])
+            if title is None and choose_title(index, members) is None:
+                parts = self._split(item, vectors, section, index, position_of)
                 if parts:  # a mixed section is split, and each part is named on its own
                     sections.extend(parts[1:])
                     queue = sorted(queue + parts, key=lambda s: (-len(s.members),
@@ -588,20 +618,70 @@ class SectionNamer(BaseEstimator):
         self._apply_moves(documents, sections, section, is_other, reason)
         return [s for s in sections if s.merged_into is None and not s.reason]
 
-    def _split(self, item: _Section, vectors, section) -> list:
-        """Two halves of a section no title covers (KMeans on its vectors), or ``[]`` when it
-        is too small or already split ``MAX_SPLITS`` times."""
-        if vectors is None or len(item.members) < SPLIT_MIN_SIZE or item.splits >= MAX_SPLITS:
+    def _parts_of(self, rows: np.ndarray, vectors, n_parts: int) -> list:
+        """``rows`` cut into ``n_parts`` by KMeans on their vectors, biggest first, or ``[]``
+        when they cannot be cut so."""
+        if vectors is None or len(rows) < n_parts:
             return []
-        block = vectors[item.members]
-        if _distinct_rows(block) < 2:
+        block = vectors[rows]
+        if _distinct_rows(block) < n_parts:
             return []
-        labels = KMeans(n_clusters=2, n_init=4, random_state=self.random_state).fit(
+        labels = KMeans(n_clusters=n_parts, n_init=4, random_state=self.random_state).fit(
             block).labels_
-        if labels.min() == labels.max():
+        parts = [rows[labels == label] for label in range(n_parts)]
+        if any(len(part) == 0 for part in parts):
             return []
-        halves = [item.members[labels == label] for label in (0, 1)]
-        halves.sort(key=len, reverse=True)
+        return sorted(parts, key=lambda part: (-len(part), int(part[0])))
+
+    def _subtopic_mixture(self, index, rows, position_of, vectors, taken) -> Title | None:
+        """A mixture title of a section no phrase covers: its 2 (else 3) subtopics, each
+        named by its best phrase that covers half of the subtopic, together covering half
+        of the section; ``None`` when no such mixture exists."""
+        rows = np.asarray([r for r in rows if r in position_of])
+        members = {position_of[r] for r in rows}
+        for n_parts in MIXTURE_SUBTOPICS:
+            phrases: list = []
+            for part in self._parts_of(rows, vectors, n_parts):
+                phrase = _subtopic_phrase(index, {position_of[r] for r in part}, members,
+                                          list(taken) + phrases)
+                if phrase is not None:
+                    phrases.append(phrase)
+            if len(phrases) < 2:
+                continue
+            coverage = index.coverage(phrases, members)
+            if coverage >= MIN_TITLE_COVERAGE:
+                return Title(phrases, coverage)
+        return None
+
+    def _nameable(self, index, rows, position_of, vectors, splits: int) -> bool:
+        """Whether ``rows`` can be named: by a phrase or a mixture, by a mixture of its
+        subtopics, or, while splits are left, after a split that keeps a nameable half."""
+        members = {position_of[r] for r in rows if r in position_of}
+        if (choose_title(index, members) is not None
+                or self._subtopic_mixture(index, rows, position_of, vectors, ()) is not None):
+            return True
+        return bool(self._halves(index, rows, position_of, vectors, splits))
+
+    def _halves(self, index, rows, position_of, vectors, splits: int) -> list:
+        """Two halves of ``rows``, both of at least MIN_SECTION_SIZE texts and at least one
+        of them nameable, or ``[]``."""
+        if len(rows) < SPLIT_MIN_SIZE or splits >= MAX_SPLITS:
+            return []
+        halves = self._parts_of(rows, vectors, 2)
+        if (not halves or any(len(half) < MIN_SECTION_SIZE for half in halves)
+                or not any(self._nameable(index, half, position_of, vectors, splits + 1)
+                           for half in halves)):
+            return []
+        return halves
+
+    def _split(self, item: _Section, vectors, section, index, position_of) -> list:
+        """Two halves of a section no title covers (KMeans on its vectors), or ``[]`` when it
+        is too small, already split ``MAX_SPLITS`` times, a half would be too small, or
+        neither half can be named even after further splits (pieces nobody can name would
+        only fill «Прочее»)."""
+        halves = self._halves(index, item.members, position_of, vectors, item.splits)
+        if not halves:
+            return []
         new_id = max(self.first_free_id_, _free_id(section))
         self.first_free_id_ = new_id + 1
         section[halves[1]] = new_id

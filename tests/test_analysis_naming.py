@@ -11,6 +11,7 @@ import pytest
 from analysis import cluster_proposals
 from analysis.naming import (
     MIN_TITLE_COVERAGE,
+    REASON_INCOHERENT,
     REASON_TOO_SMALL,
     SectionNamer,
     _GroupIndex,
@@ -170,6 +171,52 @@ def test_incoherent_texts_are_split_or_go_to_other_with_the_reason():
             assert section.reason  # every text in «Прочее» says why
         else:
             assert section.coverage >= MIN_TITLE_COVERAGE, section.title
+
+
+def vectors_of(clusters, seed=0):
+    """Unit vectors around one axis per cluster number (stand-ins for text vectors)."""
+    centres = np.eye(max(clusters) + 1)[clusters]
+    vectors = centres + 0.05 * np.random.default_rng(seed).random(centres.shape)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_a_section_of_two_subtopics_is_named_as_their_mixture_before_any_split():
+    # no phrase covers half of the 12 texts and «скамейка» is common elsewhere in the track,
+    # so only the subtopics («фонтан», «скамейка») name it; splitting it would leave two
+    # sections of six where the clusterer saw one
+    fountain = ["Фонтан на площади не работает", "Почистить фонтан от листьев",
+                "Фонтан пересох летом", "Подсветка у фонтана погасла",
+                "Фонтан бы отремонтировать", "Гранитный бордюр треснул"]
+    benches = ["Скамейка во дворе сломана", "Поставить скамейку у подъезда",
+               "Скамейку покрасить весной", "Песочница без песка", "Турник шатается",
+               "Горка ржавая"]
+    roads = ROADS + ["Скамейка у дороги сломана", "Скамейка на обочине",
+                     "Скамейку у трассы убрали"]
+    texts = fountain + benches + roads + LIGHT
+    documents = pd.DataFrame({
+        "id": range(len(texts)), "text": texts, "votes": 0, "group": "", "language": "ru",
+        "is_other": False, "section": [1] * 12 + [2] * len(roads) + [3] * len(LIGHT)})
+    vectors = vectors_of([0] * 6 + [1] * 6 + [2] * len(roads) + [3] * len(LIGHT))
+    namer = SectionNamer().fit(documents, vectors=vectors)
+    mixed = namer.sections_.set_index("section").loc[1]
+    assert mixed["size"] == 12 and not mixed["is_other"]
+    assert mixed["title"] == "Фонтан; скамейка"
+    assert mixed["coverage"] >= MIN_TITLE_COVERAGE
+    assert not any("разделён" in message for message in namer.log_)
+
+
+def test_a_section_is_not_split_into_pieces_nobody_can_name():
+    unrelated = ["Купить новый глобус", "Кошка спит на окне", "Шахматный турнир осенью",
+                 "Почтальон опоздал", "Клубника в июле", "Рыбалка на озере",
+                 "Сломался лифт", "Музыка громкая", "Вязание крючком", "Погода холодная"]
+    documents = pd.DataFrame({
+        "id": range(26), "text": ROADS + LIGHT + unrelated, "votes": 0, "group": "",
+        "language": "ru", "is_other": False, "section": [1] * 8 + [2] * 8 + [3] * 10})
+    vectors = vectors_of([0] * 8 + [1] * 8 + [2] * 5 + [3] * 5)
+    namer = SectionNamer().fit(documents, vectors=vectors)
+    assert not any("разделён" in message for message in namer.log_)
+    moved = namer.documents_.iloc[16:]
+    assert moved["is_other"].all() and (moved["reason"] == REASON_INCOHERENT).all()
 
 
 # --------------------------------------------------------------------------- key terms
