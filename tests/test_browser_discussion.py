@@ -54,8 +54,9 @@ def test_participant_reads_supports_and_comments_organiser_sees_it(base_url):
         article = page.locator("article.draft-section", has_text=SECTION)
         expect(article.locator("h3")).to_contain_text(SECTION)
         expect(article.get_by_text("резиденция", exact=True)).to_be_visible()
-        # the summary the grouping wrote, renamed with the section by the methodical group
-        expect(article.locator("p.summary")).to_contain_text(SECTION)
+        # the summary the grouping wrote: the count and the shared themes (the heading has the title)
+        expect(article.locator("p.summary")).to_contain_text("Участники предлагают меры в 3 "
+                                                             "предложениях")
         article.locator("summary", has_text="Предложения раздела").click()
         expect(article.get_by_role("link", name=re.compile("Арт-резиденция"))).to_be_visible()
         assert page.evaluate(UNLABELLED_CONTROLS) == []
