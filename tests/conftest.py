@@ -16,6 +16,7 @@ from strategy.auth.operations import join_event
 from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.proposals.operations import create_proposal as create_proposal_op
+from tests.servers import drop_postgres_schema
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "test-password-1"
@@ -30,8 +31,7 @@ def database_uri(tmp_path) -> str:
 def reset_schema() -> None:
     """Drop everything (also tables left by a migration test) and create the schema."""
     if db.engine.dialect.name == "postgresql":
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        drop_postgres_schema(db.engine)
     db.create_all()
 
 
@@ -74,7 +74,19 @@ def app(app_config):
         reset_schema()
         yield app
         db.session.remove()
+        wait_for_background_runs()
         db.engine.dispose()
+
+
+def wait_for_background_runs(timeout_s: float = 60.0) -> None:
+    """Let grouping runs a test started finish, so they do not write into the next test's DB."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    for thread in threading.enumerate():
+        if thread.name.startswith("grouping-run-"):
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @pytest.fixture

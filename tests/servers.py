@@ -31,6 +31,30 @@ def server_env(database_url: str) -> dict:
     return env
 
 
+def drop_postgres_schema(engine) -> None:
+    """DROP SCHEMA, ending first any connection a previous test left behind.
+
+    A background thread of an earlier test's app (a grouping run, the live hub) may still hold
+    a lock on a table; DROP then deadlocks with it (seen once in CI). Its connections belong to
+    a finished test, so they are ended and the drop retried."""
+    import sqlalchemy as sa
+
+    for attempt in range(5):
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.text("SET LOCAL lock_timeout = '5s'"))
+                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            return
+        except sa.exc.OperationalError:
+            if attempt == 4:
+                raise
+            with engine.begin() as conn:
+                conn.execute(sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+            engine.dispose()  # the pool's own idle connections may have been among them
+
+
 def database_url_for(tmp_dir: Path) -> str:
     """A fresh SQLite file; with TEST_DATABASE_URL the PostgreSQL test database (emptied)."""
     url = os.environ.get("TEST_DATABASE_URL")
@@ -38,8 +62,7 @@ def database_url_for(tmp_dir: Path) -> str:
         import sqlalchemy as sa
 
         engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        drop_postgres_schema(engine)
         engine.dispose()
         return url
     return f"sqlite:///{tmp_dir / 'served.sqlite'}"

@@ -19,12 +19,12 @@ from strategy.export.drafts import load_export_data
 from strategy.export.method import method_paragraphs
 from strategy.workspace.models import (ClusterRun, DraftSection, RunStatus, SectionAssignment,
                                        SectionEdit, SectionState)
+from tests.servers import drop_postgres_schema
 
 
 def drop_everything() -> None:
     if db.engine.dialect.name == "postgresql":
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        drop_postgres_schema(db.engine)
     else:
         db.drop_all()
         with db.engine.begin() as conn:
