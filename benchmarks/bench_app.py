@@ -155,7 +155,8 @@ def join(port: int, i: int) -> Person:
 
 
 def support_line(event_id, person, pid):
-    return (f"/events/{event_id}/proposals/{pid}/support",
+    """A phone's support click: the page's script POSTs to the API (static/js/app.js)."""
+    return (f"/api/v1/events/{event_id}/proposals/{pid}/support",
             {"Cookie": person.cookie_header, "X-CSRFToken": person.csrf,
              "Accept": "application/json", "Content-Length": "0"}, "")
 

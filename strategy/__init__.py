@@ -212,6 +212,7 @@ def init_extensions(app: Flask) -> None:
 
     from strategy import models  # noqa: F401  (every table known before migrations run)
     from strategy.auth import throttle
+    from strategy.core.sessions import DailyRefreshedSessionInterface
     from strategy.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -222,6 +223,7 @@ def init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
                    default_translation_directories=str(ROOT / "translations"))
     login_manager.init_app(app)
+    app.session_interface = DailyRefreshedSessionInterface()
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Войдите, чтобы продолжить.")
     login_manager.login_message_category = "info"

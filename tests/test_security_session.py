@@ -51,7 +51,7 @@ def test_session_cookie_carries_no_return_code(client, event):
     payload = json.dumps(session_payload(client))
     assert code not in payload and code.replace("-", "") not in payload
     assert set(session_payload(client)) <= {"_user_id", "_fresh", "_id", "_permanent",
-                                            "browser", "csrf_token", "_flashes", "lang",
+                                            "browser", "csrf_token", "_flashes", "lang", "_refreshed_on",
                                             "_remember"}
 
 
@@ -204,3 +204,19 @@ def test_own_stale_form_is_re_offered(csrf_app, event, create_participant, creat
     made_up = person.post(url, data={"body": "Чужой текст", "csrf_token": "made-up"},
                           headers={"Origin": "http://localhost"})
     assert "Чужой текст" not in page(made_up)
+
+
+def test_an_unchanged_session_cookie_is_sent_again_once_a_day(client, event, monkeypatch):
+    from strategy.core import sessions
+
+    client.post("/join", data=JOIN)
+    assert "session=" in client.get("/welcome").headers.get("Set-Cookie", "")
+    again = client.get(f"/events/{event.id}")
+    assert "session=" not in again.headers.get("Set-Cookie", "")
+    tomorrow = sessions.today_ordinal() + 1
+    monkeypatch.setattr(sessions, "today_ordinal", lambda: tomorrow)
+    next_day = client.get(f"/events/{event.id}")
+    assert "session=" in next_day.headers.get("Set-Cookie", "")
+    assert "Expires=" in next_day.headers["Set-Cookie"]  # the 30 days count from today again
+    assert client.get(f"/events/{event.id}").headers.get("Set-Cookie") is None
+    assert client.get("/welcome").status_code == 200  # still signed in with the refreshed cookie
