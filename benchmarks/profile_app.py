@@ -26,6 +26,7 @@ from benchmarks import bench_app, loadgen  # noqa: E402
 from tests import servers  # noqa: E402
 
 TOP = 12
+IDLE = ["--idle"]  # --cpu drops it: on-CPU samples only
 # Library frames worth seeing inclusively: SQL execution, commits, socket writes, templates.
 LIBRARY_KEYS = ("do_execute ", "do_commit ", "SocketMixin.send ", "Template.render ",
                 "handle_request ", "QueuePool._do_get ", "_ConnectionFairy._checkout ", "Queue.get ")
@@ -47,7 +48,7 @@ def worker_pids(master: int) -> list[int]:
 def record(pid: int, seconds: float, out: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [str(servers.BIN / "py-spy"), "record", "--pid", str(pid), "--duration",
-         str(int(seconds)), "--rate", "200", "--idle", "--format", "raw", "--output", str(out),
+         str(int(seconds)), "--rate", "200", *IDLE, "--format", "raw", "--output", str(out),
          "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -81,7 +82,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--phase", choices=["support", "poll"], default="support")
+    parser.add_argument("--cpu", action="store_true",
+                        help="sample only while on CPU (without it, waiting counts too)")
     args = parser.parse_args()
+    if args.cpu:
+        IDLE.clear()
     with tempfile.TemporaryDirectory(prefix="profile_app_") as tmp:
         tmp_dir = Path(tmp)
         url = servers.database_url_for(tmp_dir)

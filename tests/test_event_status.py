@@ -342,6 +342,11 @@ def test_archived_staff_pages_say_so_and_offer_no_changes(client, auth, world):
     page = text(client.get(f"/events/{event.id}/manage/workspace"))
     assert "Мероприятие в архиве: только чтение." in page
     assert "data-run-form" not in page
+    track = first_section(world).track
+    sections = text(client.get(f"/events/{event.id}/manage/workspace?track={track.slug}"))
+    assert first_section(world).title in sections  # the sections are shown, read-only
+    for control in ('class="move-form"', 'class="section-tools"', 'class="pick"'):
+        assert control not in sections
     started = client.post(f"/events/{event.id}/manage/workspace/runs", data={"track": "all"})
     assert started.status_code == 409 and "только чтение" in text(started)
     renamed = client.post(f"/events/{event.id}/manage/workspace/sections/"
