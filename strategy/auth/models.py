@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import secrets
 import unicodedata
@@ -304,8 +305,16 @@ def load_user(session_id: str) -> Optional[User]:
         return None
     # Every signed-in request loads the person: the facilitated tracks only when asked for
     # (staff), not with a second query for every participant's click.
-    user = db.session.get(User, int(user_id),
-                          options=[orm.lazyload(User.facilitated_tracks)])
+    user = db.session.scalar(user_by_id(), {"user_id": int(user_id)})
     if user is None or user.session_version != int(version):
         return None
     return user
+
+
+@functools.cache
+def user_by_id() -> sa.Select:
+    """Built once (after the mappers are configured): SQLAlchemy computes a statement's cache
+    key per object, and a new statement for every request (session.get with options) cost
+    that each time."""
+    return sa.select(User).where(User.id == sa.bindparam("user_id")) \
+        .options(orm.lazyload(User.facilitated_tracks))

@@ -3,6 +3,8 @@
 A loader also makes the event's time zone the one pages are rendered in. Permission checks are
 not made here: operations check them, and read-only views ask the model's ``can_*`` rules.
 """
+import functools
+
 import sqlalchemy as sa
 from flask import abort, g
 from sqlalchemy import orm
@@ -52,14 +54,22 @@ def load_proposal(event: Event, proposal_id: int) -> Proposal:
 def load_event_and_proposal(event_id: int, proposal_id: int) -> tuple[Event, Proposal]:
     """load_event and load_proposal in one query (the proposal, its event and track), for the
     short writes on a proposal (a support)."""
-    proposal = db.session.scalar(
-        sa.select(Proposal).where(Proposal.id == proposal_id, Proposal.event_id == event_id)
-        .options(orm.joinedload(Proposal.event, innerjoin=True),
-                 orm.joinedload(Proposal.track, innerjoin=True)))
+    proposal = db.session.scalar(proposal_with_event_and_track(),
+                                 {"proposal_id": proposal_id, "event_id": event_id})
     if proposal is None:
         load_event(event_id)  # a missing or hidden event answers as load_event does
         abort(404)
     return viewed_event(proposal.event), proposal
+
+
+@functools.cache
+def proposal_with_event_and_track() -> sa.Select:
+    """The support path's read, built once (SQLAlchemy computes a cache key per statement)."""
+    return (sa.select(Proposal)
+            .where(Proposal.id == sa.bindparam("proposal_id"),
+                   Proposal.event_id == sa.bindparam("event_id"))
+            .options(orm.joinedload(Proposal.event, innerjoin=True),
+                     orm.joinedload(Proposal.track, innerjoin=True)))
 
 
 def load_comment(event: Event, comment_id: int) -> Comment:
