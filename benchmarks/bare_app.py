@@ -24,7 +24,22 @@ CREATE TABLE IF NOT EXISTS proposals (id INTEGER PRIMARY KEY, support_count INTE
 CREATE TABLE IF NOT EXISTS supports (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL,
     proposal_id INTEGER NOT NULL, UNIQUE (user_id, proposal_id));
 CREATE TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY, proposal_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS track_proposals (id INTEGER PRIMARY KEY, track_id INTEGER NOT NULL,
+    title TEXT NOT NULL, body TEXT NOT NULL, author TEXT NOT NULL, is_pinned INTEGER NOT NULL,
+    support_count INTEGER NOT NULL, comment_count INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS track_order ON track_proposals
+    (track_id, is_pinned DESC, support_count DESC, id DESC);
+CREATE TABLE IF NOT EXISTS track_supports (user_id INTEGER NOT NULL, proposal_id INTEGER NOT NULL,
+    PRIMARY KEY (user_id, proposal_id));
 """
+TRACK_PAGE = """<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Трек</title></head>
+<body><main><h1>Трек {{ track }}</h1><p>Предложений: {{ total }}</p><ol>
+{% for p in rows %}<li><article><h2><a href="/proposals/{{ p[0] }}">{{ p[1] }}</a></h2>
+<p>{{ p[2][:300] }}</p><p>{{ p[3] }} · поддержали {{ p[4] }} · комментариев {{ p[5] }}</p>
+<form method="post" action="/proposals/{{ p[0] }}/support"><button>{{ "Отозвать" if p[0] in mine
+else "Поддержать" }}</button></form></article></li>{% endfor %}</ol>
+<nav>{% for n in range(1, pages + 1) if n < 8 or n == pages %}<a href="?page={{ n }}">{{ n }}</a>
+{% endfor %}</nav></main></body></html>"""
 WATCH_S = 0.2
 STREAM_SECONDS = 300
 app = Flask(__name__)
@@ -72,6 +87,47 @@ def support():
         conn.execute("ROLLBACK")
         return {"error": "already supported"}, 409
     return {"change": change}
+
+
+def fill_track(path: str, proposals: list[tuple], supports: list[tuple]) -> None:
+    """The track page's twin data: (id, track_id, title, body, author, support_count) rows and
+    (user_id, proposal_id) supports, the same sizes as the app's."""
+    conn = connect(path)
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO track_proposals VALUES (?, ?, ?, ?, ?, 0, ?, 0)", proposals)
+    conn.executemany("INSERT INTO track_supports VALUES (?, ?)", supports)
+    conn.execute("COMMIT")
+    conn.close()
+
+
+@app.get("/track")
+def track():
+    """One page of 20 of a track's proposals by support, its total, the reader's supports
+    among them, rendered with Jinja: what the app's track page does, in plain SQL."""
+    page = max(1, request.args.get("page", type=int) or 1)
+    user = request.args.get("user", type=int) or 0
+    conn = db()
+    total = conn.execute("SELECT count(*) FROM track_proposals WHERE track_id = 1").fetchone()[0]
+    rows = conn.execute(
+        "SELECT id, title, body, author, support_count, comment_count FROM track_proposals "
+        "WHERE track_id = 1 ORDER BY is_pinned DESC, support_count DESC, id DESC "
+        "LIMIT 20 OFFSET ?", ((page - 1) * 20,)).fetchall()
+    ids = [r[0] for r in rows]
+    mine = {r[0] for r in conn.execute(
+        f"SELECT proposal_id FROM track_supports WHERE user_id = ? AND proposal_id IN "
+        f"({','.join('?' * len(ids))})", (user, *ids))} if ids else set()
+    return track_template().render(track=1, total=total, rows=rows, mine=mine,
+                                   pages=(total + 19) // 20)
+
+
+_templates: dict = {}
+
+
+def track_template():
+    """Compiled once per process, as Flask's loader caches the app's templates."""
+    if "track" not in _templates:
+        _templates["track"] = app.jinja_env.from_string(TRACK_PAGE)
+    return _templates["track"]
 
 
 @app.get("/changes")

@@ -14,8 +14,10 @@ Figures:
                      p95 from the support's answer to each screen, every change seen
   live_polling_*     the same with 1,000 screens polling the feed every 1.5 s (the fallback)
   worker_rss_mb      memory per worker with 1,000 streams open
+  track_page_*       a track of 5,000 proposals and 100,000 supports read by 200 signed-in
+                     readers (closed loop, pages 1-50): req/s, p95, p99, errors
 
-Run: python -m benchmarks.bench_app [--quick] [--only support,poll,live]
+Run: python -m benchmarks.bench_app [--quick] [--only support,poll,live,track]
 """
 import argparse
 import http.client
@@ -51,9 +53,10 @@ WRITE_INTERVAL = 0.5
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 FULL = {"participants": 400, "rounds": 3, "post_seconds": 6, "poll_seconds": 6,
-        "screens": 1000, "live_seconds": 15, "live_rounds": 2}
+        "screens": 1000, "live_seconds": 15, "live_rounds": 2, "readers": 200}
 QUICK = {"participants": 120, "rounds": 2, "post_seconds": 3, "poll_seconds": 3,
-         "screens": 300, "live_seconds": 8, "live_rounds": 1}
+         "screens": 300, "live_seconds": 8, "live_rounds": 1, "readers": 200}
+TRACK_PROPOSALS, TRACK_SUPPORTS = 5_000, 100_000
 
 
 def emit(figure, value, unit, baseline=None, note="", **extra):
@@ -177,9 +180,10 @@ def ab_rounds(rounds: int, run_app, run_bare):
     return app_results, bare_results
 
 
-def emit_closed_loop(name, app_runs, bare_runs, note):
+def emit_closed_loop(name, app_runs, bare_runs, note,
+                     keys=(("req_per_s", "req/s"), ("p99_ms", "ms"), ("errors", "requests"))):
     generator = app_runs[0]["generator"]
-    for key, unit in (("req_per_s", "req/s"), ("p99_ms", "ms"), ("errors", "requests")):
+    for key, unit in keys:
         emit(f"{name}_{key}", median([r[key] for r in app_runs]), unit,
              median([r[key] for r in bare_runs]), f"{note}; load by {generator}",
              rounds=len(app_runs), app_rounds=[round(r[key], 1) for r in app_runs],
@@ -217,7 +221,7 @@ def live_round(port, path, screens, mode, ids_of, write, seconds, rss_of=None):
             "failed_writes": attempted - len(answered)}
 
 
-PHASES = ("support", "poll", "live")
+PHASES = ("support", "poll", "live", "track")
 
 
 def run(cfg: dict, seed: int, phases=PHASES) -> int:
@@ -377,11 +381,95 @@ def run(cfg: dict, seed: int, phases=PHASES) -> int:
                      median([max(r["stream_rss"]) for r in bare_runs if r["stream_rss"]]),
                      f"what the open streams add to a worker (largest increase over the idle "
                      f"worker, {screens // WORKERS} streams each); target under 50 MB")
+        if "track" in phases:
+            track_phase(cfg, rng, engine, event_id, app_port, bare_port, bare_db, people)
         engine.dispose()
     emit("bench_app_wall", time.perf_counter() - started, "s", None,
          "the whole run; figures are noisy when the load average is above the cores",
          load_avg_1min=round(os.getloadavg()[0], 2), cores=os.cpu_count())
     return 0 if exact else 1
+
+
+def track_phase(cfg, rng, engine, event_id, app_port, bare_port, bare_db, people):
+    """5,000 proposals and 100,000 supports in one track, the same in the bare twin; 200
+    signed-in readers load its pages (1-50, as readers page through) in a closed loop."""
+    slug, track_id, proposals, supports = fill_app_track(engine, event_id, rng)
+    bare_app.fill_track(str(bare_db), proposals, supports)
+    app_lines = [(f"/events/{event_id}/tracks/{slug}?page={page}",
+                  {"Cookie": people[k % len(people)].cookie_header}, "")
+                 for k, page in enumerate(rng.choices(range(1, 51), k=2000))]
+    bare_lines = [(f"/track?page={page}&user={k % len(people) + 1}", {}, "")
+                  for k, page in enumerate(rng.choices(range(1, 51), k=2000))]
+    app_runs, bare_runs = ab_rounds(
+        cfg["rounds"],
+        lambda r: loadgen.closed_loop(app_port, "GET", app_lines, cfg["readers"],
+                                      cfg["poll_seconds"]),
+        lambda r: loadgen.closed_loop(bare_port, "GET", bare_lines, cfg["readers"],
+                                      cfg["poll_seconds"]))
+    emit_closed_loop(
+        "track_page", app_runs, bare_runs,
+        f"track page of {len(proposals)} proposals and {len(supports)} supports, "
+        f"{cfg['readers']} signed-in readers, closed loop; bare: one Flask route with the "
+        f"same rows in plain SQLite (count, a page of 20 by support, the reader's supports "
+        f"among them) rendered with Jinja",
+        keys=(("req_per_s", "req/s"), ("p95_ms", "ms"), ("p99_ms", "ms"),
+              ("errors", "requests")))
+
+
+def fill_app_track(engine, event_id, rng):
+    """Copy one published proposal of a track until it holds TRACK_PROPOSALS, then give
+    TRACK_SUPPORTS supports from the event's participants; counters kept exact."""
+    proposals_table = sa.table("proposals", *[sa.column(c) for c in PROPOSAL_COLUMNS])
+    with engine.begin() as conn:
+        track_id, slug = conn.execute(sa.text(
+            "SELECT id, slug FROM tracks WHERE event_id = :e AND support_budget IS NULL "
+            "ORDER BY position, id LIMIT 1"), {"e": event_id}).one()
+        template = conn.execute(sa.text(
+            f"SELECT {', '.join(PROPOSAL_COLUMNS)} FROM proposals WHERE track_id = :t "
+            f"AND status = 'published' ORDER BY id LIMIT 1"), {"t": track_id}).mappings().one()
+        have = conn.execute(sa.text("SELECT count(*) FROM proposals WHERE track_id = :t"),
+                            {"t": track_id}).scalar_one()
+        rows = [dict(template, title=f"{template['title'][:180]} — вариант {k}",
+                     support_count=0, comment_count=0)
+                for k in range(max(0, TRACK_PROPOSALS - have))]
+        if rows:
+            conn.execute(sa.insert(proposals_table), rows)
+        ids = list(conn.execute(sa.text(
+            "SELECT id FROM proposals WHERE track_id = :t AND status = 'published'"),
+            {"t": track_id}).scalars())
+        users = list(conn.execute(sa.text(
+            "SELECT id FROM users WHERE event_id = :e AND role = 'participant'"),
+            {"e": event_id}).scalars())
+        taken = set(conn.execute(sa.text(
+            "SELECT user_id, proposal_id FROM supports WHERE track_id = :t"), {"t": track_id}))
+        wanted: set = set()
+        while len(wanted) < TRACK_SUPPORTS:
+            pair = (rng.choice(users), rng.choice(ids))
+            if pair not in taken:
+                wanted.add(pair)
+        now = template["created_at"]
+        conn.execute(sa.text(
+            "INSERT INTO supports (user_id, proposal_id, track_id, created_at, updated_at) "
+            "VALUES (:u, :p, :t, :n, :n)"),
+            [{"u": u, "p": p, "t": track_id, "n": now} for u, p in wanted])
+        conn.execute(sa.text(
+            "UPDATE proposals SET support_count = (SELECT count(*) FROM supports "
+            "WHERE supports.proposal_id = proposals.id) WHERE track_id = :t"), {"t": track_id})
+        counts = dict(conn.execute(sa.text(
+            "SELECT id, support_count FROM proposals WHERE track_id = :t "
+            "AND status = 'published'"), {"t": track_id}).all())
+    bare_ids = {pid: k + 1 for k, pid in enumerate(sorted(ids))}
+    proposals = [(bare_ids[pid], 1, f"{template['title'][:180]} — вариант {k}", template["body"],
+                  "Участник, библиотека", counts[pid]) for k, pid in enumerate(sorted(ids))]
+    user_ids = {u: k + 1 for k, u in enumerate(sorted(users))}
+    supports = [(user_ids[u], bare_ids[p]) for u, p in wanted]
+    return slug, track_id, proposals, supports
+
+
+PROPOSAL_COLUMNS = ("event_id", "track_id", "author_id", "title", "body", "kind",
+                    "expected_result", "partners", "status", "hidden_reason", "is_pinned",
+                    "support_count", "comment_count", "join_count", "flag_count", "search_text",
+                    "source", "created_at", "updated_at")
 
 
 def counts_exact(engine, event_id) -> bool:

@@ -54,9 +54,10 @@ end
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    'WRKJSON {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, ' ..
+    'WRKJSON {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p95_us": %%d, "p99_us": %%d, ' ..
     '"status_errors": %%d, "socket_errors": %%d}\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99),
     e.status, e.connect + e.read + e.write + e.timeout))
 end
 """
@@ -69,7 +70,7 @@ def have_wrk() -> bool:
 def closed_loop(port: int, method: str, lines: list[tuple[str, dict, str]], connections: int,
                 seconds: float) -> dict:
     """Send the requests of ``lines`` (cycling) from ``connections`` keep-alive clients for
-    ``seconds``: wrk when installed, else Python threads. Returns req/s, p50/p99 ms, errors."""
+    ``seconds``: wrk when installed, else Python threads. Returns req/s, p50/p95/p99 ms, errors."""
     if have_wrk():
         return _wrk(port, method, lines, connections, seconds)
     return _python_loop(port, method, lines, connections, seconds)
@@ -93,7 +94,8 @@ def _wrk(port, method, lines, connections, seconds) -> dict:
         raise RuntimeError(f"wrk gave no figures: {out.stdout[-500:]} {out.stderr[-500:]}")
     raw = json.loads(line[len("WRKJSON "):])
     return {"req_per_s": raw["requests"] / (raw["duration_us"] / 1e6),
-            "p50_ms": raw["p50_us"] / 1000.0, "p99_ms": raw["p99_us"] / 1000.0,
+            "p50_ms": raw["p50_us"] / 1000.0, "p95_ms": raw["p95_us"] / 1000.0,
+            "p99_ms": raw["p99_us"] / 1000.0,
             "errors": raw["status_errors"] + raw["socket_errors"], "requests": raw["requests"],
             "generator": "wrk"}
 
@@ -135,7 +137,7 @@ def _python_loop(port, method, lines, connections, seconds) -> dict:
         t.join(timeout=seconds + 30)
     wall = time.perf_counter() - started
     return {"req_per_s": len(latencies) / wall, "p50_ms": pct(latencies, 50) * 1000,
-            "p99_ms": pct(latencies, 99) * 1000, "errors": errors["n"],
+            "p95_ms": pct(latencies, 95) * 1000, "p99_ms": pct(latencies, 99) * 1000, "errors": errors["n"],
             "requests": len(latencies), "generator": "python threads"}
 
 
