@@ -86,6 +86,9 @@ MAX_SPLITS = 3
 #: ``random_state`` (with it, the number of sections varied by 3 across seeds on German
 #: tenths while the clusterer's own k did not vary at all).
 PARTS_SEED = 0
+#: A section of at least this many texts may give back a lost place even where its title
+#: holds for both halves (it has subtopics of its own, see SUBTOPIC_MIN_SIZE).
+GIVE_BACK_MIN_SIZE = 2 * SPLIT_MIN_SIZE
 #: Texts of a section read for phrases: phrases that matter recur within a few hundred
 #: texts, and reading all of a 10,000-text section would be slow.
 SECTION_SAMPLE = 200
@@ -651,6 +654,48 @@ class SectionNamer(BaseEstimator):
         self._apply_moves(documents, sections, section, is_other, reason)
         return [s for s in sections if s.merged_into is None and not s.reason]
 
+    def _regroup_moved(self, sections, section, rows, terms, vectors, lost, taken) -> bool:
+        """Group the texts of the sections bound for «Прочее» anew: cut together (a fixed
+        seed), the leftovers of several mixed sections often share a topic that none of
+        those sections had a majority of. Of the cuts into 1 .. ``lost`` + 1 parts, the one
+        with the most parts that can be named (at least MIN_SECTION_SIZE texts, a title
+        unlike the track's others) gives those parts back as sections, at most ``lost``.
+        Returns whether it gave any back."""
+        moved = [s for s in sections if s.reason and not s.is_other]
+        if lost <= 0 or not moved or vectors is None:
+            return False
+        pool = np.sort(np.concatenate([s.members for s in moved]))
+        index, sampled = self._index(rows, terms, section)
+        position_of = {row: i for i, row in enumerate(sampled)}
+        others = [p for p, _ in taken]
+        best: list = []
+        for n_parts in range(1, lost + 2):
+            parts = [pool] if n_parts == 1 else self._parts_of(pool, vectors, n_parts)
+            found = []
+            for part in parts:
+                if len(part) < MIN_SECTION_SIZE:
+                    continue
+                members = {position_of[r] for r in part if r in position_of}
+                title = choose_title(index, members, others + [t.parts[0] for _, t in found])
+                if title is not None:
+                    found.append((part, title))
+            if len(found) > len(best):
+                best = found[:lost]
+        for part, title in best:
+            new_id = max(self.first_free_id_, _free_id(section))
+            self.first_free_id_ = new_id + 1
+            section[part] = new_id
+            sections.append(_Section(new_id, moved[0].group, part, False, title=title))
+            taken.append((title.parts[0], new_id))
+            for item in moved:
+                item.members = np.setdiff1d(item.members, part)
+            self.log_.append(f"Из текстов без общего названия собран раздел «{title.text}» "
+                             f"({proposals(len(part))}).")
+        for item in moved:
+            if not len(item.members):
+                sections.remove(item)
+        return bool(best)
+
     def _keep_count(self, sections, section, rows, terms, vectors, target, taken) -> None:
         """Give back the places of the sections that went to «Прочее» or merged: while the
         track has fewer named sections than the clusterer made (``target``), the biggest
@@ -667,6 +712,9 @@ class SectionNamer(BaseEstimator):
             return [s for s in sections if not s.is_other and s.merged_into is None
                     and not s.reason and (s.title is not None or s.fixed_title)]
 
+        while self._regroup_moved(sections, section, rows, terms, vectors,
+                                  target - len(named()), taken):
+            pass  # what is left may again share a topic once the named parts are out
         tried: set = set()
         while len(named()) < target:
             index, sampled = self._index(rows, terms, section)
@@ -684,7 +732,7 @@ class SectionNamer(BaseEstimator):
             if not halves or any(len(half) < MIN_SECTION_SIZE for half in halves):
                 continue
             parts = [{position_of[r] for r in half if r in position_of} for half in halves]
-            if item.title is not None and all(
+            if len(item.members) < GIVE_BACK_MIN_SIZE and item.title is not None and all(
                     index.coverage(item.title.parts, members) >= MIN_TITLE_COVERAGE
                     for members in parts):
                 continue  # its title holds for both halves: one topic, not two
