@@ -271,7 +271,7 @@ def choose_title(index: _GroupIndex, members: set, taken=(), within=None,
     for _, phrase, _, _ in candidates:
         coverage = index.coverage([phrase], members)
         if coverage > MIN_TITLE_COVERAGE:
-            return Title([phrase], coverage)
+            return Title([_fuller(index, members, phrase, candidates, coverage)], coverage)
         if coverage == MIN_TITLE_COVERAGE:
             # a phrase of exactly half the texts says as much as it leaves out (a two-text
             # section: one of them): a mixture that covers more is the honest title
@@ -281,6 +281,26 @@ def choose_title(index: _GroupIndex, members: set, taken=(), within=None,
         return None
     title = _mixture(index, members, candidates, candidates[0][1], MIN_TITLE_COVERAGE)
     return title if title.coverage >= MIN_TITLE_COVERAGE or partial else None
+
+
+def _fuller(index: _GroupIndex, members: set, phrase: Phrase, candidates: list,
+            coverage: float) -> Phrase:
+    """A one-word title's best noun phrase of two or more words that contains it and that
+    covers the section about as well *as a whole* (its lemmas all in at least half of the
+    texts and in ``LONGER_TITLE_SHARE`` of those the word covers): «Школьная библиотека»
+    over «Школа», where most of the texts say both. A bare word says little of a small
+    section; the phrase says what about it."""
+    if len(phrase.key) > 1:
+        return phrase
+    need = max(MIN_TITLE_COVERAGE, LONGER_TITLE_SHARE * coverage) * len(members)
+    best, best_count = phrase, 0
+    for _, longer, _, _ in candidates:
+        if len(longer.key) < 2 or not set(phrase.key) <= set(longer.key):
+            continue
+        count = len(index.with_all(longer.key) & members)
+        if count >= need and count > best_count:
+            best, best_count = longer, count
+    return best
 
 
 def _mixture(index: _GroupIndex, members: set, candidates: list, first: Phrase,
