@@ -19,6 +19,11 @@ section for people:
   not only where it is written whole. A section that nothing covers, or of fewer than
   ``MIN_SECTION_SIZE`` texts in a track of at least ``MIN_GROUP_FOR_OTHER``, goes to
   «Прочее» with the reason.
+* **The count the clusterer chose is kept where the texts allow.** The texts bound for
+  «Прочее» are pooled and cut anew (fixed seed): parts that can be named come back as
+  sections; then a named section whose own title does not hold for both of its halves may be
+  split, until the track has as many named sections as the clusterer made. Cuts use
+  ``PARTS_SEED``, not ``random_state``: what the namer decides depends on the texts.
 * **No near-synonym titles in a track.** Two titles with the same head noun and the same
   complements («Бродячие собаки» / «Безнадзорные собаки») say the same thing: the smaller
   section takes its best phrase that differs, or, if none covers it, joins the bigger one.
