@@ -19,6 +19,11 @@ section for people:
   not only where it is written whole. A section that nothing covers, or of fewer than
   ``MIN_SECTION_SIZE`` texts in a track of at least ``MIN_GROUP_FOR_OTHER``, goes to
   «Прочее» with the reason.
+* **The count the clusterer chose is kept where the texts allow.** The texts bound for
+  «Прочее» are pooled and cut anew (fixed seed): parts that can be named come back as
+  sections; then a named section whose own title does not hold for both of its halves may be
+  split, until the track has as many named sections as the clusterer made. Cuts use
+  ``PARTS_SEED``, not ``random_state``: what the namer decides depends on the texts.
 * **No near-synonym titles in a track.** Two titles with the same head noun and the same
   complements («Бродячие собаки» / «Безнадзорные собаки») say the same thing: the smaller
   section takes its best phrase that differs, or, if none covers it, joins the bigger one.
@@ -50,7 +55,7 @@ from sklearn.preprocessing import normalize
 
 from .phrases import Phrase, is_generic, most_frequent_forms, telling_lemmas, text_terms
 from .representation import OTHER_TITLE, centroid_similarity
-from .text import COMPOUND_LANGUAGES, COMPOUND_MIN_PART, compound_parts
+from .text import COMPOUND_LANGUAGES, COMPOUND_MIN_PART, compound_parts, detect_language
 
 #: Columns the namer needs in its documents frame (the pipeline's prepared texts).
 DOCUMENT_COLUMNS = ("id", "text", "votes", "group", "language", "section", "is_other")
@@ -81,6 +86,14 @@ MIN_GROUP_FOR_OTHER = 20
 MIXTURE_SUBTOPICS = (2, 3)
 SPLIT_MIN_SIZE = 2 * MIN_SECTION_SIZE
 MAX_SPLITS = 3
+#: The seed of the KMeans that cuts a section into parts (splits, subtopic mixtures, the
+#: count kept below): what the namer splits depends on the texts, never on the caller's
+#: ``random_state`` (with it, the number of sections varied by 3 across seeds on German
+#: tenths while the clusterer's own k did not vary at all).
+PARTS_SEED = 0
+#: A section of at least this many texts may give back a lost place even where its title
+#: holds for both halves (it has subtopics of its own, see SUBTOPIC_MIN_SIZE).
+GIVE_BACK_MIN_SIZE = 2 * SPLIT_MIN_SIZE
 #: Texts of a section read for phrases: phrases that matter recur within a few hundred
 #: texts, and reading all of a 10,000-text section would be slow.
 SECTION_SAMPLE = 200
@@ -263,7 +276,7 @@ def choose_title(index: _GroupIndex, members: set, taken=(), within=None,
     for _, phrase, _, _ in candidates:
         coverage = index.coverage([phrase], members)
         if coverage > MIN_TITLE_COVERAGE:
-            return Title([phrase], coverage)
+            return Title([_fuller(index, members, phrase, candidates, coverage)], coverage)
         if coverage == MIN_TITLE_COVERAGE:
             # a phrase of exactly half the texts says as much as it leaves out (a two-text
             # section: one of them): a mixture that covers more is the honest title
@@ -273,6 +286,26 @@ def choose_title(index: _GroupIndex, members: set, taken=(), within=None,
         return None
     title = _mixture(index, members, candidates, candidates[0][1], MIN_TITLE_COVERAGE)
     return title if title.coverage >= MIN_TITLE_COVERAGE or partial else None
+
+
+def _fuller(index: _GroupIndex, members: set, phrase: Phrase, candidates: list,
+            coverage: float) -> Phrase:
+    """A one-word title's best noun phrase of two or more words that contains it and that
+    covers the section about as well *as a whole* (its lemmas all in at least half of the
+    texts and in ``LONGER_TITLE_SHARE`` of those the word covers): «Школьная библиотека»
+    over «Школа», where most of the texts say both. A bare word says little of a small
+    section; the phrase says what about it."""
+    if len(phrase.key) > 1:
+        return phrase
+    need = max(MIN_TITLE_COVERAGE, LONGER_TITLE_SHARE * coverage) * len(members)
+    best, best_count = phrase, 0
+    for _, longer, _, _ in candidates:
+        if len(longer.key) < 2 or not set(phrase.key) <= set(longer.key):
+            continue
+        count = len(index.with_all(longer.key) & members)
+        if count >= need and count > best_count:
+            best, best_count = longer, count
+    return best
 
 
 def _mixture(index: _GroupIndex, members: set, candidates: list, first: Phrase,
@@ -381,6 +414,32 @@ def compose_summary(title: str, size: int, mentions: list[tuple[str, int]],
         parts = count_word(len(subtopics), "подтему", "подтемы", "подтем")
         sentences.append(f"Предложения делятся на {parts}, перечисленные ниже.")
     return " ".join(sentences)
+
+
+def summarize_texts(texts, subtopics: list[str] = ()) -> str:
+    """The summary of :func:`compose_summary` for a section given only its texts (after a
+    person moved, merged or split sections, when the grouping's own summary no longer holds):
+    the phrases most of them mention, with their counts. No contrast with the rest of the
+    track: the caller has the members only.
+
+    Parameters
+    ----------
+    texts : list of str
+        The section's current members.
+    subtopics : list of str
+        Titles of its subtopics, if any.
+    """
+    texts = [str(t) for t in texts]
+    if not texts:
+        return ""
+    languages = [detect_language(t.lower()) for t in texts]
+    terms = [text_terms(t, language) for t, language in zip(texts, languages)]
+    compounds = float(np.isin(languages, COMPOUND_LANGUAGES).mean()) >= 0.5
+    index = _GroupIndex(terms, [0] * len(terms), compounds=compounds)
+    members = set(range(len(terms)))
+    # against no rest, every phrase of two texts scores its share: the most mentioned first
+    return compose_summary("", len(texts), _mentions(index.candidates(members, members)),
+                           list(subtopics))
 
 
 def compose_other_summary(size: int, reasons: Counter) -> str:
@@ -579,6 +638,7 @@ class SectionNamer(BaseEstimator):
                     len(q.key) for q in fixed))
         queue = sorted((s for s in sections if not s.is_other and not s.fixed_title),
                        key=lambda s: (-len(s.members), str(s.section)))
+        target = sum(not s.is_other for s in sections)  # the clusterer's count
         while queue:
             item = queue.pop(0)
             members = {position_of[r] for r in item.members if r in position_of}
@@ -615,8 +675,113 @@ class SectionNamer(BaseEstimator):
             item.title = title
             if title is not None:
                 taken.extend((part, item.section) for part in title.parts[:1])
+        self._keep_count(sections, section, rows, terms, vectors, target, taken)
         self._apply_moves(documents, sections, section, is_other, reason)
         return [s for s in sections if s.merged_into is None and not s.reason]
+
+    def _regroup_moved(self, sections, section, rows, terms, vectors, lost, taken) -> bool:
+        """Group the texts of the sections bound for «Прочее» anew: cut together (a fixed
+        seed), the leftovers of several mixed sections often share a topic that none of
+        those sections had a majority of. Of the cuts into 1 .. ``lost`` + 1 parts, the one
+        with the most parts that can be named (at least MIN_SECTION_SIZE texts, a title
+        unlike the track's others) gives those parts back as sections, at most ``lost``.
+        Returns whether it gave any back."""
+        moved = [s for s in sections if s.reason and not s.is_other]
+        if lost <= 0 or not moved or vectors is None:
+            return False
+        pool = np.sort(np.concatenate([s.members for s in moved]))
+        index, sampled = self._index(rows, terms, section)
+        position_of = {row: i for i, row in enumerate(sampled)}
+        others = [p for p, _ in taken]
+        best: list = []
+        for n_parts in range(1, lost + 2):
+            parts = [pool] if n_parts == 1 else self._parts_of(pool, vectors, n_parts)
+            found = []
+            for part in parts:
+                if len(part) < MIN_SECTION_SIZE:
+                    continue
+                members = {position_of[r] for r in part if r in position_of}
+                title = choose_title(index, members, others + [t.parts[0] for _, t in found])
+                if title is not None:
+                    found.append((part, title))
+            if len(found) > len(best):
+                best = found[:lost]
+        for part, title in best:
+            new_id = max(self.first_free_id_, _free_id(section))
+            self.first_free_id_ = new_id + 1
+            section[part] = new_id
+            sections.append(_Section(new_id, moved[0].group, part, False, title=title))
+            taken.append((title.parts[0], new_id))
+            for item in moved:
+                item.members = np.setdiff1d(item.members, part)
+            self.log_.append(f"Из текстов без общего названия собран раздел «{title.text}» "
+                             f"({proposals(len(part))}).")
+        for item in moved:
+            if not len(item.members):
+                sections.remove(item)
+        return bool(best)
+
+    def _keep_count(self, sections, section, rows, terms, vectors, target, taken) -> None:
+        """Give back the places of the sections that went to «Прочее» or merged: while the
+        track has fewer named sections than the clusterer made (``target``), the biggest
+        named section that splits into two nameable halves of at least MIN_SECTION_SIZE texts
+        each, with titles unlike the track's others, is split, where its own title does not
+        hold for one of the halves (two topics under one name, not one topic cut in two).
+
+        Which small or mixed sections fail to be named depends on the clusterer's seed; the
+        number of sections it chose does not: without this step that number varied by 2–4
+        across seeds on German tenths. A section given back this way is one the texts
+        support (both halves have their own title), not a fragment.
+        """
+        def named():
+            return [s for s in sections if not s.is_other and s.merged_into is None
+                    and not s.reason and (s.title is not None or s.fixed_title)]
+
+        while self._regroup_moved(sections, section, rows, terms, vectors,
+                                  target - len(named()), taken):
+            pass  # what is left may again share a topic once the named parts are out
+        tried: set = set()
+        while len(named()) < target:
+            index, sampled = self._index(rows, terms, section)
+            position_of = {row: i for i, row in enumerate(sampled)}
+            candidates = sorted((s for s in named() if not s.fixed_title
+                                 and len(s.members) >= SPLIT_MIN_SIZE
+                                 and s.section not in tried),
+                                key=lambda s: (-len(s.members), str(s.section)))
+            if not candidates:
+                return
+            item = candidates[0]
+            tried.add(item.section)
+            others = [p for p, owner in taken if owner != item.section]
+            halves = self._parts_of(item.members, vectors, 2)
+            if not halves or any(len(half) < MIN_SECTION_SIZE for half in halves):
+                continue
+            parts = [{position_of[r] for r in half if r in position_of} for half in halves]
+            if len(item.members) < GIVE_BACK_MIN_SIZE and item.title is not None and all(
+                    index.coverage(item.title.parts, members) >= MIN_TITLE_COVERAGE
+                    for members in parts):
+                continue  # its title holds for both halves: one topic, not two
+            titles = []
+            for members in parts:
+                title = choose_title(index, members, others + [t.parts[0] for t in titles])
+                if title is None:
+                    break
+                titles.append(title)
+            if len(titles) < 2:
+                continue
+            new_id = max(self.first_free_id_, _free_id(section))
+            self.first_free_id_ = new_id + 1
+            section[halves[1]] = new_id
+            item.members, item.title = halves[0], titles[0]
+            other = _Section(new_id, item.group, halves[1], False, title=titles[1],
+                             splits=item.splits + 1)
+            sections.append(other)
+            taken[:] = [(p, owner) for p, owner in taken if owner != item.section]
+            taken.extend([(titles[0].parts[0], item.section), (titles[1].parts[0], new_id)])
+            tried.discard(item.section)
+            self.log_.append(f"Раздел из {proposals(len(halves[0]) + len(halves[1]))} разделён "
+                             f"на «{titles[0].text}» и «{titles[1].text}»: столько разделов "
+                             f"выбрано по текстам, а часть их ушла в «{OTHER_TITLE}».")
 
     def _parts_of(self, rows: np.ndarray, vectors, n_parts: int) -> list:
         """``rows`` cut into ``n_parts`` by KMeans on their vectors, biggest first, or ``[]``
@@ -626,7 +791,7 @@ class SectionNamer(BaseEstimator):
         block = vectors[rows]
         if _distinct_rows(block) < n_parts:
             return []
-        labels = KMeans(n_clusters=n_parts, n_init=4, random_state=self.random_state).fit(
+        labels = KMeans(n_clusters=n_parts, n_init=4, random_state=PARTS_SEED).fit(
             block).labels_
         parts = [rows[labels == label] for label in range(n_parts)]
         if any(len(part) == 0 for part in parts):

@@ -476,3 +476,64 @@ def test_generic_phrases_are_known_and_titles_are_covered_by_their_telling_words
     assert is_generic(phrases["участники проекта"])
     assert not is_generic(phrases["доступная библиотека"])
     assert telling_lemmas(phrases["доступная библиотека"]) == ("доступный",)
+
+
+# --------------------------------------------------------------------------- the count kept
+
+
+def test_texts_bound_for_other_are_regrouped_and_a_shared_topic_is_given_back():
+    # two mixed sections too small to split, each with only two texts about dogs: neither
+    # can be named, but their texts bound for «Прочее» share a topic once pooled
+    unrelated = ["Купить новый глобус", "Кошка спит на окне", "Шахматный турнир осенью",
+                 "Почтальон опоздал", "Клубника в июле", "Рыбалка на озере"]
+    texts = ROADS + LIGHT + DOGS[:2] + unrelated[:3] + DOGS[2:4] + unrelated[3:]
+    documents = pd.DataFrame({
+        "id": range(len(texts)), "text": texts, "votes": 0, "group": "", "language": "ru",
+        "is_other": False, "section": [1] * 8 + [2] * 8 + [3] * 5 + [4] * 5})
+    vectors = vectors_of([0] * 8 + [1] * 8 + [2, 2, 3, 4, 5] + [2, 2, 6, 7, 8])
+    namer = SectionNamer().fit(documents, vectors=vectors)
+    sections = namer.sections_
+    dogs = sections[sections["title"].str.contains("обак")]
+    assert len(dogs) == 1 and not dogs["is_other"].iat[0]
+    members = set(dogs["members_"].iat[0])
+    assert {16, 17, 21, 22} <= members and dogs["coverage"].iat[0] >= MIN_TITLE_COVERAGE
+    other = sections[sections["is_other"]]
+    assert other["size"].sum() == 10 - len(members)  # the rest, with the reason
+    rest = sorted(set(range(16, 26)) - members)
+    assert (namer.documents_["reason"].iloc[rest] == REASON_INCOHERENT).all()
+    assert any("собран раздел" in message for message in namer.log_)
+
+
+def test_the_count_is_given_back_only_by_sections_the_texts_support():
+    # the same incoherent texts alone share nothing: «Прочее» keeps them, nothing is invented
+    unrelated = ["Купить новый глобус", "Кошка спит на окне", "Шахматный турнир осенью",
+                 "Почтальон опоздал", "Клубника в июле", "Рыбалка на озере"]
+    texts = ROADS + LIGHT + unrelated
+    documents = pd.DataFrame({
+        "id": range(len(texts)), "text": texts, "votes": 0, "group": "", "language": "ru",
+        "is_other": False, "section": [1] * 8 + [2] * 8 + [3] * 6})
+    vectors = vectors_of([0] * 8 + [1] * 8 + [2, 3, 4, 5, 6, 7])
+    namer = SectionNamer().fit(documents, vectors=vectors)
+    named = namer.sections_[~namer.sections_["is_other"]]
+    assert len(named) == 2 and not any("собран" in m for m in namer.log_)
+    assert namer.sections_["is_other"].any()
+
+
+def test_a_one_word_title_becomes_the_noun_phrase_most_texts_say_whole():
+    playground = ["Построить детскую площадку во дворе", "Детская площадка сломана",
+                  "Покрасить детскую площадку", "Площадка для выгула собак"]
+    texts = playground + ROADS + LIGHT
+    terms = [text_terms(t) for t in texts]
+    index = _GroupIndex(terms, [1] * 4 + [2] * 8 + [3] * 8)
+    title = choose_title(index, {0, 1, 2, 3})
+    assert title.text == "Детская площадка" and title.coverage >= 0.75
+
+
+def test_summary_of_texts_alone_has_the_grouping_form():
+    from analysis.naming import summarize_texts
+
+    summary = summarize_texts(ROADS[:5])
+    assert summary.startswith("Участники предлагают меры в 5 предложениях. ")
+    assert "дорога (5 из 5)" in summary or "дорога (4 из 5)" in summary
+    assert "«" not in summary and not any(t.split(",")[0] in summary for t in ROADS)
+    assert summarize_texts([]) == ""

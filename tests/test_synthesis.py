@@ -173,7 +173,7 @@ def test_moves_and_renames_keep_the_summary_honest(event, track, organiser, prop
     craft_view = views["Краеведение"]
     # 13 members now: the grouping's «14 предложений» no longer holds, and no sentence of a
     # proposal is passed off as the summary
-    assert "14" not in craft_view.summary and "13 предложений" in craft_view.summary
+    assert "14" not in craft_view.summary and "13 предложениях" in craft_view.summary
     assert "Собрать предметы быта" not in craft_view.summary
     assert craft_view.subtopics and len(craft_view.subtopics[0][1]) == 6
     assert all(p.id != proposals[0].id for p, _quote in craft_view.quotes)

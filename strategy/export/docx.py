@@ -387,8 +387,8 @@ def section_block(document, data: ExportData, view: SectionView, number: str,
         para(document, _("Раздел сформирован по малому числу предложений (меньше %(p)d) или "
                          "поддержек (меньше %(s)d) — выводы по нему предварительные.",
                          p=FEW_PROPOSALS, s=FEW_SUPPORTS), italic=True)
-    if section is not None and section.key_terms:
-        para(document, ", ".join(section.key_terms) + ".", bold_lead=_("Ключевые слова: "))
+    if view.key_terms:  # those «Кратко» does not already name
+        para(document, ", ".join(view.key_terms) + ".", bold_lead=_("Ключевые слова: "))
     if view.summary:
         para(document, view.summary, bold_lead=_("Кратко: "))
     reason = view.other_reason

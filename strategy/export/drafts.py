@@ -31,7 +31,8 @@ from strategy.workspace.models import (FEW_PROPOSALS, FEW_SUPPORTS, ClusterRun, 
                                        SectionEdit, SectionState)
 from strategy.workspace.queries import (assignments_of_tracks, cross_references, edit_log,
                                         finished_runs, other_reason, section_quotes,
-                                        section_subtopics, section_summary, sections_of_tracks)
+                                        section_subtopics, section_summary, sections_of_tracks,
+                                        terms_beyond)
 
 
 # --------------------------------------------------------------------------- raw tables
@@ -394,12 +395,20 @@ class SectionView:
         """Members with the grouping's representatives first, then by support."""
         return sorted(self.items, key=lambda p: (p.id not in self.representative, rank_key(p)))
 
-    @property
+    @cached_property
     def summary(self) -> str:
-        """A person's summary as written, else one generated from the current members."""
+        """A person's summary as written, else one generated from the current members (read
+        once per view: the generated one analyses the members' texts)."""
         if self.section is None:
             return ""
         return section_summary(self.section, self.ordered)
+
+    @property
+    def key_terms(self) -> list[str]:
+        """The section's key terms less those that its summary or title already say."""
+        if self.section is None:
+            return []
+        return terms_beyond(self.section.key_terms or [], self.summary, self.title)
 
     @property
     def quotes(self) -> list[tuple[Proposal, str]]:

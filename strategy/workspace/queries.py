@@ -7,20 +7,16 @@ import re
 from typing import Optional, Sequence
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy import orm
 
-from strategy.core.templating import count_word
-from strategy.core.typography import nest_quotes
+from strategy.core.typography import typograph
 from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.proposals.models import Proposal, ProposalStatus
 from strategy.workspace.models import (ClusterRun, DraftSection, RunStatus, SectionAssignment,
                                        SectionEdit)
 
-#: Key terms named in a generated summary, titles listed, quotes shown, and a quote's length.
-N_SUMMARY_TERMS = 3
-N_SUMMARY_TITLES = 3
+#: Quotes shown, and a quote's length.
 N_QUOTES = 2
 QUOTE_MAX = 220
 
@@ -92,23 +88,24 @@ def section_summary(section: DraftSection, ranked: list[Proposal]) -> str:
 
 def generated_summary(section: DraftSection, ranked: list[Proposal]) -> str:
     """The grouping's summary while the members are those it described; otherwise one built
-    from the key terms and the count of the current members."""
+    the same way (:func:`analysis.naming.summarize_texts`: the count and the phrases most of
+    the current members mention, in the third person) from the current members' texts."""
     if not ranked:
         return ""
     stored = section.synthesis or {}
     if stored.get("summary") and stored.get("size") == len(ranked):
         return stored["summary"]  # the grouping's summary, while the members are the same
-    count = count_word(len(ranked), "предложение", "предложения", "предложений", "proposal",
-                       "proposals")
-    terms = [t for t in (section.key_terms or [])[:N_SUMMARY_TERMS] if t]
-    if terms:
-        text = _("Раздел объединяет %(count)s участников; общие темы — %(terms)s.",
-                 count=count, terms=", ".join(f"«{t}»" for t in terms))
-    else:
-        text = _("Раздел объединяет %(count)s участников.", count=count)
-    titles = [p.title.strip().rstrip(".") for p in ranked[:N_SUMMARY_TITLES]]
-    return nest_quotes(text + " " + _("Наиболее характерные: %(titles)s.",
-                                      titles=", ".join(f"«{t}»" for t in titles)))
+    from analysis.naming import summarize_texts  # loaded on first use (seconds of start-up)
+
+    return typograph(summarize_texts([p.analysis_text for p in ranked]))
+
+
+def terms_beyond(key_terms: Sequence[str], *shown: str) -> list[str]:
+    """The key terms that the texts shown beside them (the summary, the title) do not already
+    say: «Ключевые слова» add to «Кратко» instead of repeating its phrases."""
+    said = " ".join(" ".join((text or "").split()) for text in shown).lower().replace("ё", "е")
+    return [term for term in key_terms
+            if term and term.lower().replace("ё", "е") not in said]
 
 
 def section_quotes(ranked: list[Proposal], limit: int = N_QUOTES,
