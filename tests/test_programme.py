@@ -500,3 +500,19 @@ def test_docx_has_the_programme_and_participation_appendix(app, workshop, organi
     assert "Собрали карту литературных мест." in text
     cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
     assert "в зале 1, онлайн 0, ждут 1" in cells and "в зале 18" in cells
+    # the track is named once: the title «Мастерская «Гений места»» already says it
+    assert "Мастерская «Гений места»" in cells
+    assert not any("Гений места»» («" in cell or "(«Гений места»)" in cell for cell in cells)
+
+
+def test_docx_programme_names_the_track_of_a_title_that_does_not(app, workshop, organiser):
+    import io
+
+    from docx import Document
+
+    from strategy.export.docx import build_docx
+
+    make_item(workshop, organiser, title="Открытая мастерская")
+    document = Document(io.BytesIO(build_docx(workshop)))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    assert "Открытая мастерская («Гений места»)" in cells

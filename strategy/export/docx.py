@@ -580,7 +580,8 @@ def track_table(document, data: ExportData) -> None:
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.autofit = False
-    widths = [Cm(5.0)] + [Cm(2.3)] * (len(headers) - 1)
+    # Narrow number columns in a smaller bold: «Присоединений» must fit without breaking
+    widths = [Cm(4.0)] + [Cm(2.5)] * (len(headers) - 1)
     for cell, text in zip(table.rows[0].cells, headers):
         cell.paragraphs[0].add_run(text).bold = True
     for row in totals.itertuples(index=False):
@@ -591,11 +592,11 @@ def track_table(document, data: ExportData) -> None:
             cell.paragraphs[0].add_run(str(value))
     for column, width in zip(table.columns, widths):
         column.width = width  # the grid, which LibreOffice reads; cells for Word
-    for row in table.rows:
+    for index, row in enumerate(table.rows):
         for cell, width in zip(row.cells, widths):
             cell.width = width
             for run in cell.paragraphs[0].runs:
-                run.font.size = Pt(9)
+                run.font.size = Pt(8 if index == 0 else 9)
     document.add_paragraph()
 
 
@@ -703,7 +704,9 @@ def programme_and_participation(document, event: Event,
             _("в зале %(n)d", n=row["attended_hall"]) if row["attended_hall"] is not None else "",
             _("онлайн %(n)d", n=row["attended_online"]) if row["attended_online"] is not None
             else "") if part)
-        what = row["title"] + (f" («{row['track']}»)" if row["track"] else "")
+        what = row["title"]
+        if row["track"] and row["track"] not in what:  # «Трек «Гений места»» names it already
+            what += f" («{row['track']}»)"
         values = [f"{format_date(row['date'], 'd MMMM')}, {row['start']}–{row['end']}",
                   typograph(what), ", ".join(p for p in (row["format_label"], row["place"]) if p),
                   registered, attended]
