@@ -16,8 +16,12 @@ Figures:
   worker_rss_mb      memory per worker with 1,000 streams open
   track_page_*       a track of 5,000 proposals and 100,000 supports read by 200 signed-in
                      readers (closed loop, pages 1-50): req/s, p95, p99, errors
+  support_post_postgresql_w*  the same support load on the app over PostgreSQL against the
+                     app over SQLite, at 2 and 4 workers (the baseline is SQLite); needs a
+                     PostgreSQL server: BENCH_POSTGRES_URL, else TEST_DATABASE_URL, else
+                     postgresql://postgres@127.0.0.1:5432/strategy_bench (created if absent)
 
-Run: python -m benchmarks.bench_app [--quick] [--only support,poll,live,track]
+Run: python -m benchmarks.bench_app [--quick] [--only support,poll,live,track,engines]
 """
 import argparse
 import http.client
@@ -79,13 +83,13 @@ def median(values):
 # --- servers -------------------------------------------------------------------------------------
 
 @contextmanager
-def gunicorn(app_spec: str, env: dict, log_path: Path):
+def gunicorn(app_spec: str, env: dict, log_path: Path, workers: int = WORKERS):
     """gunicorn with the project's settings (gunicorn.conf.py) on a free port of 127.0.0.1."""
     port = servers.free_port()
     log = open(log_path, "w")
     process = subprocess.Popen(
         [str(servers.BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--workers",
-         str(WORKERS), "--bind", f"{HOST}:{port}", app_spec],
+         str(workers), "--bind", f"{HOST}:{port}", app_spec],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         yield port, process
@@ -221,13 +225,17 @@ def live_round(port, path, screens, mode, ids_of, write, seconds, rss_of=None):
             "failed_writes": attempted - len(answered)}
 
 
-PHASES = ("support", "poll", "live", "track")
+PHASES = ("support", "poll", "live", "track", "engines")
 
 
 def run(cfg: dict, seed: int, phases=PHASES) -> int:
     rng = random.Random(seed)
     exact = True
     started = time.perf_counter()
+    if set(phases) <= {"engines"}:  # its own servers only
+        engines_phase(cfg, rng)
+        emit_wall(started)
+        return 0
     with tempfile.TemporaryDirectory(prefix="bench_app_") as tmp, ExitStack() as stack:
         tmp_dir = Path(tmp)
         app_url = servers.database_url_for(tmp_dir)
@@ -384,10 +392,16 @@ def run(cfg: dict, seed: int, phases=PHASES) -> int:
         if "track" in phases:
             track_phase(cfg, rng, engine, event_id, app_port, bare_port, bare_db, people)
         engine.dispose()
+    if "engines" in phases:
+        engines_phase(cfg, rng)
+    emit_wall(started)
+    return 0 if exact else 1
+
+
+def emit_wall(started: float) -> None:
     emit("bench_app_wall", time.perf_counter() - started, "s", None,
          "the whole run; figures are noisy when the load average is above the cores",
          load_avg_1min=round(os.getloadavg()[0], 2), cores=os.cpu_count())
-    return 0 if exact else 1
 
 
 def track_phase(cfg, rng, engine, event_id, app_port, bare_port, bare_db, people):
@@ -414,6 +428,102 @@ def track_phase(cfg, rng, engine, event_id, app_port, bare_port, bare_db, people
         f"among them) rendered with Jinja",
         keys=(("req_per_s", "req/s"), ("p95_ms", "ms"), ("p99_ms", "ms"),
               ("errors", "requests")))
+
+
+# --- PostgreSQL against SQLite ------------------------------------------------------------------
+
+DEFAULT_BENCH_POSTGRES = "postgresql://postgres@127.0.0.1:5432/strategy_bench"
+ENGINE_WORKERS = (2, 4)
+
+
+def bench_postgres_url() -> str | None:
+    """A PostgreSQL database of the bench's own (emptied), or None when no server answers."""
+    url = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_DATABASE_URL") \
+        or DEFAULT_BENCH_POSTGRES
+    if not url.startswith("postgres"):
+        return None
+    try:
+        ensure_database(url)
+        engine = sa.create_engine(servers_url(url))
+        servers.drop_postgres_schema(engine)
+        engine.dispose()
+    except sa.exc.SQLAlchemyError:
+        return None
+    return url
+
+
+def servers_url(url: str) -> str:
+    """SQLAlchemy's name for psycopg 3 (the app accepts both spellings; create_engine does not)."""
+    return "postgresql+psycopg://" + url.split("://", 1)[1] if url.startswith(
+        ("postgresql://", "postgres://")) else url
+
+
+def ensure_database(url: str) -> None:
+    """CREATE DATABASE when the server answers and the bench's database is missing."""
+    target = sa.engine.make_url(servers_url(url))
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"),
+                                  {"d": target.database}).scalar()
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        admin.dispose()
+
+
+def engines_phase(cfg, rng) -> None:
+    """The support load on the app over PostgreSQL and over SQLite, interleaved, at each worker
+    count: the issue asks for PostgreSQL at least as fast, and faster with more workers."""
+    pg_url = bench_postgres_url()
+    if pg_url is None:
+        emit("support_post_postgresql_req_per_s", None, "req/s", None,
+             "skipped: no PostgreSQL server answers (set BENCH_POSTGRES_URL)")
+        return
+    for workers in ENGINE_WORKERS:
+        with tempfile.TemporaryDirectory(prefix="bench_engines_") as tmp, ExitStack() as stack:
+            sqlite_url = f"sqlite:///{Path(tmp) / 'engines.sqlite'}"
+            loads = {}
+            for name, url in (("postgresql", pg_url), ("sqlite", sqlite_url)):
+                if name == "postgresql":
+                    servers.drop_postgres_schema(sa.create_engine(servers_url(url)))
+                loads[name] = stack.enter_context(
+                    support_load(url, Path(tmp) / f"{name}.log", workers, cfg, rng))
+            pg_runs, sqlite_runs = ab_rounds(cfg["rounds"], loads["postgresql"], loads["sqlite"])
+            emit_closed_loop(
+                f"support_post_postgresql_w{workers}", pg_runs, sqlite_runs,
+                f"the support load of support_post_* on the app over PostgreSQL ({workers} "
+                f"workers, same host as the server); baseline: the app over SQLite, same "
+                f"workers, same run", keys=(("req_per_s", "req/s"), ("p99_ms", "ms"),
+                                            ("errors", "requests")))
+
+
+@contextmanager
+def support_load(url: str, log: Path, workers: int, cfg, rng):
+    """The seeded app over ``url`` and a function running one round of first supports."""
+    servers.seed(url)
+    with gunicorn("app:app", servers.server_env(url), log, workers) as (port, process):
+        servers.wait_until_up(f"http://{HOST}:{port}/", process, timeout=120)
+        engine = sa.create_engine(servers_url(url))
+        with engine.connect() as conn:
+            event_id = conn.execute(sa.text("SELECT id FROM events WHERE code = :c"),
+                                    {"c": EVENT_CODE}).scalar_one()
+            proposal_ids = list(conn.execute(sa.text(
+                "SELECT id FROM proposals WHERE event_id = :e AND status = 'published'"),
+                {"e": event_id}).scalars())
+        engine.dispose()
+        with ThreadPoolExecutor(8) as pool:
+            people = list(pool.map(lambda i: join(port, i), range(cfg["participants"])))
+        pairs = [(p, pid) for p in people for pid in proposal_ids]
+        rng.shuffle(pairs)
+        per_round = len(pairs) // cfg["rounds"]
+
+        def one_round(r):
+            chunk = pairs[r * per_round:(r + 1) * per_round]
+            return loadgen.closed_loop(port, "POST", [support_line(event_id, p, pid)
+                                                      for p, pid in chunk],
+                                       100, cfg["post_seconds"])
+        yield one_round
 
 
 def fill_app_track(engine, event_id, rng):
