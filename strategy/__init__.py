@@ -256,6 +256,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from strategy.core.writes import autocommit_short_writes
+
+    # first of all hooks: the throttle's reads already use the request's connection
+    app.before_request_funcs.setdefault(None, []).insert(0, autocommit_short_writes)
+
     @app.context_processor
     def inject_globals():
         from flask_babel import get_locale

@@ -98,8 +98,9 @@ def add_support(proposal: Proposal, user: User) -> Proposal:
     The person, event, track and proposal were read before; the write lock is taken here,
     for the four writing statements only (strategy.core.writes.write_lock)."""
     ensure_can_support(proposal, user)
-    write_lock()
     budget = proposal.track.support_budget
+    # without a budget, PostgreSQL writes a support in one statement (insert_support)
+    write_lock(statements=1 if budget is None else 3)
     used = None
     if budget is not None:
         # Lock the person's row (PostgreSQL) so two parallel clicks cannot overspend the budget.
