@@ -81,6 +81,9 @@
   function holding() { return !!(state.picked || state.lifted || state.renaming || state.dragging || state.busy); }
 
   function refresh(force) {
+    // A forced refresh follows a write: one already in flight may have read the board before
+    // that write, so fetch again after it (a split's new column must be there to rename).
+    if (refreshing && force) return refreshing.then(function () { return refresh(true); });
     if (refreshing) { state.pending = true; return refreshing; }
     if (!force && holding()) { state.pending = true; return Promise.resolve(); }
     state.pending = false;
