@@ -1,5 +1,6 @@
 """Expert assessments, official answers and stances on replies: every rule, through the
 operations and through the pages and the API."""
+import re
 from datetime import datetime
 
 import pytest
@@ -52,10 +53,16 @@ def count(model) -> int:
 
 # --- assessments: the operation --------------------------------------------------------------
 
-def test_expert_assesses_and_corrects_their_own(world):
+def test_expert_assesses_once_and_corrects_their_own(world):
     first = ops.save_assessment(world["project"], world["expert"], FULL, "Усилить партнёрства")
+    with pytest.raises(OperationError) as twice:  # a second assessment, not a correction
+        ops.save_assessment(world["project"], world["expert"], dict.fromkeys(FULL, 1), "Ещё")
+    assert twice.value.status == 409 and "уже оценили" in twice.value.message
+    db.session.expire_all()
+    assert count(Assessment) == 1 and first.scores == FULL
+    assert first.recommendation == "Усилить партнёрства"
     again = ops.save_assessment(world["project"], world["expert"],
-                                {**FULL, "significance": "3"}, "Исправлено")
+                                {**FULL, "significance": "3"}, "Исправлено", revise=True)
     assert first.id == again.id and count(Assessment) == 1
     assert again.scores["significance"] == 3 and again.recommendation == "Исправлено"
     kinds = db.session.scalars(sa.select(Change.kind)).all()
@@ -81,7 +88,8 @@ def test_bad_scores_are_refused_and_change_nothing(world, scores, fragment):
 def test_score_refusal_leaves_an_earlier_assessment_as_it_was(world):
     ops.save_assessment(world["project"], world["expert"], FULL, "Первая")
     with pytest.raises(OperationError):
-        ops.save_assessment(world["project"], world["expert"], {**FULL, "resources": 9}, "Вторая")
+        ops.save_assessment(world["project"], world["expert"], {**FULL, "resources": 9}, "Вторая",
+                            revise=True)
     db.session.expire_all()
     row = db.session.scalar(sa.select(Assessment))
     assert row.scores == FULL and row.recommendation == "Первая"
@@ -228,6 +236,57 @@ def test_expert_pages_hide_others_until_own_is_given(app, world):
     assert "Рекомендация коллеги" in page
     outside = client.get(f"/events/{e}/review/proposals/{world['elsewhere'].id}")
     assert outside.status_code == 403 and "эксперты" in outside.get_data(as_text=True)
+
+
+def test_a_second_assessment_is_refused_on_the_page_and_in_the_api(app, world):
+    """Twice is refused (409, Russian, nothing changed); the page's own form, which says it
+    corrects, and PATCH in the API correct the expert's own assessment."""
+    client = signed_in(app, world["expert"])
+    e, p = world["event"].id, world["project"].id
+    page = f"/events/{e}/review/proposals/{p}"
+    first = {f"score_{k}": str(v) for k, v in FULL.items()} | {"recommendation": "Первая"}
+    assert client.post(page, data=first).status_code == 302
+    shown = client.get(page).get_data(as_text=True)
+    assert 'name="revise" value="1"' in shown and "Сохранить исправленную оценку" in shown
+    again = client.post(page, data=dict.fromkeys(first, "1") | {"recommendation": "Вторая"})
+    assert again.status_code == 409 and "уже оценили" in again.get_data(as_text=True)
+    db.session.expire_all()
+    stored = db.session.scalar(sa.select(Assessment))
+    assert count(Assessment) == 1 and stored.scores == FULL and stored.recommendation == "Первая"
+    fixed = client.post(page, data=first | {"score_resources": "5", "revise": "1"})
+    assert fixed.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Assessment)).scores["resources"] == 5
+
+    api = f"/api/v1/events/{e}/proposals/{world['idea'].id}/assessment"
+    expert = signed_in(app, world["second"])
+    assert expert.patch(api, json={"scores": FULL}).status_code == 404  # nothing to correct
+    assert expert.put(api, json={"scores": FULL, "recommendation": "Раз"}).status_code == 200
+    twice = expert.put(api, json={"scores": dict.fromkeys(FULL, 1)})
+    assert twice.status_code == 409 and "уже оценили" in twice.get_json()["message"]
+    db.session.expire_all()
+    mine = db.session.scalar(sa.select(Assessment).where(
+        Assessment.proposal_id == world["idea"].id))
+    assert mine.scores == FULL and mine.recommendation == "Раз"
+    corrected = expert.patch(api, json={"scores": {**FULL, "feasibility": 2}})
+    assert corrected.status_code == 200
+    assert corrected.get_json()["meta"]["message"] == "Оценка исправлена."
+    assert corrected.get_json()["data"]["own"]["scores"]["feasibility"] == 2
+    outside = signed_in(app, world["expert"]).patch(
+        f"/api/v1/events/{e}/proposals/{world['elsewhere'].id}/assessment", json={"scores": FULL})
+    assert outside.status_code == 403
+
+
+@pytest.mark.parametrize("scores", [{**FULL, "resources": 2.5}, {**FULL, "resources": "5"},
+                                    {**FULL, "": 3}])
+def test_api_score_type_errors_are_russian(app, world, scores):
+    expert = signed_in(app, world["expert"])
+    url = f"/api/v1/events/{world['event'].id}/proposals/{world['project'].id}/assessment"
+    refused = expert.put(url, json={"scores": scores})
+    assert refused.status_code == 422
+    texts = " ".join(str(v) for v in refused.get_json()["errors"].values())
+    assert not re.search(r"[A-Za-z]{4,}", texts), texts
+    assert count(Assessment) == 0
 
 
 def test_organiser_summary_sorts_and_exports(app, world):

@@ -5,7 +5,8 @@ URL rules (under /api/v1/events/<id>/proposals/<pid>):
   PUT  /answer        give_answer     the track's facilitator, the methodical group
   GET  /assessments   assessments     the methodical group (all); an expert of the track (own,
                                       and the others' once the own is given)
-  PUT  /assessment    assess          an expert of the track (given again, corrects their own)
+  PUT  /assessment    assess          an expert of the track, once (a second one is a 409)
+  PATCH /assessment   revise_assessment  the expert corrects their own assessment
 """
 
 from flask_babel import gettext as _
@@ -14,13 +15,14 @@ from marshmallow import fields, validate
 
 from strategy.api import ID, bp
 from strategy.api.auth import signed_in, viewer
-from strategy.api.schemas import (Bool, InputSchema, Int, OutputSchema, Str, String, envelope,
-                                  length, one_of, when)
+from strategy.api.schemas import (Bool, InputSchema, Int, Integer, OutputSchema, Str, String,
+                                  envelope, length, one_of, when)
 from strategy.core.errors import OperationError
 from strategy.core.loading import load_event, load_proposal
 from strategy.review import operations as ops
 from strategy.review.models import ANSWER_MAX, RECOMMENDATION_MAX, AnswerState, is_expert_for
-from strategy.review.queries import answer_of, figures_of, visible_assessments
+from strategy.review.queries import (answer_of, figures_of, own_assessment,
+                                     visible_assessments)
 
 PROPOSAL = f"/events/<{ID}:event_id>/proposals/<{ID}:proposal_id>"
 STATES = [s.value for s in AnswerState]
@@ -39,8 +41,10 @@ class AnswerArgs(InputSchema):
 
 
 class AssessmentArgs(InputSchema):
-    scores = fields.Dict(keys=fields.String(validate=validate.Length(max=40)),
-                         values=fields.Integer(strict=True, allow_none=True), required=True,
+    scores = fields.Dict(keys=String(validate=length(1, 40)),
+                         values=Integer(strict=True, allow_none=True, error_messages={
+                             "invalid": _l("Оценка — целое число от 1 до 5.")}),
+                         required=True,
                          error_messages={"required": _l("Обязательное поле."),
                                          "invalid": _l("Нужен объект: критерий → оценка.")},
                          metadata={"description": "criterion key → score 1..5 (every "
@@ -164,12 +168,28 @@ def assessments(event_id: int, proposal_id: int):
 @bp.arguments(AssessmentArgs)
 @bp.response(200, envelope(AssessmentsSchema))
 def assess(data: dict, event_id: int, proposal_id: int):
-    """Save the caller's assessment (an expert of the track); again, it corrects their own."""
+    """Give the caller's assessment (an expert of the track), once: a second one is refused
+    with 409 and changes nothing; PATCH corrects it."""
     user = signed_in()
     proposal = visible(event_id, proposal_id)
     ops.save_assessment(proposal, user, data["scores"], data.get("recommendation") or "")
     return {"success": True, "data": assessments_to_dict(proposal, user),
             "meta": {"message": _("Оценка сохранена.")}}
+
+
+@bp.route(f"{PROPOSAL}/assessment", methods=["PATCH"], tags=["review"])
+@bp.arguments(AssessmentArgs)
+@bp.response(200, envelope(AssessmentsSchema))
+def revise_assessment(data: dict, event_id: int, proposal_id: int):
+    """Correct the caller's own assessment (every criterion again, and the recommendation)."""
+    user = signed_in()
+    proposal = visible(event_id, proposal_id)
+    if is_expert_for(user, proposal.track) and own_assessment(proposal, user) is None:
+        raise OperationError(_("Вы ещё не оценили это предложение: исправлять нечего."), 404)
+    ops.save_assessment(proposal, user, data["scores"], data.get("recommendation") or "",
+                        revise=True)
+    return {"success": True, "data": assessments_to_dict(proposal, user),
+            "meta": {"message": _("Оценка исправлена.")}}
 
 
 

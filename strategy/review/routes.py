@@ -102,7 +102,8 @@ def assess(event_id: int, proposal_id: int):
         status = 400
         if form.validate_on_submit():
             try:
-                ops.save_assessment(proposal, current_user, typed, form.recommendation.data)
+                ops.save_assessment(proposal, current_user, typed, form.recommendation.data,
+                                    revise=request.form.get("revise") == "1")
             except OperationError as error:
                 db.session.rollback()
                 if error.status in (401, 403):
