@@ -15,8 +15,8 @@ from marshmallow import fields, validate
 
 from strategy.api import ID, bp
 from strategy.api.auth import signed_in, viewer
-from strategy.api.schemas import (Bool, InputSchema, Int, Integer, OutputSchema, Str, String,
-                                  envelope, length, one_of, when)
+from strategy.api.schemas import (Bool, Dict, InputSchema, Int, Integer, OutputSchema, Str,
+                                  String, envelope, length, one_of, when)
 from strategy.core.errors import OperationError
 from strategy.core.loading import load_event, load_proposal
 from strategy.review import operations as ops
@@ -41,14 +41,14 @@ class AnswerArgs(InputSchema):
 
 
 class AssessmentArgs(InputSchema):
-    scores = fields.Dict(keys=String(validate=length(1, 40)),
-                         values=Integer(strict=True, allow_none=True, error_messages={
-                             "invalid": _l("Оценка — целое число от 1 до 5.")}),
-                         required=True,
-                         error_messages={"required": _l("Обязательное поле."),
-                                         "invalid": _l("Нужен объект: критерий → оценка.")},
-                         metadata={"description": "criterion key → score 1..5 (every "
-                                                  "criterion of the event)"})
+    scores = Dict(keys=String(validate=length(1, 40)),
+                  values=Integer(strict=True, allow_none=True, error_messages={
+                      "invalid": _l("Оценка — целое число от 1 до 5.")}),
+                  required=True,
+                  error_messages={"required": _l("Обязательное поле."),
+                                  "invalid": _l("Нужен объект: критерий → оценка.")},
+                  metadata={"description": "criterion key → score 1..5 (every criterion of "
+                                           "the event)"})
     recommendation = String(validate=length(0, RECOMMENDATION_MAX), load_default="")
 
 

@@ -62,6 +62,14 @@ class Integer(RussianMessages, fields.Integer):
                               "too_large": _l("Слишком большое число.")}
 
 
+class List(RussianMessages, fields.List):
+    default_error_messages = {**BASE_MESSAGES, "invalid": _l("Нужен список.")}
+
+
+class Dict(RussianMessages, fields.Dict):
+    default_error_messages = {**BASE_MESSAGES, "invalid": _l("Нужен объект.")}
+
+
 def length(min_: int, max_: int):
     if min_:
         message = _l("От %(min)d до %(max)d символов.", min=min_, max=max_)
