@@ -343,6 +343,34 @@ def test_answer_on_the_page_and_in_my_proposals(app, world):
     assert "Клуб настольных игр" not in listed and "Идея буккроссинга" in listed
 
 
+def test_my_proposals_and_the_api_list_filter_by_the_answer(app, world):
+    e = world["event"].id
+    ops.give_answer(world["project"], world["facilitator"], "partial", "Частично: в раздел 2.")
+    author = signed_in(app, world["author"])
+    mine = author.get(f"/events/{e}/my/proposals?answer=partial").get_data(as_text=True)
+    assert "Клуб настольных игр" in mine and "Идея буккроссинга" not in mine
+    assert 'name="answer"' in mine and "сбросить фильтры" in mine
+    mine = author.get(f"/events/{e}/my/proposals?answer=none").get_data(as_text=True)
+    assert "Клуб настольных игр" not in mine and "Идея буккроссинга" in mine
+    mine = author.get(f"/events/{e}/my/proposals?answer=rejected").get_data(as_text=True)
+    assert "Нет предложений с таким ответом." in mine
+    everything = author.get(f"/events/{e}/my/proposals?answer=nonsense")
+    assert everything.status_code == 200 and "Клуб настольных игр" in everything.get_data(
+        as_text=True) and "Идея буккроссинга" in everything.get_data(as_text=True)
+
+    api = f"/api/v1/events/{e}/tracks/social-hub/proposals"
+    partial = author.get(api + "?answer=partial").get_json()["data"]
+    assert [p["title"] for p in partial] == ["Клуб настольных игр"]
+    assert partial[0]["answer"] == {"state": "partial", "state_label": "Принято частично"}
+    unanswered = author.get(api + "?answer=none").get_json()["data"]
+    assert "Клуб настольных игр" not in [p["title"] for p in unanswered]
+    assert all(p["answer"] is None for p in unanswered) and unanswered
+    one = author.get(f"/api/v1/events/{e}/proposals/{world['project'].id}").get_json()
+    assert one["data"]["answer"]["state"] == "partial"
+    bad = author.get(api + "?answer=maybe")
+    assert bad.status_code == 422 and "Выберите одно из значений" in str(bad.get_json())
+
+
 def test_merged_answer_page_refuses(app, world):
     world["idea"].status = ProposalStatus.merged
     world["idea"].merged_into_id = world["project"].id
