@@ -371,6 +371,21 @@ def test_my_proposals_and_the_api_list_filter_by_the_answer(app, world):
     assert bad.status_code == 422 and "Выберите одно из значений" in str(bad.get_json())
 
 
+def test_expertise_summary_filters_by_the_answer(app, world):
+    ops.save_assessment(world["project"], world["expert"], FULL)
+    ops.save_assessment(world["idea"], world["expert"], dict.fromkeys(FULL, 5))
+    ops.give_answer(world["idea"], world["organiser"], "revision", "Уточните партнёров.")
+    client = signed_in(app, world["organiser"])
+    e = world["event"].id
+    page = client.get(f"/events/{e}/review?answer=revision").get_data(as_text=True)
+    assert "Идея буккроссинга" in page and "Клуб настольных игр" not in page
+    assert '<option value="revision" selected>' in page
+    page = client.get(f"/events/{e}/review?answer=none&sort=count").get_data(as_text=True)
+    assert "Идея буккроссинга" not in page and "Клуб настольных игр" in page
+    page = client.get(f"/events/{e}/review?answer=whatever").get_data(as_text=True)
+    assert "Идея буккроссинга" in page and "Клуб настольных игр" in page
+
+
 def test_merged_answer_page_refuses(app, world):
     world["idea"].status = ProposalStatus.merged
     world["idea"].merged_into_id = world["project"].id
