@@ -594,3 +594,20 @@ def test_api_publishes_closes_and_then_refuses_comments(client, auth, world):
     assert page.status_code == 409 and "закрыто" in page.get_data(as_text=True)
     db.session.expire_all()
     assert counts() == frozen
+
+
+def test_page_comment_or_support_before_publishing_says_why(client, auth, world):
+    e, s1 = world["event"].id, world["s1"].id
+    auth.as_participant(world["participant"])
+    early = client.post(f"/events/{e}/draft/sections/{s1}/comments",
+                        data={f"s{s1}-body": "Раньше времени", f"s{s1}-stance": "for"})
+    assert early.status_code == 404
+    assert "Проект ещё не опубликован для обсуждения." in early.get_data(as_text=True)
+    support = client.post(f"/events/{e}/draft/sections/{s1}/support")
+    assert support.status_code == 404 and "не опубликован" in support.get_data(as_text=True)
+    assert counts() == (0, 0, 0, 0)
+    published(world)
+    missing = client.post(f"/events/{e}/draft/sections/99999/comments",
+                          data={"s99999-body": "Нет раздела", "s99999-stance": "for"})
+    assert missing.status_code == 404
+    assert "Раздел проекта не найден." in missing.get_data(as_text=True)
