@@ -386,6 +386,15 @@ def test_expertise_summary_filters_by_the_answer(app, world):
     assert "Идея буккроссинга" in page and "Клуб настольных игр" in page
 
 
+def test_summary_range_uses_the_means_precision(app, world):
+    """One expert's mean of 4.75 reads 4.75–4.75 beside «Средняя 4.75», not 4.8–4.8."""
+    ops.save_assessment(world["project"], world["expert"],
+                        {"significance": 5, "feasibility": 5, "resources": 5, "replicability": 4})
+    page = signed_in(app, world["organiser"]).get(
+        f"/events/{world['event'].id}/review").get_data(as_text=True)
+    assert "<span data-range>4.75–4.75</span>" in page and "4.8–4.8" not in page
+
+
 def test_merged_answer_page_refuses(app, world):
     world["idea"].status = ProposalStatus.merged
     world["idea"].merged_into_id = world["project"].id
