@@ -500,6 +500,42 @@ def test_exports_carry_answers_and_figures(app, world):
     assert "Экспертиза: оценок 1, средняя 4.0" in text
 
 
+def test_json_export_carries_answers_figures_and_polls(app, world):
+    import json
+
+    from strategy.polls import operations as poll_ops
+
+    ops.save_assessment(world["project"], world["expert"], FULL, "Расширить на район")
+    ops.save_assessment(world["project"], world["second"], dict.fromkeys(FULL, 2))
+    ops.give_answer(world["project"], world["organiser"], "accepted", "Вошло в раздел 1.")
+    poll = poll_ops.create_poll(world["event"], world["organiser"], poll_ops.PollData(
+        question="Что важнее?", kind="single", track="social-hub", options=["Клубы", "Лекции"]))
+    poll_ops.open_poll(poll, world["organiser"])
+    poll_ops.answer_poll(poll, world["author"], options=[poll.options[1].id])
+    poll_ops.close_poll(poll, world["organiser"])
+    poll_ops.create_poll(world["event"], world["organiser"], poll_ops.PollData(
+        question="Черновик?", kind="words", track="social-hub"))
+    client = signed_in(app, world["organiser"])
+    document = json.loads(client.get(f"/events/{world['event'].id}/manage/export/data.json")
+                          .get_data())
+    by_title = {p["title"]: p for p in document["proposals"]}
+    project = by_title["Клуб настольных игр"]
+    assert project["official_answer"]["state"] == "accepted"
+    assert project["official_answer"]["body"] == "Вошло в раздел 1."
+    assert project["assessments"] == {"count": 2, "mean": 3.0, "low": 2.0, "high": 4.0,
+                                      "std": 1.0}
+    assert by_title["Идея буккроссинга"]["official_answer"] is None
+    assert by_title["Идея буккроссинга"]["assessments"] is None
+    assert [p["question"] for p in document["polls"]] == ["Что важнее?"]  # no drafts
+    assert document["polls"][0]["total"] == 1 and document["polls"][0]["state"] == "closed"
+    assert document["polls"][0]["results"] == [
+        {"answer": "Клубы", "count": 0, "percent": 0},
+        {"answer": "Лекции", "count": 1, "percent": 100}]
+    other = json.loads(client.get(
+        f"/events/{world['event'].id}/manage/export/data.json?track=genius-loci").get_data())
+    assert other["polls"] == []
+
+
 def test_track_xlsx_review_sheets_cover_only_that_track(app, world, create_staff):
     """The XLSX of one track carries that track's assessments and answers, not the event's."""
     import io
