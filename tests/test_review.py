@@ -476,6 +476,35 @@ def test_api_answer_and_assessments(app, world):
 
 # --- exports --------------------------------------------------------------------------------
 
+def test_api_summary_for_the_methodical_group_sorts_and_filters(app, world):
+    ops.save_assessment(world["project"], world["expert"], FULL)  # mean 4.0
+    ops.save_assessment(world["idea"], world["expert"], dict.fromkeys(FULL, 5))
+    ops.save_assessment(world["idea"], world["second"], dict.fromkeys(FULL, 1))  # 3.0, spread 4
+    ops.give_answer(world["idea"], world["organiser"], "rejected", "Не в этот раз.")
+    base = f"/api/v1/events/{world['event'].id}/review"
+    organiser = signed_in(app, world["organiser"])
+    by_mean = organiser.get(base).get_json()["data"]
+    assert [r["title"] for r in by_mean[:2]] == ["Клуб настольных игр", "Идея буккроссинга"]
+    assert by_mean[0]["count"] == 1 and by_mean[0]["mean"] == 4.0
+    idea = by_mean[1]
+    assert (idea["count"], idea["mean"], idea["low"], idea["high"], idea["spread"]) == (
+        2, 3.0, 1.0, 5.0, 4.0)
+    assert idea["answer"] == "rejected" and idea["per_criterion"]["significance"] == 3.0
+    by_spread = organiser.get(base + "?sort=spread").get_json()["data"]
+    assert by_spread[0]["title"] == "Идея буккроссинга"
+    by_count = organiser.get(base + "?sort=count").get_json()["data"]
+    assert by_count[0]["title"] == "Идея буккроссинга"
+    rejected = organiser.get(base + "?answer=rejected").get_json()["data"]
+    assert [r["title"] for r in rejected] == ["Идея буккроссинга"]
+    other = organiser.get(base + "?track=genius-loci").get_json()["data"]
+    assert [r["title"] for r in other] == ["Краеведческий маршрут"] and other[0]["count"] == 0
+    bad = organiser.get(base + "?sort=best")
+    assert bad.status_code == 422 and "Выберите одно из значений" in str(bad.get_json())
+    assert organiser.get(base + "?track=nowhere").status_code == 404
+    expert = signed_in(app, world["expert"]).get(base)
+    assert expert.status_code == 403 and "методическая группа" in expert.get_json()["message"]
+
+
 def test_exports_carry_answers_and_figures(app, world):
     import io
 

@@ -7,6 +7,8 @@ URL rules (under /api/v1/events/<id>/proposals/<pid>):
                                       and the others' once the own is given)
   PUT  /assessment    assess          an expert of the track, once (a second one is a 409)
   PATCH /assessment   revise_assessment  the expert corrects their own assessment
+and GET /api/v1/events/<id>/review   review_summary   the methodical group: every assessed
+  proposal with its count, mean and spread (?sort=mean|count|spread|track, ?track=, ?answer=)
 """
 
 from flask_babel import gettext as _
@@ -18,11 +20,12 @@ from strategy.api.auth import signed_in, viewer
 from strategy.api.schemas import (Bool, Dict, InputSchema, Int, Integer, OutputSchema, Str,
                                   String, envelope, length, one_of, when)
 from strategy.core.errors import OperationError
-from strategy.core.loading import load_event, load_proposal
+from strategy.core.loading import load_event, load_proposal, load_track
 from strategy.review import operations as ops
-from strategy.review.models import ANSWER_MAX, RECOMMENDATION_MAX, AnswerState, is_expert_for
-from strategy.review.queries import (answer_of, figures_of, own_assessment,
-                                     visible_assessments)
+from strategy.review.models import (ANSWER_FILTERS, ANSWER_MAX, RECOMMENDATION_MAX, AnswerState,
+                                    is_expert_for)
+from strategy.review.queries import (SUMMARY_SORTS, answer_of, figures_of, own_assessment,
+                                     rounded, summary_rows, visible_assessments)
 
 PROPOSAL = f"/events/<{ID}:event_id>/proposals/<{ID}:proposal_id>"
 STATES = [s.value for s in AnswerState]
@@ -92,6 +95,31 @@ class AssessmentsSchema(OutputSchema):
     std = fields.Float(allow_none=True, required=True)
 
 
+class SummaryArgs(InputSchema):
+    sort = String(load_default="mean", validate=one_of(list(SUMMARY_SORTS)))
+    track = String(load_default="", validate=length(0, 80),
+                   metadata={"description": "A track's slug; empty: every track"})
+    answer = String(load_default="", validate=one_of(["", *ANSWER_FILTERS]),
+                    metadata={"description": "An answer's state, or none (not answered)"})
+
+
+class SummaryRowSchema(OutputSchema):
+    proposal_id = Int(required=True)
+    title = Str(required=True)
+    track = Str(required=True, metadata={"description": "The track's slug"})
+    kind = Str(required=True)
+    count = Int(required=True, metadata={"description": "Assessments given"})
+    mean = fields.Float(allow_none=True, required=True)
+    low = fields.Float(allow_none=True, required=True)
+    high = fields.Float(allow_none=True, required=True)
+    spread = fields.Float(allow_none=True, required=True, metadata={
+        "description": "high − low of the experts' means"})
+    std = fields.Float(allow_none=True, required=True)
+    per_criterion = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
+    answer = Str(allow_none=True, required=True, metadata={
+        "description": "The official answer's state (null: none yet)"})
+
+
 # --- serializers ----------------------------------------------------------------------------
 
 def answer_to_dict(answer) -> dict:
@@ -151,6 +179,25 @@ def give_answer(data: dict, event_id: int, proposal_id: int):
     given = ops.give_answer(proposal, actor, data["state"], data["body"])
     return {"success": True, "data": answer_to_dict(given),
             "meta": {"message": _("Официальный ответ сохранён.")}}
+
+
+@bp.route(f"/events/<{ID}:event_id>/review", tags=["review"])
+@bp.arguments(SummaryArgs, location="query", as_kwargs=True)
+@bp.response(200, envelope(SummaryRowSchema, many=True))
+def review_summary(event_id: int, sort: str, track: str, answer: str):
+    """The methodical group's table of «Экспертиза»: figures per assessed proposal, sorted."""
+    user = signed_in()
+    event = load_event(event_id)
+    if not user.can_manage(event):
+        raise OperationError(_("Сводку экспертизы видит только методическая группа."), 403)
+    chosen = load_track(event, track) if track else None
+    rows = summary_rows(event, sort, chosen, answer)
+    return {"success": True, "meta": {}, "data": [
+        {"proposal_id": p.id, "title": p.title, "track": p.track.slug, "kind": p.kind.value,
+         "count": fig.count, "mean": rounded(fig.mean), "low": rounded(fig.low),
+         "high": rounded(fig.high), "spread": rounded(fig.spread), "std": rounded(fig.std),
+         "per_criterion": {k: rounded(v) for k, v in fig.per_criterion.items()},
+         "answer": a.state.value if a else None} for p, fig, a in rows]}
 
 
 @bp.route(f"{PROPOSAL}/assessments", tags=["review"])
