@@ -102,6 +102,12 @@ ROWS = {
                    {"scores": {"significance": 5, "feasibility": 4, "resources": 3,
                                "replicability": 4}},
                    {**dict.fromkeys(ROLES, 403), "anonymous": 401}),
+    "api.review_summary": ("GET", "/api/v1/events/{e}/review?sort=spread", None,
+                           {**dict.fromkeys(ROLES, 403), "anonymous": 401, "organiser": 200}),
+    "api.revise_assessment": ("PATCH", "/api/v1/events/{e}/proposals/{published}/assessment",
+                              {"scores": {"significance": 5, "feasibility": 4, "resources": 3,
+                                          "replicability": 4}},
+                              {**dict.fromkeys(ROLES, 403), "anonymous": 401}),
     # Notifications are one's own: the author's is not found for anyone else.
     "api.notifications": ("GET", "/api/v1/events/{e}/notifications", None, SIGNED_IN),
     "api.notifications_unread": ("GET", "/api/v1/events/{e}/notifications/unread", None,

@@ -2,7 +2,7 @@
 expert scores it on every criterion in «Экспертиза» with a recommendation, the methodical
 group answers it («Принято в стратегию» and a text); the participant's open page shows the
 bell's unread count without a reload (within a generous 10 s), the notification leads to the
-proposal with the answer, and «Мои предложения» shows the answer's state. Nothing scrolls
+proposal with the answer, and «Мои предложения» shows the answer's state and filters by it. Nothing scrolls
 sideways at 360 px. Screenshots of every step (test-artifacts/after-*.png)."""
 import re
 
@@ -79,6 +79,8 @@ def test_expert_scores_organiser_answers_participant_sees_it_live(base_url):
         expert.goto(base_url + "/events/1/review")
         item = expert.locator("li.review-item", has_text=TITLE)
         expect(item).to_contain_text("Оценено: 4.5")
+        item.get_by_role("link", name=TITLE).click()  # the own assessment, to correct
+        expect(expert.get_by_role("button", name="Сохранить исправленную оценку")).to_be_visible()
 
         # The methodical group answers on the proposal's page.
         organiser = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
@@ -123,5 +125,14 @@ def test_expert_scores_organiser_answers_participant_sees_it_live(base_url):
         expect(card.locator("[data-answer-state]")).to_have_text("Принято в стратегию")
         expect(author.locator(".cards .official-answer")).to_contain_text(ANSWER)
         fits(author, "mine-360")
+        author.get_by_label("Официальный ответ").select_option(label="Не принято")
+        author.get_by_role("button", name="Показать").click()
+        expect(author.get_by_text("Нет предложений с таким ответом.")).to_be_visible()
+        author.get_by_label("Официальный ответ").select_option(label="Принято в стратегию")
+        author.get_by_role("button", name="Показать").click()
+        expect(author.locator(".cards > *", has_text=TITLE).first).to_be_visible()
+        # the whole label «Принято в стратегию» fits: the select takes the form's width
+        assert author.locator("select#answer").bounding_box()["width"] > 250
+        fits(author, "mine-filtered-360")
         for context in list(browser.contexts):
             context.close()

@@ -2,6 +2,7 @@
 comments, moderation, the pages, the workspace and the DOCX, with every refusal changing
 nothing."""
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -544,3 +545,69 @@ def test_api_moderates_section_comments_like_the_queue(client, auth, world):
     assert client.post(f"/api/v1/events/{e}/draft/comments/99999/flag").status_code == 404
     assert audit_of(comment.id) == ["section_comment_approve", "section_comment_hide",
                                     "section_comment_restore"]
+
+
+def test_api_publishes_closes_and_then_refuses_comments(client, auth, world):
+    """The methodical group publishes through the API; closing freezes the comments, and a
+    comment outside the phase is refused in Russian with nothing written."""
+    e = world["event"].id
+    auth.as_participant(world["participant"])
+    early = client.post(f"/api/v1/events/{e}/draft/publish", json={"scope": "all"})
+    assert early.status_code == 403 and "методическая группа" in early.get_json()["message"]
+    before = client.post(f"/api/v1/events/{e}/draft/sections/1/comments",
+                         json={"body": "Раньше времени", "stance": "for"})
+    assert before.status_code == 404 and "не опубликован" in before.get_json()["message"]
+    assert counts() == (0, 0, 0, 0)
+    auth.logout()
+    auth.as_staff(world["organiser"])
+    bad = client.post(f"/api/v1/events/{e}/draft/publish", json={"ends_at": "завтра"})
+    assert bad.status_code == 422 and "ISO 8601" in str(bad.get_json()["errors"])
+    past = client.post(f"/api/v1/events/{e}/draft/publish",
+                       json={"ends_at": "2020-01-01T10:00:00+08:00"})
+    assert past.status_code == 400 and "уже прошло" in past.get_json()["message"]
+    assert counts() == (0, 0, 0, 0)
+    done = client.post(f"/api/v1/events/{e}/draft/publish",
+                       json={"scope": "agreed", "ends_at": "2099-01-01T18:00:00+08:00"})
+    assert done.status_code == 200
+    draft = done.get_json()["data"]
+    assert draft["open"] and draft["scope"] == "agreed"
+    assert draft["ends_at"] == "2099-01-01T10:00:00Z"
+    section = draft["tracks"][0]["sections"][0]["id"]
+    auth.logout()
+    auth.as_participant(world["participant"])
+    url = f"/api/v1/events/{e}/draft/sections/{section}/comments"
+    assert client.post(url, json={"body": "Поддерживаю раздел", "stance": "for"}
+                       ).status_code == 201
+    auth.logout()
+    auth.as_staff(world["organiser"])
+    closed = client.post(f"/api/v1/events/{e}/draft/close")
+    assert closed.status_code == 200 and closed.get_json()["data"]["open"] is False
+    again = client.post(f"/api/v1/events/{e}/draft/close")
+    assert again.status_code == 409 and "уже закрыто" in again.get_json()["message"]
+    auth.logout()
+    auth.as_participant(world["participant"])
+    frozen = counts()
+    late = client.post(url, json={"body": "После закрытия", "stance": "against"})
+    assert late.status_code == 409 and re.search("[а-я]", late.get_json()["message"])
+    page = client.post(f"/events/{e}/draft/sections/{section}/comments",
+                       data={f"s{section}-body": "После закрытия", f"s{section}-stance": "for"})
+    assert page.status_code == 409 and "закрыто" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert counts() == frozen
+
+
+def test_page_comment_or_support_before_publishing_says_why(client, auth, world):
+    e, s1 = world["event"].id, world["s1"].id
+    auth.as_participant(world["participant"])
+    early = client.post(f"/events/{e}/draft/sections/{s1}/comments",
+                        data={f"s{s1}-body": "Раньше времени", f"s{s1}-stance": "for"})
+    assert early.status_code == 404
+    assert "Проект ещё не опубликован для обсуждения." in early.get_data(as_text=True)
+    support = client.post(f"/events/{e}/draft/sections/{s1}/support")
+    assert support.status_code == 404 and "не опубликован" in support.get_data(as_text=True)
+    assert counts() == (0, 0, 0, 0)
+    published(world)
+    missing = client.post(f"/events/{e}/draft/sections/99999/comments",
+                          data={"s99999-body": "Нет раздела", "s99999-stance": "for"})
+    assert missing.status_code == 404
+    assert "Раздел проекта не найден." in missing.get_data(as_text=True)

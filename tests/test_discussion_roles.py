@@ -23,6 +23,7 @@ API_MEMBER = {"anonymous": 401, "participant": 200, "stranger": 403, "other_orga
 # The track's facilitator and the event's organisers moderate its section comments.
 API_STAFF = {**API_MEMBER, "participant": 403, "other_facilitator": 403}
 HIDE = {"reason": "Проверка прав"}
+API_ORGANISER = {**dict.fromkeys(API_MEMBER, 403), "anonymous": 401, "organiser": 200}
 
 # (endpoint, rule) → (method, url, data, expected statuses, JSON?)
 TABLE = {
@@ -71,6 +72,11 @@ TABLE = {
     ("api.moderate_section_comment_approve", RC + "/approve"):
         ("POST", A + "/comments/{sc2}/approve", None,
          {**API_STAFF, "facilitator": 409, "organiser": 409}, True),
+    # The methodical group publishes and closes through the API too (its walk republished
+    # before each row, so both succeed).
+    ("api.draft_publish", RA + "/publish"):
+        ("POST", A + "/publish", {"scope": "all"}, API_ORGANISER, True),
+    ("api.draft_close", RA + "/close"): ("POST", A + "/close", None, API_ORGANISER, True),
 }
 
 

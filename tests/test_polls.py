@@ -1,6 +1,7 @@
 """Live polls: creation rules, states, answering once, results, live change rows, the pages,
 the API and the exports (SQLite and, with TEST_DATABASE_URL, PostgreSQL)."""
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -484,3 +485,74 @@ def test_pages_edit_and_delete(client, auth, event, people):
         f"/events/{event.id}/polls")
     db.session.expire_all()
     assert db.session.get(Poll, poll.id) is None
+
+
+def poll_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count(Poll.id)))
+
+
+@pytest.mark.parametrize("body, status, fragment", [
+    ({"question": "Что выбрать?", "kind": "single", "track": "social-hub",
+      "options": ["Клубы", "", "Лекции"]}, 400, "Вариант 2 пустой"),
+    ({"question": "Что выбрать?", "kind": "multiple", "track": "social-hub",
+      "options": ["Клубы", "   "]}, 400, "Вариант 2 пустой"),
+    ({"question": "Что выбрать?", "kind": "single", "track": "social-hub",
+      "options": ["Клубы"]}, 400, "хотя бы два"),
+    ({"question": "Что выбрать?", "kind": "single", "track": "social-hub"}, 400,
+     "нет вариантов"),
+    ({"question": "Что выбрать?", "kind": "single", "track": "social-hub",
+      "options": "Клубы"}, 422, "Проверьте поля"),
+    ({"question": "Что выбрать?", "kind": "poll", "track": "social-hub", "options": ["А", "Б"]},
+     400,
+     "Выберите вид опроса"),
+    ({"question": "", "kind": "words", "track": "social-hub"}, 400, "Напишите вопрос"),
+    ({"question": "Оцените", "kind": "scale", "track": "social-hub", "scale_min": 5,
+      "scale_max": 5}, 400, "больше низа"),
+    ({"question": "Что выбрать?", "kind": "single", "track": "zzz",
+      "options": ["А", "Б"]}, 400, "нет трека"),
+])
+def test_api_refuses_a_bad_poll_and_creates_nothing(client, auth, event, people, body, status,
+                                                    fragment):
+    auth.as_staff(people["facilitator"])
+    refused = client.post(f"/api/v1/events/{event.id}/polls", json=body)
+    assert refused.status_code == status
+    answer = refused.get_json()
+    assert fragment in answer["message"] + " ".join(map(str, answer["errors"].values()))
+    said = answer["message"].split(":")[0] + " ".join(map(str, answer["errors"].values()))
+    assert not re.search(r"[A-Za-z]{5,}", said), said  # Russian (field names aside)
+    assert poll_count() == 0
+
+
+def test_api_creates_opens_closes_and_refuses_late_or_second_answers(client, auth, event,
+                                                                     people):
+    base = f"/api/v1/events/{event.id}/polls"
+    auth.as_staff(people["facilitator"])
+    made = client.post(base, json={"question": "Что привлечёт подростков?", "kind": "single",
+                                   "track": "social-hub", "options": ["Клубы", "Лекции"]})
+    assert made.status_code == 201
+    poll = made.get_json()["data"]
+    assert poll["state"] == "draft" and [o["text"] for o in poll["options"]] == ["Клубы",
+                                                                                "Лекции"]
+    url = f"{base}/{poll['id']}"
+    early = client.post(url + "/close")
+    assert early.status_code == 409 and "ещё не открыт" in early.get_json()["message"]
+    assert client.post(url + "/open").get_json()["data"]["state"] == "open"
+    auth.logout()
+    assert [p["id"] for p in client.get(base).get_json()["data"]] == [poll["id"]]
+    auth.as_participant(people["a"])
+    assert client.post(url + "/open").status_code == 403
+    first = poll["options"][0]["id"]
+    assert client.post(url + "/answer", json={"options": [first]}).status_code == 201
+    twice = client.post(url + "/answer", json={"options": [poll["options"][1]["id"]]})
+    assert twice.status_code == 409
+    auth.logout()
+    auth.as_staff(people["facilitator"])
+    closed = client.post(url + "/close")
+    assert closed.status_code == 200 and closed.get_json()["data"]["state"] == "closed"
+    assert closed.get_json()["data"]["results"]["total"] == 1
+    assert client.post(url + "/open").status_code == 409
+    auth.logout()
+    auth.as_participant(people["b"])
+    late = client.post(url + "/answer", json={"options": [first]})
+    assert late.status_code == 409 and "завершён" in late.get_json()["message"]
+    assert counts() == (1, 1)

@@ -29,6 +29,14 @@ BY_ENDPOINT = {
                      (302, 403, 403, 403, 403, 200, 200)),
     "polls.change_state": ("POST", E + "/manage/polls/{d}/open", {},
                            (302, 403, 403, 403, 403, 302, 302)),
+    "api.polls": ("GET", "/api/v1/events/{e}/polls", None, ALL(200)),
+    "api.poll_create": ("POST", "/api/v1/events/{e}/polls",
+                        {"question": "Опрос из таблицы прав", "kind": "single",
+                         "track": "social-hub", "options": ["Да", "Нет"]},
+                        (401, 403, 403, 403, 403, 201, 201)),
+    "api.poll_open": ("POST", "/api/v1/events/{e}/polls/{d}/open", None,
+                      (401, 403, 403, 403, 403, 200, 200)),
+    "api.poll_close": ("POST", A + "/close", None, (401, 403, 403, 403, 403, 200, 200)),
     "api.poll": ("GET", A, None, ALL(200)),
     "api.poll_answer": ("POST", A + "/answer", {"options": ["{opt}"]},
                         (401, 201, 403, 403, 201, 201, 201)),
@@ -44,6 +52,10 @@ RULES = {
     "polls.edit": "/events/<int:event_id>/manage/polls/<int:poll_id>/edit",
     "polls.delete": "/events/<int:event_id>/manage/polls/<int:poll_id>/delete",
     "polls.change_state": "/events/<int:event_id>/manage/polls/<int:poll_id>/<any(open, close):action>",
+    "api.polls": f"/api/v1/events/<{ID}:event_id>/polls",
+    "api.poll_create": f"/api/v1/events/<{ID}:event_id>/polls",
+    "api.poll_open": PATH + "/open",
+    "api.poll_close": PATH + "/close",
     "api.poll": PATH,
     "api.poll_answer": PATH + "/answer",
 }
@@ -86,7 +98,8 @@ def test_poll_route_answers_each_role_exactly(client, auth, world, endpoint, rol
         auth.as_staff(people[role])
     answers_before = db.session.scalar(sa.select(sa.func.count(PollAnswer.id)))
     if endpoint.startswith("api."):
-        body = {k: [int(fill(x, ids)) for x in v] for k, v in (data or {}).items()}
+        body = {k: [int(fill(x, ids)) if x.startswith("{") else x for x in v]
+                if isinstance(v, list) else v for k, v in (data or {}).items()}
         response = client.open(fill(url, ids), method=method, json=body if data else None)
     elif method == "GET":
         response = client.get(fill(url, ids))
@@ -104,3 +117,5 @@ def test_poll_route_answers_each_role_exactly(client, auth, world, endpoint, rol
         db.session.expire_all()
         assert db.session.scalar(sa.select(sa.func.count(PollAnswer.id))) == answers_before
         assert db.session.get(Poll, ids["d"]).state is PollState.draft
+        assert db.session.get(Poll, ids["o"]).state is PollState.open
+        assert db.session.scalar(sa.select(sa.func.count(Poll.id))) == 2

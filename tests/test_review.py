@@ -1,5 +1,6 @@
 """Expert assessments, official answers and stances on replies: every rule, through the
 operations and through the pages and the API."""
+import re
 from datetime import datetime
 
 import pytest
@@ -52,10 +53,16 @@ def count(model) -> int:
 
 # --- assessments: the operation --------------------------------------------------------------
 
-def test_expert_assesses_and_corrects_their_own(world):
+def test_expert_assesses_once_and_corrects_their_own(world):
     first = ops.save_assessment(world["project"], world["expert"], FULL, "Усилить партнёрства")
+    with pytest.raises(OperationError) as twice:  # a second assessment, not a correction
+        ops.save_assessment(world["project"], world["expert"], dict.fromkeys(FULL, 1), "Ещё")
+    assert twice.value.status == 409 and "уже оценили" in twice.value.message
+    db.session.expire_all()
+    assert count(Assessment) == 1 and first.scores == FULL
+    assert first.recommendation == "Усилить партнёрства"
     again = ops.save_assessment(world["project"], world["expert"],
-                                {**FULL, "significance": "3"}, "Исправлено")
+                                {**FULL, "significance": "3"}, "Исправлено", revise=True)
     assert first.id == again.id and count(Assessment) == 1
     assert again.scores["significance"] == 3 and again.recommendation == "Исправлено"
     kinds = db.session.scalars(sa.select(Change.kind)).all()
@@ -81,7 +88,8 @@ def test_bad_scores_are_refused_and_change_nothing(world, scores, fragment):
 def test_score_refusal_leaves_an_earlier_assessment_as_it_was(world):
     ops.save_assessment(world["project"], world["expert"], FULL, "Первая")
     with pytest.raises(OperationError):
-        ops.save_assessment(world["project"], world["expert"], {**FULL, "resources": 9}, "Вторая")
+        ops.save_assessment(world["project"], world["expert"], {**FULL, "resources": 9}, "Вторая",
+                            revise=True)
     db.session.expire_all()
     row = db.session.scalar(sa.select(Assessment))
     assert row.scores == FULL and row.recommendation == "Первая"
@@ -230,6 +238,57 @@ def test_expert_pages_hide_others_until_own_is_given(app, world):
     assert outside.status_code == 403 and "эксперты" in outside.get_data(as_text=True)
 
 
+def test_a_second_assessment_is_refused_on_the_page_and_in_the_api(app, world):
+    """Twice is refused (409, Russian, nothing changed); the page's own form, which says it
+    corrects, and PATCH in the API correct the expert's own assessment."""
+    client = signed_in(app, world["expert"])
+    e, p = world["event"].id, world["project"].id
+    page = f"/events/{e}/review/proposals/{p}"
+    first = {f"score_{k}": str(v) for k, v in FULL.items()} | {"recommendation": "Первая"}
+    assert client.post(page, data=first).status_code == 302
+    shown = client.get(page).get_data(as_text=True)
+    assert 'name="revise" value="1"' in shown and "Сохранить исправленную оценку" in shown
+    again = client.post(page, data=dict.fromkeys(first, "1") | {"recommendation": "Вторая"})
+    assert again.status_code == 409 and "уже оценили" in again.get_data(as_text=True)
+    db.session.expire_all()
+    stored = db.session.scalar(sa.select(Assessment))
+    assert count(Assessment) == 1 and stored.scores == FULL and stored.recommendation == "Первая"
+    fixed = client.post(page, data=first | {"score_resources": "5", "revise": "1"})
+    assert fixed.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Assessment)).scores["resources"] == 5
+
+    api = f"/api/v1/events/{e}/proposals/{world['idea'].id}/assessment"
+    expert = signed_in(app, world["second"])
+    assert expert.patch(api, json={"scores": FULL}).status_code == 404  # nothing to correct
+    assert expert.put(api, json={"scores": FULL, "recommendation": "Раз"}).status_code == 200
+    twice = expert.put(api, json={"scores": dict.fromkeys(FULL, 1)})
+    assert twice.status_code == 409 and "уже оценили" in twice.get_json()["message"]
+    db.session.expire_all()
+    mine = db.session.scalar(sa.select(Assessment).where(
+        Assessment.proposal_id == world["idea"].id))
+    assert mine.scores == FULL and mine.recommendation == "Раз"
+    corrected = expert.patch(api, json={"scores": {**FULL, "feasibility": 2}})
+    assert corrected.status_code == 200
+    assert corrected.get_json()["meta"]["message"] == "Оценка исправлена."
+    assert corrected.get_json()["data"]["own"]["scores"]["feasibility"] == 2
+    outside = signed_in(app, world["expert"]).patch(
+        f"/api/v1/events/{e}/proposals/{world['elsewhere'].id}/assessment", json={"scores": FULL})
+    assert outside.status_code == 403
+
+
+@pytest.mark.parametrize("scores", [{**FULL, "resources": 2.5}, {**FULL, "resources": "5"},
+                                    {**FULL, "": 3}])
+def test_api_score_type_errors_are_russian(app, world, scores):
+    expert = signed_in(app, world["expert"])
+    url = f"/api/v1/events/{world['event'].id}/proposals/{world['project'].id}/assessment"
+    refused = expert.put(url, json={"scores": scores})
+    assert refused.status_code == 422
+    texts = " ".join(str(v) for v in refused.get_json()["errors"].values())
+    assert not re.search(r"[A-Za-z]{4,}", texts), texts
+    assert count(Assessment) == 0
+
+
 def test_organiser_summary_sorts_and_exports(app, world):
     ops.save_assessment(world["project"], world["expert"], FULL)
     ops.save_assessment(world["idea"], world["expert"], dict.fromkeys(FULL, 5))
@@ -282,6 +341,58 @@ def test_answer_on_the_page_and_in_my_proposals(app, world):
     assert "Клуб настольных игр" in listed and "Идея буккроссинга" not in listed
     listed = author.get(f"/events/{e}/tracks/{slug}?answer=none").get_data(as_text=True)
     assert "Клуб настольных игр" not in listed and "Идея буккроссинга" in listed
+
+
+def test_my_proposals_and_the_api_list_filter_by_the_answer(app, world):
+    e = world["event"].id
+    ops.give_answer(world["project"], world["facilitator"], "partial", "Частично: в раздел 2.")
+    author = signed_in(app, world["author"])
+    mine = author.get(f"/events/{e}/my/proposals?answer=partial").get_data(as_text=True)
+    assert "Клуб настольных игр" in mine and "Идея буккроссинга" not in mine
+    assert 'name="answer"' in mine and "сбросить фильтры" in mine
+    mine = author.get(f"/events/{e}/my/proposals?answer=none").get_data(as_text=True)
+    assert "Клуб настольных игр" not in mine and "Идея буккроссинга" in mine
+    mine = author.get(f"/events/{e}/my/proposals?answer=rejected").get_data(as_text=True)
+    assert "Нет предложений с таким ответом." in mine
+    everything = author.get(f"/events/{e}/my/proposals?answer=nonsense")
+    assert everything.status_code == 200 and "Клуб настольных игр" in everything.get_data(
+        as_text=True) and "Идея буккроссинга" in everything.get_data(as_text=True)
+
+    api = f"/api/v1/events/{e}/tracks/social-hub/proposals"
+    partial = author.get(api + "?answer=partial").get_json()["data"]
+    assert [p["title"] for p in partial] == ["Клуб настольных игр"]
+    assert partial[0]["answer"] == {"state": "partial", "state_label": "Принято частично"}
+    unanswered = author.get(api + "?answer=none").get_json()["data"]
+    assert "Клуб настольных игр" not in [p["title"] for p in unanswered]
+    assert all(p["answer"] is None for p in unanswered) and unanswered
+    one = author.get(f"/api/v1/events/{e}/proposals/{world['project'].id}").get_json()
+    assert one["data"]["answer"]["state"] == "partial"
+    bad = author.get(api + "?answer=maybe")
+    assert bad.status_code == 422 and "Выберите одно из значений" in str(bad.get_json())
+
+
+def test_expertise_summary_filters_by_the_answer(app, world):
+    ops.save_assessment(world["project"], world["expert"], FULL)
+    ops.save_assessment(world["idea"], world["expert"], dict.fromkeys(FULL, 5))
+    ops.give_answer(world["idea"], world["organiser"], "revision", "Уточните партнёров.")
+    client = signed_in(app, world["organiser"])
+    e = world["event"].id
+    page = client.get(f"/events/{e}/review?answer=revision").get_data(as_text=True)
+    assert "Идея буккроссинга" in page and "Клуб настольных игр" not in page
+    assert '<option value="revision" selected>' in page
+    page = client.get(f"/events/{e}/review?answer=none&sort=count").get_data(as_text=True)
+    assert "Идея буккроссинга" not in page and "Клуб настольных игр" in page
+    page = client.get(f"/events/{e}/review?answer=whatever").get_data(as_text=True)
+    assert "Идея буккроссинга" in page and "Клуб настольных игр" in page
+
+
+def test_summary_range_uses_the_means_precision(app, world):
+    """One expert's mean of 4.75 reads 4.75–4.75 beside «Средняя 4.75», not 4.8–4.8."""
+    ops.save_assessment(world["project"], world["expert"],
+                        {"significance": 5, "feasibility": 5, "resources": 5, "replicability": 4})
+    page = signed_in(app, world["organiser"]).get(
+        f"/events/{world['event'].id}/review").get_data(as_text=True)
+    assert "<span data-range>4.75–4.75</span>" in page and "4.8–4.8" not in page
 
 
 def test_merged_answer_page_refuses(app, world):
@@ -365,6 +476,35 @@ def test_api_answer_and_assessments(app, world):
 
 # --- exports --------------------------------------------------------------------------------
 
+def test_api_summary_for_the_methodical_group_sorts_and_filters(app, world):
+    ops.save_assessment(world["project"], world["expert"], FULL)  # mean 4.0
+    ops.save_assessment(world["idea"], world["expert"], dict.fromkeys(FULL, 5))
+    ops.save_assessment(world["idea"], world["second"], dict.fromkeys(FULL, 1))  # 3.0, spread 4
+    ops.give_answer(world["idea"], world["organiser"], "rejected", "Не в этот раз.")
+    base = f"/api/v1/events/{world['event'].id}/review"
+    organiser = signed_in(app, world["organiser"])
+    by_mean = organiser.get(base).get_json()["data"]
+    assert [r["title"] for r in by_mean[:2]] == ["Клуб настольных игр", "Идея буккроссинга"]
+    assert by_mean[0]["count"] == 1 and by_mean[0]["mean"] == 4.0
+    idea = by_mean[1]
+    assert (idea["count"], idea["mean"], idea["low"], idea["high"], idea["spread"]) == (
+        2, 3.0, 1.0, 5.0, 4.0)
+    assert idea["answer"] == "rejected" and idea["per_criterion"]["significance"] == 3.0
+    by_spread = organiser.get(base + "?sort=spread").get_json()["data"]
+    assert by_spread[0]["title"] == "Идея буккроссинга"
+    by_count = organiser.get(base + "?sort=count").get_json()["data"]
+    assert by_count[0]["title"] == "Идея буккроссинга"
+    rejected = organiser.get(base + "?answer=rejected").get_json()["data"]
+    assert [r["title"] for r in rejected] == ["Идея буккроссинга"]
+    other = organiser.get(base + "?track=genius-loci").get_json()["data"]
+    assert [r["title"] for r in other] == ["Краеведческий маршрут"] and other[0]["count"] == 0
+    bad = organiser.get(base + "?sort=best")
+    assert bad.status_code == 422 and "Выберите одно из значений" in str(bad.get_json())
+    assert organiser.get(base + "?track=nowhere").status_code == 404
+    expert = signed_in(app, world["expert"]).get(base)
+    assert expert.status_code == 403 and "методическая группа" in expert.get_json()["message"]
+
+
 def test_exports_carry_answers_and_figures(app, world):
     import io
 
@@ -387,6 +527,42 @@ def test_exports_carry_answers_and_figures(app, world):
     text = "\n".join(p.text for p in Document(io.BytesIO(build_docx(world["event"]))).paragraphs)
     assert "Официальный ответ: Принято частично." in text and "Вошло частично." in text
     assert "Экспертиза: оценок 1, средняя 4.0" in text
+
+
+def test_json_export_carries_answers_figures_and_polls(app, world):
+    import json
+
+    from strategy.polls import operations as poll_ops
+
+    ops.save_assessment(world["project"], world["expert"], FULL, "Расширить на район")
+    ops.save_assessment(world["project"], world["second"], dict.fromkeys(FULL, 2))
+    ops.give_answer(world["project"], world["organiser"], "accepted", "Вошло в раздел 1.")
+    poll = poll_ops.create_poll(world["event"], world["organiser"], poll_ops.PollData(
+        question="Что важнее?", kind="single", track="social-hub", options=["Клубы", "Лекции"]))
+    poll_ops.open_poll(poll, world["organiser"])
+    poll_ops.answer_poll(poll, world["author"], options=[poll.options[1].id])
+    poll_ops.close_poll(poll, world["organiser"])
+    poll_ops.create_poll(world["event"], world["organiser"], poll_ops.PollData(
+        question="Черновик?", kind="words", track="social-hub"))
+    client = signed_in(app, world["organiser"])
+    document = json.loads(client.get(f"/events/{world['event'].id}/manage/export/data.json")
+                          .get_data())
+    by_title = {p["title"]: p for p in document["proposals"]}
+    project = by_title["Клуб настольных игр"]
+    assert project["official_answer"]["state"] == "accepted"
+    assert project["official_answer"]["body"] == "Вошло в раздел 1."
+    assert project["assessments"] == {"count": 2, "mean": 3.0, "low": 2.0, "high": 4.0,
+                                      "std": 1.0}
+    assert by_title["Идея буккроссинга"]["official_answer"] is None
+    assert by_title["Идея буккроссинга"]["assessments"] is None
+    assert [p["question"] for p in document["polls"]] == ["Что важнее?"]  # no drafts
+    assert document["polls"][0]["total"] == 1 and document["polls"][0]["state"] == "closed"
+    assert document["polls"][0]["results"] == [
+        {"answer": "Клубы", "count": 0, "percent": 0},
+        {"answer": "Лекции", "count": 1, "percent": 100}]
+    other = json.loads(client.get(
+        f"/events/{world['event'].id}/manage/export/data.json?track=genius-loci").get_data())
+    assert other["polls"] == []
 
 
 def test_track_xlsx_review_sheets_cover_only_that_track(app, world, create_staff):

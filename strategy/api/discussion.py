@@ -2,24 +2,30 @@
 
 URL rules (under /api/v1; who may call them is decided by the review's operations):
   GET          /events/<id>/draft                               draft             anyone
+  POST         /events/<id>/draft/publish                       draft_publish     the methodical group
+  POST         /events/<id>/draft/close                         draft_close       the methodical group
   POST, DELETE /events/<id>/draft/sections/<ps>/support         section_support   signed in
   GET, POST    /events/<id>/draft/sections/<ps>/comments        section_comments  anyone / signed in
   POST         /events/<id>/draft/comments/<c>/flag             flag              signed in
   POST         /events/<id>/draft/comments/<c>/approve|hide|restore|dismiss-flags
                                                                 moderation        the track's staff
-hide takes {"reason": "…"} (shown to the author); flag takes an optional {"reason": "…"}.
+hide takes {"reason": "…"} (shown to the author); flag takes an optional {"reason": "…"};
+publish takes {"scope": "all" | "agreed", "ends_at": ISO 8601 time or null}.
 
 Its schemas live here with its views, so the draft review stays one readable piece.
 """
+from datetime import timezone
 from typing import Optional
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from strategy.api import ID, bp
 from strategy.api.auth import signed_in, viewer
-from strategy.api.schemas import (REASON_MAX, AuthorSchema, InputSchema, OutputSchema,
-                                  ReasonArgs, String, envelope, length, one_of)
+from strategy.api.schemas import (BASE_MESSAGES, REASON_MAX, AuthorSchema, InputSchema,
+                                  OutputSchema, ReasonArgs, RussianMessages, String, envelope,
+                                  length, one_of)
 from strategy.api.serializers import author, iso
 from strategy.core.errors import OperationError
 from strategy.core.loading import load_event
@@ -105,6 +111,25 @@ class SectionCommentArgs(InputSchema):
                     metadata={"description": "for (за), against (против), addition (дополнение)"})
 
 
+class AwareTime(RussianMessages, fields.AwareDateTime):
+    """An ISO 8601 time; without a zone it is UTC. Loaded as naive UTC, as times are stored."""
+
+    default_error_messages = {**BASE_MESSAGES, "invalid": _l(
+        "Время — в формате ISO 8601, например 2026-12-03T18:00:00+08:00."),
+        "invalid_awareness": _l("Укажите часовой пояс времени.")}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+class PublishArgs(InputSchema):
+    scope = String(load_default="all", validate=one_of(["all", "agreed"]),
+                   metadata={"description": "all sections, or only the agreed ones"})
+    ends_at = AwareTime(allow_none=True, load_default=None, default_timezone=timezone.utc,
+                        metadata={"description": "When the review phase closes by itself"})
+
+
 class SectionFlagArgs(InputSchema):
     reason = String(load_default="", validate=length(0, REASON_MAX))
 
@@ -167,23 +192,49 @@ def comment_to_dict(comment: SectionComment, user: Optional[object]) -> dict:
             "author": author(comment.author), "created_at": iso(comment.created_at)}
 
 
-@bp.route(DRAFT)
-@bp.response(200, envelope(DraftSchema))
-def draft(event_id: int):
-    """The published draft «Проект стратегии»: tracks, sections, their proposals and counts."""
-    event = load_event(event_id)
-    review = the_review(event)
+def draft_to_dict(event, review: DraftReview) -> dict:
     user = viewer()
     groups = draft_by_track(review)
     sections = [s for g in groups for s in g.sections]
     members = section_proposals(sections)
     supported = supported_sections(user, review)
-    return ok({"event_id": event.id, "open": review.is_open(), "scope": review.scope.value,
-               "opened_at": iso(review.opened_at), "ends_at": iso(review.ends_at),
-               "closed_at": iso(review.closed_at),
-               "tracks": [{"id": g.track.id, "slug": g.track.slug, "title": g.track.title,
-                           "sections": [section_to_dict(s, members[s.id], supported, user)
-                                        for s in g.sections]} for g in groups]})
+    return {"event_id": event.id, "open": review.is_open(), "scope": review.scope.value,
+            "opened_at": iso(review.opened_at), "ends_at": iso(review.ends_at),
+            "closed_at": iso(review.closed_at),
+            "tracks": [{"id": g.track.id, "slug": g.track.slug, "title": g.track.title,
+                        "sections": [section_to_dict(s, members[s.id], supported, user)
+                                     for s in g.sections]} for g in groups]}
+
+
+@bp.route(DRAFT)
+@bp.response(200, envelope(DraftSchema))
+def draft(event_id: int):
+    """The published draft «Проект стратегии»: tracks, sections, their proposals and counts."""
+    event = load_event(event_id)
+    return ok(draft_to_dict(event, the_review(event)))
+
+
+@bp.route(f"{DRAFT}/publish", methods=["POST"])
+@bp.arguments(PublishArgs)
+@bp.response(200, envelope(DraftSchema))
+def draft_publish(data: dict, event_id: int):
+    """Publish the draft (all sections or the agreed ones) and open the review phase; again,
+    it refreshes the snapshot and keeps the comments of sections still there."""
+    event = load_event(event_id)
+    review = ops.publish_draft(event, signed_in(), scope=data["scope"], ends_at=data["ends_at"])
+    return ok(draft_to_dict(event, review),
+              message=_("Проект опубликован: %(n)d разд. Обсуждение открыто.",
+                        n=len(review.visible_sections)))
+
+
+@bp.route(f"{DRAFT}/close", methods=["POST"])
+@bp.response(200, envelope(DraftSchema))
+def draft_close(event_id: int):
+    """Close the review phase now: supports and comments are frozen."""
+    event = load_event(event_id)
+    review = ops.close_review(event, signed_in())
+    return ok(draft_to_dict(event, review),
+              message=_("Обсуждение проекта закрыто: поддержка и комментарии заморожены."))
 
 
 @bp.route(f"{SECTION}/support", methods=["POST"])

@@ -5,7 +5,10 @@ URL rules (under /api/v1/events/<id>/proposals/<pid>):
   PUT  /answer        give_answer     the track's facilitator, the methodical group
   GET  /assessments   assessments     the methodical group (all); an expert of the track (own,
                                       and the others' once the own is given)
-  PUT  /assessment    assess          an expert of the track (given again, corrects their own)
+  PUT  /assessment    assess          an expert of the track, once (a second one is a 409)
+  PATCH /assessment   revise_assessment  the expert corrects their own assessment
+and GET /api/v1/events/<id>/review   review_summary   the methodical group: every assessed
+  proposal with its count, mean and spread (?sort=mean|count|spread|track, ?track=, ?answer=)
 """
 
 from flask_babel import gettext as _
@@ -14,13 +17,15 @@ from marshmallow import fields, validate
 
 from strategy.api import ID, bp
 from strategy.api.auth import signed_in, viewer
-from strategy.api.schemas import (Bool, InputSchema, Int, OutputSchema, Str, String, envelope,
-                                  length, one_of, when)
+from strategy.api.schemas import (Bool, Dict, InputSchema, Int, Integer, OutputSchema, Str,
+                                  String, envelope, length, one_of, when)
 from strategy.core.errors import OperationError
-from strategy.core.loading import load_event, load_proposal
+from strategy.core.loading import load_event, load_proposal, load_track
 from strategy.review import operations as ops
-from strategy.review.models import ANSWER_MAX, RECOMMENDATION_MAX, AnswerState, is_expert_for
-from strategy.review.queries import answer_of, figures_of, visible_assessments
+from strategy.review.models import (ANSWER_FILTERS, ANSWER_MAX, RECOMMENDATION_MAX, AnswerState,
+                                    is_expert_for)
+from strategy.review.queries import (SUMMARY_SORTS, answer_of, figures_of, own_assessment,
+                                     rounded, summary_rows, visible_assessments)
 
 PROPOSAL = f"/events/<{ID}:event_id>/proposals/<{ID}:proposal_id>"
 STATES = [s.value for s in AnswerState]
@@ -39,12 +44,14 @@ class AnswerArgs(InputSchema):
 
 
 class AssessmentArgs(InputSchema):
-    scores = fields.Dict(keys=fields.String(validate=validate.Length(max=40)),
-                         values=fields.Integer(strict=True, allow_none=True), required=True,
-                         error_messages={"required": _l("Обязательное поле."),
-                                         "invalid": _l("Нужен объект: критерий → оценка.")},
-                         metadata={"description": "criterion key → score 1..5 (every "
-                                                  "criterion of the event)"})
+    scores = Dict(keys=String(validate=length(1, 40)),
+                  values=Integer(strict=True, allow_none=True, error_messages={
+                      "invalid": _l("Оценка — целое число от 1 до 5.")}),
+                  required=True,
+                  error_messages={"required": _l("Обязательное поле."),
+                                  "invalid": _l("Нужен объект: критерий → оценка.")},
+                  metadata={"description": "criterion key → score 1..5 (every criterion of "
+                                           "the event)"})
     recommendation = String(validate=length(0, RECOMMENDATION_MAX), load_default="")
 
 
@@ -86,6 +93,31 @@ class AssessmentsSchema(OutputSchema):
     low = fields.Float(allow_none=True, required=True)
     high = fields.Float(allow_none=True, required=True)
     std = fields.Float(allow_none=True, required=True)
+
+
+class SummaryArgs(InputSchema):
+    sort = String(load_default="mean", validate=one_of(list(SUMMARY_SORTS)))
+    track = String(load_default="", validate=length(0, 80),
+                   metadata={"description": "A track's slug; empty: every track"})
+    answer = String(load_default="", validate=one_of(["", *ANSWER_FILTERS]),
+                    metadata={"description": "An answer's state, or none (not answered)"})
+
+
+class SummaryRowSchema(OutputSchema):
+    proposal_id = Int(required=True)
+    title = Str(required=True)
+    track = Str(required=True, metadata={"description": "The track's slug"})
+    kind = Str(required=True)
+    count = Int(required=True, metadata={"description": "Assessments given"})
+    mean = fields.Float(allow_none=True, required=True)
+    low = fields.Float(allow_none=True, required=True)
+    high = fields.Float(allow_none=True, required=True)
+    spread = fields.Float(allow_none=True, required=True, metadata={
+        "description": "high − low of the experts' means"})
+    std = fields.Float(allow_none=True, required=True)
+    per_criterion = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
+    answer = Str(allow_none=True, required=True, metadata={
+        "description": "The official answer's state (null: none yet)"})
 
 
 # --- serializers ----------------------------------------------------------------------------
@@ -149,6 +181,25 @@ def give_answer(data: dict, event_id: int, proposal_id: int):
             "meta": {"message": _("Официальный ответ сохранён.")}}
 
 
+@bp.route(f"/events/<{ID}:event_id>/review", tags=["review"])
+@bp.arguments(SummaryArgs, location="query", as_kwargs=True)
+@bp.response(200, envelope(SummaryRowSchema, many=True))
+def review_summary(event_id: int, sort: str, track: str, answer: str):
+    """The methodical group's table of «Экспертиза»: figures per assessed proposal, sorted."""
+    user = signed_in()
+    event = load_event(event_id)
+    if not user.can_manage(event):
+        raise OperationError(_("Сводку экспертизы видит только методическая группа."), 403)
+    chosen = load_track(event, track) if track else None
+    rows = summary_rows(event, sort, chosen, answer)
+    return {"success": True, "meta": {}, "data": [
+        {"proposal_id": p.id, "title": p.title, "track": p.track.slug, "kind": p.kind.value,
+         "count": fig.count, "mean": rounded(fig.mean), "low": rounded(fig.low),
+         "high": rounded(fig.high), "spread": rounded(fig.spread), "std": rounded(fig.std),
+         "per_criterion": {k: rounded(v) for k, v in fig.per_criterion.items()},
+         "answer": a.state.value if a else None} for p, fig, a in rows]}
+
+
 @bp.route(f"{PROPOSAL}/assessments", tags=["review"])
 @bp.response(200, envelope(AssessmentsSchema))
 def assessments(event_id: int, proposal_id: int):
@@ -164,12 +215,28 @@ def assessments(event_id: int, proposal_id: int):
 @bp.arguments(AssessmentArgs)
 @bp.response(200, envelope(AssessmentsSchema))
 def assess(data: dict, event_id: int, proposal_id: int):
-    """Save the caller's assessment (an expert of the track); again, it corrects their own."""
+    """Give the caller's assessment (an expert of the track), once: a second one is refused
+    with 409 and changes nothing; PATCH corrects it."""
     user = signed_in()
     proposal = visible(event_id, proposal_id)
     ops.save_assessment(proposal, user, data["scores"], data.get("recommendation") or "")
     return {"success": True, "data": assessments_to_dict(proposal, user),
             "meta": {"message": _("Оценка сохранена.")}}
+
+
+@bp.route(f"{PROPOSAL}/assessment", methods=["PATCH"], tags=["review"])
+@bp.arguments(AssessmentArgs)
+@bp.response(200, envelope(AssessmentsSchema))
+def revise_assessment(data: dict, event_id: int, proposal_id: int):
+    """Correct the caller's own assessment (every criterion again, and the recommendation)."""
+    user = signed_in()
+    proposal = visible(event_id, proposal_id)
+    if is_expert_for(user, proposal.track) and own_assessment(proposal, user) is None:
+        raise OperationError(_("Вы ещё не оценили это предложение: исправлять нечего."), 404)
+    ops.save_assessment(proposal, user, data["scores"], data.get("recommendation") or "",
+                        revise=True)
+    return {"success": True, "data": assessments_to_dict(proposal, user),
+            "meta": {"message": _("Оценка исправлена.")}}
 
 
 

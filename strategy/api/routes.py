@@ -63,6 +63,7 @@ from strategy.moderation.queries import similar_to
 from strategy.proposals.models import ProposalStatus
 from strategy.proposals.operations import create_proposal, update_proposal
 from strategy.proposals.queries import ListFilters, proposals_query
+from strategy.review.queries import answers_for
 from strategy.supports.operations import add_support, withdraw_support
 
 # The same thresholds as the hint on the proposal form had.
@@ -160,14 +161,16 @@ def proposals(event_id: int, slug: str, **args):
     event = load_event(event_id)
     track = load_track(event, slug)
     filters = ListFilters(kind=args.get("kind", ""), municipality=args.get("municipality", ""),
-                          q=args.get("q", "").strip(), sort=args["sort"], page=args["page"])
+                          q=args.get("q", "").strip(), sort=args["sort"], page=args["page"],
+                          answer=args.get("answer", ""))
     per_page = current_app.config["PROPOSALS_PER_PAGE"]
     page = db.paginate(proposals_query(track, filters), page=filters.page, per_page=per_page,
                        error_out=False)
     items = list(page.items)
     user = viewer()
     supported = supported_ids(user, [p.id for p in items])
-    return ok([proposal_to_dict(p, user, supported) for p in items],
+    answers = answers_for(p.id for p in items)
+    return ok([proposal_to_dict(p, user, supported, answers) for p in items],
               pagination={"page": filters.page, "per_page": per_page, "total": page.total or 0,
                           "pages": page.pages})
 
@@ -211,7 +214,7 @@ def similar_answer(event_id: int, slug: str, text: str):
     show = track.counts_visible_to(viewer())
     return ok([{"id": p.id, "title": p.title, "similarity": round(score, 2),
                 "support_count": p.support_count if show else None,
-                "url": proposal_to_dict(p, None, set())["url"]} for p, score in found])
+                "url": proposal_to_dict(p, None, set(), {})["url"]} for p, score in found])
 
 
 @bp.route(PROPOSAL)

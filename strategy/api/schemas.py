@@ -13,6 +13,7 @@ from strategy.comments.models import COMMENT_MAX, Stance
 from strategy.moderation.operations import REASON_MAX
 from strategy.proposals.models import BODY_MAX, FIELD_MAX, TITLE_MAX, ProposalKind
 from strategy.proposals.queries import SORTS
+from strategy.review.models import ANSWER_FILTERS
 
 # --- input fields with Russian messages ---------------------------------------------------
 
@@ -62,6 +63,14 @@ class Integer(RussianMessages, fields.Integer):
                               "too_large": _l("Слишком большое число.")}
 
 
+class List(RussianMessages, fields.List):
+    default_error_messages = {**BASE_MESSAGES, "invalid": _l("Нужен список.")}
+
+
+class Dict(RussianMessages, fields.Dict):
+    default_error_messages = {**BASE_MESSAGES, "invalid": _l("Нужен объект.")}
+
+
 def length(min_: int, max_: int):
     if min_:
         message = _l("От %(min)d до %(max)d символов.", min=min_, max=max_)
@@ -97,6 +106,9 @@ class ProposalListArgs(InputSchema):
     kind = String(validate=one_of(KINDS), metadata={"description": "idea, project or practice"})
     municipality = String(validate=length(0, 120))
     q = String(validate=length(0, 200), metadata={"description": "Search words (stemmed)"})
+    answer = String(validate=one_of(list(ANSWER_FILTERS)), metadata={
+        "description": "An official answer's state (accepted, partial, revision, rejected) or "
+                       "none (no answer yet)"})
     sort = String(validate=one_of(SORTS), load_default="support")
     page = Integer(validate=positive(10_000), load_default=1)
 
@@ -213,6 +225,12 @@ class AuthorSchema(OutputSchema):
                                                "the person agreed to show them"})
 
 
+class AnswerStateSchema(OutputSchema):
+    state = Str(required=True, validate=validate.OneOf(
+        ["accepted", "partial", "revision", "rejected"]))
+    state_label = Str(required=True)
+
+
 class ProposalSchema(OutputSchema):
     id = Int(required=True)
     event_id = Int(required=True)
@@ -239,6 +257,8 @@ class ProposalSchema(OutputSchema):
                      metadata={"description": "Whether you support it (null if signed out)"})
     can_edit = Bool(required=True)
     can_support = Bool(required=True)
+    answer = fields.Nested(AnswerStateSchema, allow_none=True, required=True, metadata={
+        "description": "The official answer's state (null: none yet; its text: GET …/answer)"})
     url = Str(required=True)
 
 

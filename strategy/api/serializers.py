@@ -16,6 +16,7 @@ from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.live import broker
 from strategy.proposals.models import Proposal
+from strategy.review.queries import answer_of
 from strategy.supports.operations import votes_left
 
 
@@ -65,8 +66,18 @@ def event_to_dict(event: Event, viewer: Optional[User], counters: dict,
             "url": url_for("events.home", event_id=event.id)}
 
 
-def proposal_to_dict(proposal: Proposal, viewer: Optional[User], supported: set[int]) -> dict:
+def answer_brief(answer) -> Optional[dict]:
+    """An official answer's state on a proposal (its text: GET …/answer)."""
+    if answer is None:
+        return None
+    return {"state": answer.state.value, "state_label": answer.state.label}
+
+
+def proposal_to_dict(proposal: Proposal, viewer: Optional[User], supported: set[int],
+                     answers: Optional[dict] = None) -> dict:
+    """``answers`` (proposal id → official answer) read once for a list; else read here."""
     track = proposal.track
+    answer = answers.get(proposal.id) if answers is not None else answer_of(proposal)
     insider = viewer is not None and (viewer.id == proposal.author_id
                                       or may_moderate(viewer, track))
     return {"id": proposal.id, "event_id": proposal.event_id, "track_id": proposal.track_id,
@@ -81,6 +92,7 @@ def proposal_to_dict(proposal: Proposal, viewer: Optional[User], supported: set[
             "author": author(proposal.author), "created_at": iso(proposal.created_at),
             "supported": (proposal.id in supported) if viewer is not None else None,
             "can_edit": proposal.can_edit(viewer), "can_support": proposal.can_support(viewer),
+            "answer": answer_brief(answer),
             "url": url_for("proposals.detail", event_id=proposal.event_id,
                            proposal_id=proposal.id)}
 

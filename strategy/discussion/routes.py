@@ -54,9 +54,12 @@ bp.record_once(lambda state: register_nav(state.app, nav_items))
 
 
 def load_section(event, section_id: int):
+    """A section of the published draft, or a 404 that says why (the API's words)."""
+    if review_of(event) is None:
+        raise OperationError(_("Проект ещё не опубликован для обсуждения."), 404)
     section = published_section(event, section_id)
     if section is None:
-        abort(404)
+        raise OperationError(_("Раздел проекта не найден."), 404)
     return section
 
 

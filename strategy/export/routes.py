@@ -133,7 +133,7 @@ def csv(event_id: int, name: str):
 def json(event_id: int):
     event = load_event(event_id)
     track = scope(event)
-    return download(build_json(load_export_data(event, track)),
+    return download(build_json(load_export_data(event, track), track),
                     file_name(event, "data", "json", track), "json")
 
 

@@ -22,12 +22,16 @@ JSON shape (``format`` = "strategy-workshop-export", ``version`` = 1; see docs/e
                      "support_count", "comment_count", "join_count",
                      "joined_libraries": [{"library", "municipality"}],
                      "agreement": {"support_share", "for", "against", "contested"},
+                     "official_answer": {"state", "state_label", "body", "updated_at"} | null,
+                     "assessments": {"count", "mean", "low", "high", "std"} | null,
                      "source", "created_at"}],
       "comments": [{"id", "proposal_id", "parent_id", "author_id", "author_name", "body",
                     "stance", "status", "created_at"}],
       "supports": [{"proposal_id", "participant_id", "track", "created_at"}],
       "participants": [{"id", "name", "library", "municipality", "consent", "proposals",
                         "supports", "comments", "joined_at"}],
+      "polls": [{"id", "question", "kind", "state", "track", "opened_at", "closed_at",
+                 "total", "results": [{"answer", "count", "percent"}]}],
       "statistics": {"participants", "supporters", "proposals_published", ...}
     }
 
@@ -49,6 +53,7 @@ from strategy.core.templating import to_event_time
 from strategy.export.drafts import (ExportData, comments_table, participants_table,
                                     proposals_table, section_views, sections_table,
                                     statistics, supports_table)
+from strategy.polls.queries import polls_for_export, result_rows
 from strategy.proposals.models import ProposalStatus
 
 CSV_DELIMITER = ";"  # what Excel expects in the Russian locale
@@ -144,10 +149,12 @@ def iso_local(value: datetime | None, tz: str) -> str | None:
     return to_event_time(value, tz).isoformat() if value else None
 
 
-def build_json(data: ExportData) -> bytes:
-    """The whole event's data in the shape documented in the module docstring."""
+def build_json(data: ExportData, track=None) -> bytes:
+    """The whole event's data (or one track's) in the shape documented in the module
+    docstring."""
     event = data.event
     proposals = proposals_table(data)
+    review = data.review
     joins = {pid: [{"library": j.library, "municipality": j.municipality} for j in items]
              for pid, items in data.joins.items()}
     created = {p.id: p.created_at for p in data.proposals}
@@ -159,7 +166,9 @@ def build_json(data: ExportData) -> bytes:
                   "starts_on": event.starts_on.isoformat() if event.starts_on else None,
                   "ends_on": event.ends_on.isoformat() if event.ends_on else None},
         "tracks": [track_json(data, track) for track in data.tracks],
-        "proposals": [proposal_json(row, joins, created, data.tz)
+        "proposals": [dict(proposal_json(row, joins, created, data.tz),
+                           official_answer=answer_json(review.answers.get(row["id"]), data.tz),
+                           assessments=figures_json(review.figures.get(row["id"])))
                       for row in proposals.to_dict("records")],
         "comments": [dict(r, parent_id=r["parent_id"] or None, author_id=r["author_id"] or None,
                           stance=r["stance"] or None, created_at=iso_local(c.created_at, data.tz))
@@ -170,9 +179,42 @@ def build_json(data: ExportData) -> bytes:
         "participants": [dict(r, joined_at=iso_local(u.created_at, data.tz))
                          for r, u in zip(participants_table(data).to_dict("records"),
                                          data.participants)],
+        "polls": polls_json(event, track, data.tz),
         "statistics": statistics(data),
     }
     return json.dumps(document, ensure_ascii=False, indent=1, default=plain).encode("utf-8")
+
+
+def answer_json(answer, tz: str) -> dict | None:
+    if answer is None:
+        return None
+    return {"state": answer.state.value, "state_label": answer.state.label, "body": answer.body,
+            "updated_at": iso_local(answer.updated_at, tz)}
+
+
+def figures_json(figures) -> dict | None:
+    """Expert assessments of a proposal in numbers (of each expert's mean over the criteria)."""
+    if figures is None or not figures.count:
+        return None
+    return {"count": figures.count, "mean": two_places(figures.mean),
+            "low": two_places(figures.low), "high": two_places(figures.high),
+            "std": two_places(figures.std)}
+
+
+def two_places(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def polls_json(event, track, tz: str) -> list[dict]:
+    """The polls run in the hall (drafts left out) with their results, as the DOCX lists them."""
+    return [{"id": poll.id, "question": poll.question, "kind": poll.kind.value,
+             "state": poll.state.value, "track": poll.track.slug if poll.track else None,
+             "opened_at": iso_local(poll.opened_at, tz),
+             "closed_at": iso_local(poll.closed_at, tz),
+             "total": results["total"],
+             "results": [{"answer": answer, "count": count, "percent": share}
+                         for answer, count, share in result_rows(poll, results)]}
+            for poll, results in polls_for_export(event, track.id if track else None)]
 
 
 def plain(value: Any) -> Any:

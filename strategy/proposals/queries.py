@@ -45,6 +45,14 @@ def search_terms(query: str) -> list[str]:
     return fold_for_search(query).split()[:8]
 
 
+def answer_condition(answer: str):
+    """Proposals with an official answer in this state; "none": those without an answer."""
+    if answer == "none":
+        return Proposal.id.not_in(sa.select(OfficialAnswer.proposal_id))
+    return Proposal.id.in_(sa.select(OfficialAnswer.proposal_id).where(
+        OfficialAnswer.state == AnswerState(answer)))
+
+
 def proposals_query(track: Track, filters: ListFilters):
     stmt = (sa.select(Proposal)
             .where(Proposal.track_id == track.id, Proposal.status == ProposalStatus.published)
@@ -54,11 +62,8 @@ def proposals_query(track: Track, filters: ListFilters):
     if filters.municipality:
         stmt = stmt.join(User, Proposal.author_id == User.id).where(
             User.municipality == filters.municipality, User.consent_public_affiliation.is_(True))
-    if filters.answer == "none":
-        stmt = stmt.where(Proposal.id.not_in(sa.select(OfficialAnswer.proposal_id)))
-    elif filters.answer:
-        stmt = stmt.where(Proposal.id.in_(sa.select(OfficialAnswer.proposal_id).where(
-            OfficialAnswer.state == AnswerState(filters.answer))))
+    if filters.answer:
+        stmt = stmt.where(answer_condition(filters.answer))
     for term in search_terms(filters.q):
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(Proposal.search_text.like(f"%{escaped}%", escape="\\"))

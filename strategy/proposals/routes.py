@@ -12,10 +12,12 @@ from strategy.extensions import db
 from strategy.proposals import bp
 from strategy.proposals.forms import EmptyForm, JoinProjectForm, ProposalForm
 from strategy.proposals.models import Proposal, ProposalStatus
+from strategy.proposals.queries import answer_condition
 from strategy.proposals.views import render_detail
 from strategy.proposals.operations import (create_proposal, join_project, leave_project,
                                            update_proposal)
-from strategy.review.queries import answers_for
+from strategy.review.models import ANSWER_FILTERS
+from strategy.review.queries import answer_filter_choices, answers_for
 from strategy.supports.models import Support
 
 
@@ -96,12 +98,18 @@ def edit(event_id: int, proposal_id: int):
 @bp.route("/events/<int:event_id>/my/proposals")
 @login_required
 def mine(event_id: int):
+    """The person's own proposals with their official answers, filterable by the answer."""
     event = load_event(event_id)
-    proposals = list(db.session.scalars(sa.select(Proposal).where(
-        Proposal.event_id == event.id, Proposal.author_id == current_user.id)
-        .order_by(Proposal.id.desc())))
+    answer = request.args.get("answer", "")
+    answer = answer if answer in ANSWER_FILTERS else ""
+    stmt = sa.select(Proposal).where(Proposal.event_id == event.id,
+                                     Proposal.author_id == current_user.id)
+    if answer:
+        stmt = stmt.where(answer_condition(answer))
+    proposals = list(db.session.scalars(stmt.order_by(Proposal.id.desc())))
     return render_template("proposals/mine.html", event=event, proposals=proposals,
-                           heading=_("Мои предложения"), mode="mine",
+                           heading=_("Мои предложения"), mode="mine", answer_filter=answer,
+                           answer_choices=answer_filter_choices(),
                            answers=answers_for(p.id for p in proposals),
                            supported=supported_ids(current_user, [p.id for p in proposals]),
                            button_form=EmptyForm())

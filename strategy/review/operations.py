@@ -65,8 +65,9 @@ def clean_scores(criteria: list[dict[str, Any]], scores: dict[str, Any]) -> dict
 
 @operation
 def save_assessment(proposal: Proposal, expert: User, scores: dict[str, Any],
-                    recommendation: str = "") -> Assessment:
-    """An expert's assessment; given again, it corrects the expert's own earlier one."""
+                    recommendation: str = "", revise: bool = False) -> Assessment:
+    """An expert's assessment, once per proposal. A second one is refused (a stale tab, a
+    double submit) unless ``revise`` says the expert corrects their own earlier one."""
     ensure_member(expert, proposal.event)
     ensure_staff_edits(proposal.event)
     if not is_expert_for(expert, proposal.track):
@@ -85,6 +86,9 @@ def save_assessment(proposal: Proposal, expert: User, scores: dict[str, Any],
                                              n=RECOMMENDATION_MAX))
     assessment = db.session.scalar(sa.select(Assessment).where(
         Assessment.proposal_id == proposal.id, Assessment.expert_id == expert.id))
+    if assessment is not None and not revise:
+        raise OperationError(_("Вы уже оценили это предложение. Чтобы изменить оценку, "
+                               "исправьте её на странице оценки."), 409)
     created = assessment is None
     if created:
         assessment = Assessment(event_id=proposal.event_id, proposal_id=proposal.id,

@@ -109,13 +109,19 @@ def visible_assessments(proposal: Proposal, user) -> tuple[Optional[Assessment],
     return own, [own] if own else []
 
 
-def summary_rows(event: Event, sort: str = "mean", track: Optional[Track] = None):
-    """The methodical group's table: every assessed proposal with its figures and answer."""
+def summary_rows(event: Event, sort: str = "mean", track: Optional[Track] = None,
+                 answer: str = ""):
+    """The methodical group's table: every assessed proposal with its figures and answer;
+    ``answer`` keeps those answered in that state ("none": not answered yet)."""
     tracks = [track] if track else event.active_tracks
     proposals = assessed_proposals(event, tracks)
     figures = event_figures(event)
     answers = answers_for([p.id for p in proposals])
     rows = [(p, figures.get(p.id, Figures()), answers.get(p.id)) for p in proposals]
+    if answer == "none":
+        rows = [r for r in rows if r[2] is None]
+    elif answer:
+        rows = [r for r in rows if r[2] is not None and r[2].state.value == answer]
     if sort == "count":
         rows.sort(key=lambda r: (-r[1].count, -(r[1].mean or 0)))
     elif sort == "spread":

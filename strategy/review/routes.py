@@ -28,9 +28,9 @@ from strategy.proposals.views import render_detail
 from strategy.review import bp
 from strategy.review import operations as ops
 from strategy.review.forms import SCORES, AnswerForm, AssessmentForm
-from strategy.review.models import Assessment, expert_tracks, is_expert_for
-from strategy.review.queries import (SUMMARY_SORTS, expert_worklist, summary_rows,
-                                     summary_table, visible_assessments)
+from strategy.review.models import ANSWER_FILTERS, Assessment, expert_tracks, is_expert_for
+from strategy.review.queries import (SUMMARY_SORTS, answer_filter_choices, expert_worklist,
+                                     summary_rows, summary_table, visible_assessments)
 
 expert_required = role_required(Role.expert)
 
@@ -65,9 +65,12 @@ def index(event_id: int):
         sort = sort if sort in SUMMARY_SORTS else "mean"
         slug = request.args.get("track", "")
         track = load_track(event, slug) if slug else None
+        answer = request.args.get("answer", "")
+        answer = answer if answer in ANSWER_FILTERS else ""
         return render_template("review/summary.html", event=event, criteria=criteria,
-                               rows=summary_rows(event, sort, track), sort=sort, track=track,
-                               sorts=SUMMARY_SORTS)
+                               rows=summary_rows(event, sort, track, answer), sort=sort,
+                               track=track, sorts=SUMMARY_SORTS, answer_filter=answer,
+                               answer_choices=answer_filter_choices())
     proposals, own = expert_worklist(event, current_user)
     return render_template("review/index.html", event=event, proposals=proposals, own=own,
                            tracks=expert_tracks(current_user, event), criteria=criteria)
@@ -102,7 +105,8 @@ def assess(event_id: int, proposal_id: int):
         status = 400
         if form.validate_on_submit():
             try:
-                ops.save_assessment(proposal, current_user, typed, form.recommendation.data)
+                ops.save_assessment(proposal, current_user, typed, form.recommendation.data,
+                                    revise=request.form.get("revise") == "1")
             except OperationError as error:
                 db.session.rollback()
                 if error.status in (401, 403):
