@@ -25,8 +25,9 @@ section for people:
   split, until the track has as many named sections as the clusterer made. Cuts use
   ``PARTS_SEED``, not ``random_state``: what the namer decides depends on the texts.
 * **No near-synonym titles in a track.** Two titles with the same head noun and the same
-  complements («Бродячие собаки» / «Безнадзорные собаки») say the same thing: the smaller
-  section takes its best phrase that differs, or, if none covers it, joins the bigger one.
+  complements («Бродячие собаки» / «Безнадзорные собаки»), or of which one's content lemmas
+  are all in the other («Мусор» / «Свалка мусора»), say the same thing: the smaller section
+  takes its best phrase that differs, or, if none covers it, joins the bigger one.
 * **Key terms**: the section's best phrases by the same score — nominative noun phrases,
   abbreviations in capitals, no verbs or bare adjectives.
 * **Summary**: two or three sentences in the third person built from what the texts share
@@ -147,11 +148,17 @@ def near_synonyms(a: Phrase, b: Phrase) -> bool:
     """Whether two phrases say the same thing in other words.
 
     Same head noun and the same complements: «Бродячие собаки» / «Безнадзорные собаки»,
-    «Собаки» / «Бездомные собаки» are; «Ремонт дорог» / «Ремонт подъездов» are not.
+    «Собаки» / «Бездомные собаки» are; «Ремонт дорог» / «Ремонт подъездов» are not. So are
+    two phrases of which one's content lemmas (:func:`~analysis.phrases.telling_lemmas`) are
+    all in the other, whatever their heads: «Мусор» / «Свалка мусора», «Дороги» / «Ремонт
+    дорог» — side by side in one track, readers cannot tell such sections apart.
     """
     if set(a.key) == set(b.key):
         return True
-    return a.head == b.head and set(a.complements) == set(b.complements)
+    if a.head == b.head and set(a.complements) == set(b.complements):
+        return True
+    first, second = set(telling_lemmas(a)), set(telling_lemmas(b))
+    return bool(first) and bool(second) and (first <= second or second <= first)
 
 
 def _capitalised(text: str) -> str:

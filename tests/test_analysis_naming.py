@@ -143,6 +143,46 @@ def test_no_two_sections_of_a_track_have_near_synonym_titles():
         assert any("объединён" in message for message in namer.log_)
 
 
+TRASH = ["Мусор не вывозят неделю", "Мусор во дворе лежит кучами",
+         "Вывезти мусор с площадки у дома", "Мусор разносит ветер по улице",
+         "Контейнеры переполнены, мусор на земле"]
+DUMPS = ["Свалка мусора у реки растёт", "Стихийная свалка мусора за гаражами",
+         "Убрать свалку мусора в лесу", "Свалка мусора возле дачного посёлка",
+         "Свалка мусора горит, дым"]
+
+
+def test_phrases_whose_content_lemmas_one_contains_are_near_synonyms():
+    trash = Phrase(("мусор",), "мусор", "мусор")
+    dump = Phrase(("свалка", "мусор"), "свалка мусора", "свалка", ("мусор",))
+    roads = Phrase(("дорога",), "дороги", "дорога")
+    repair = Phrase(("ремонт", "дорога"), "ремонт дорог", "ремонт", ("дорога",))
+    # «область» is a generic word: «Свалка мусора области» says what «Свалка мусора» says
+    regional = Phrase(("свалка", "мусор", "область"), "свалка мусора области", "свалка",
+                      ("мусор", "область"))
+    assert near_synonyms(trash, dump) and near_synonyms(dump, trash)
+    assert near_synonyms(roads, repair) and near_synonyms(dump, regional)
+    assert not near_synonyms(dump, repair) and not near_synonyms(trash, roads)
+
+
+def test_titles_of_a_track_never_contain_each_others_content_words():
+    # «Мусор» beside «Свалка мусора»: different heads, yet one title's words are all in the
+    # other's, and readers cannot tell the sections apart
+    documents = pd.DataFrame({
+        "id": range(len(TRASH) + len(DUMPS) + len(ROADS)),
+        "text": TRASH + DUMPS + ROADS, "votes": 0, "group": "", "language": "ru",
+        "is_other": False,
+        "section": [1] * len(TRASH) + [2] * len(DUMPS) + [3] * len(ROADS),
+    })
+    namer = SectionNamer().fit(documents)
+    named = namer.sections_[~namer.sections_["is_other"]]
+    longest = [max(text_terms(t).phrases.values(), key=lambda p: len(p.key))
+               for t in named["title"]]
+    for i, first in enumerate(longest):
+        for second in longest[i + 1:]:
+            assert not near_synonyms(first, second), named["title"].tolist()
+    assert named["size"].sum() == len(documents)  # told apart or merged, none lost
+
+
 def test_too_small_sections_go_to_other_with_the_reason():
     documents = pd.DataFrame({
         "id": range(26), "text": ROADS + LIGHT + ROADS[:8] + ["Бродячие собаки", "Собаки"],
