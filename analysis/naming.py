@@ -22,8 +22,11 @@ section for people:
 * **The count the clusterer chose is kept where the texts allow.** The texts bound for
   «Прочее» are pooled and cut anew (fixed seed): parts that can be named come back as
   sections; then a named section whose own title does not hold for both of its halves may be
-  split, until the track has as many named sections as the clusterer made. Cuts use
-  ``PARTS_SEED``, not ``random_state``: what the namer decides depends on the texts.
+  split, until the track has as many named sections as the clusterer made. Where splits of
+  sections no title covered made more (``hold_count``: when the clusterer chose the count),
+  the two closest named sections that one title covers together are merged until the count
+  is the clusterer's again. Cuts use ``PARTS_SEED``, not ``random_state``: what the namer
+  decides depends on the texts.
 * **No near-synonym titles in a track.** Two titles with the same head noun and the same
   complements («Бродячие собаки» / «Безнадзорные собаки»), or of which one's content lemmas
   are all in the other («Мусор» / «Свалка мусора»), say the same thing: the smaller section
@@ -513,6 +516,11 @@ class SectionNamer(BaseEstimator):
     n_representatives : int, default=3
     random_state : int, default=0
         Seed of the samples read for phrases and of the subtopic KMeans.
+    hold_count : bool, default=True
+        Whether sections split for their titles are merged back down to the count the
+        clusterer made (:meth:`_merge_to_count`). The pipeline holds it where it chose that
+        count from the texts, not where the caller gave k: there a split that names two
+        topics apart is the better draft (and scores higher on held-out halves).
 
     Attributes
     ----------
@@ -530,10 +538,11 @@ class SectionNamer(BaseEstimator):
     """
 
     def __init__(self, n_key_terms=N_KEY_TERMS, n_representatives=N_REPRESENTATIVES,
-                 random_state=0):
+                 random_state=0, hold_count=True):
         self.n_key_terms = n_key_terms
         self.n_representatives = n_representatives
         self.random_state = random_state
+        self.hold_count = hold_count
 
     def fit(self, documents: pd.DataFrame, y=None, *, vectors=None, fixed_titles=None,
             first_free_id=1):
@@ -683,6 +692,8 @@ class SectionNamer(BaseEstimator):
             if title is not None:
                 taken.extend((part, item.section) for part in title.parts[:1])
         self._keep_count(sections, section, rows, terms, vectors, target, taken)
+        if getattr(self, "hold_count", True):
+            self._merge_to_count(sections, section, rows, terms, vectors, target, taken)
         self._apply_moves(documents, sections, section, is_other, reason)
         return [s for s in sections if s.merged_into is None and not s.reason]
 
@@ -789,6 +800,77 @@ class SectionNamer(BaseEstimator):
             self.log_.append(f"Раздел из {proposals(len(halves[0]) + len(halves[1]))} разделён "
                              f"на «{titles[0].text}» и «{titles[1].text}»: столько разделов "
                              f"выбрано по текстам, а часть их ушла в «{OTHER_TITLE}».")
+
+    def _merge_to_count(self, sections, section, rows, terms, vectors, target, taken) -> None:
+        """Take back the places the namer added: while the track has more named sections than
+        the clusterer made (``target``; splits of sections no title covered add them), the
+        two closest named sections (cosine of their centres) that a title covers together
+        become one: the best title of their union, else the mixture of their two titles
+        where it covers half of the union («Wasser; Boden»).
+
+        The splits depend on which sections the clusterer's seed left mixed, the count the
+        clusterer chose does not: without this step the named count of German halves
+        exceeded the chosen 15 by 1 to 7, differently for every seed.
+        """
+        if vectors is None:
+            return
+        merge_targets = {s.merged_into for s in sections if s.merged_into is not None}
+
+        def free():
+            return [s for s in sections if not s.is_other and s.merged_into is None
+                    and not s.reason and s.title is not None and not s.fixed_title
+                    and s.section not in merge_targets]
+
+        def named_count():
+            return sum(1 for s in sections if not s.is_other and s.merged_into is None
+                       and not s.reason and (s.title is not None or s.fixed_title))
+
+        index, sampled = self._index(rows, terms, section)
+        position_of = {row: i for i, row in enumerate(sampled)}
+        while named_count() > target:
+            items = free()
+            if len(items) < 2:
+                return
+            centres = normalize(np.vstack([vectors[s.members].mean(axis=0) for s in items]))
+            similarity = centres @ centres.T
+            pairs = sorted(((float(similarity[i, j]), i, j) for i in range(len(items))
+                            for j in range(i + 1, len(items))), key=lambda p: -p[0])
+            for _, i, j in pairs:
+                first, second = sorted((items[i], items[j]),
+                                       key=lambda s: (-len(s.members), str(s.section)))
+                title = self._union_title(index, position_of, first, second, taken)
+                if title is None:
+                    continue
+                union = np.sort(np.concatenate([first.members, second.members]))
+                section[second.members] = first.section
+                self.log_.append(f"Разделы «{first.title.text}» и «{second.title.text}» "
+                                 f"объединены в «{title.text}» ({proposals(len(union))}): "
+                                 f"столько разделов выбрано по текстам.")
+                first.members, first.title = union, title
+                sections.remove(second)
+                owners = {first.section, second.section}
+                taken[:] = [(p, owner) for p, owner in taken if owner not in owners]
+                taken.append((title.parts[0], first.section))
+                break
+            else:
+                return
+
+    def _union_title(self, index, position_of, first, second, taken) -> Title | None:
+        """The title of two sections taken together: of the best phrase of their union that
+        no other section of the track has and the mixture of their own two titles
+        («Дорога; фонари»), the one that covers more of the union, if it covers half;
+        ``None`` when neither does."""
+        owners = {first.section, second.section}
+        others = [p for p, owner in taken if owner not in owners]
+        members = {position_of[r] for r in np.concatenate([first.members, second.members])
+                   if r in position_of}
+        titles = [choose_title(index, members, others)]
+        parts = [first.title.parts[0], second.title.parts[0]]
+        if not near_synonyms(*parts) and not any(near_synonyms(part, p) for part in parts
+                                                 for p in others):
+            titles.append(Title(parts, index.coverage(parts, members)))
+        titles = [t for t in titles if t is not None and t.coverage >= MIN_TITLE_COVERAGE]
+        return max(titles, key=lambda t: t.coverage) if titles else None
 
     def _parts_of(self, rows: np.ndarray, vectors, n_parts: int) -> list:
         """``rows`` cut into ``n_parts`` by KMeans on their vectors, biggest first, or ``[]``

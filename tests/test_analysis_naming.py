@@ -559,6 +559,42 @@ def test_the_count_is_given_back_only_by_sections_the_texts_support():
     assert namer.sections_["is_other"].any()
 
 
+def test_a_count_chosen_from_the_texts_is_held_when_splits_for_titles_add_sections():
+    # one section of eight small topics, two texts each: no phrase nor mixture covers half of
+    # it, so the namer splits it into two nameable halves, one section more than the clusterer
+    # made; holding the count, the two closest sections a title covers together merge
+    pairs = [("Фонтан на площади не работает", "Почистить фонтан от листьев"),
+             ("Скамейка во дворе сломана", "Поставить скамейку у подъезда"),
+             ("Лифт застрял опять", "Лифт не ремонтируют"),
+             ("Кошки в подвале", "Кошки орут ночью"),
+             ("Шахматный клуб для пенсионеров", "Шахматный турнир осенью"),
+             ("Рыбалка на озере запрещена", "Рыбалка с детьми летом"),
+             ("Вязание крючком для всех", "Кружок вязания в клубе"),
+             ("Голуби на балконе", "Голуби гадят на машины")]
+    texts = [t for pair in pairs for t in pair] + ROADS + LIGHT
+    documents = pd.DataFrame({
+        "id": range(len(texts)), "text": texts, "votes": 0, "group": "", "language": "ru",
+        "is_other": False, "section": [1] * 16 + [2] * len(ROADS) + [3] * len(LIGHT)})
+    vectors = vectors_of([0] * 8 + [1] * 8 + [2] * len(ROADS) + [3] * len(LIGHT))
+    loose = SectionNamer(hold_count=False).fit(documents, vectors=vectors)
+    assert (~loose.sections_["is_other"]).sum() == 4
+    held = SectionNamer().fit(documents, vectors=vectors)
+    named = held.sections_[~held.sections_["is_other"]]
+    assert len(named) == 3 and named["size"].sum() == len(texts)
+    assert (named["coverage"] >= MIN_TITLE_COVERAGE).all()
+    assert any("объединены" in message for message in held.log_)
+    # the merged section is named after both of its parts where that covers more of it
+    assert "Дорога; фонари" in named["title"].tolist()
+
+
+def test_the_pipeline_holds_a_chosen_count_but_not_a_given_k():
+    texts = ROADS + LIGHT + DOGS
+    frame = pd.DataFrame({"id": range(len(texts)), "text": texts})
+    from analysis.pipeline import ProposalGrouper
+    assert ProposalGrouper(k=None).fit(frame).namer_.hold_count is True
+    assert ProposalGrouper(k=3).fit(frame).namer_.hold_count is False
+
+
 def test_a_one_word_title_becomes_the_noun_phrase_most_texts_say_whole():
     playground = ["Построить детскую площадку во дворе", "Детская площадка сломана",
                   "Покрасить детскую площадку", "Площадка для выгула собак"]
