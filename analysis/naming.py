@@ -57,7 +57,8 @@ from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import normalize
 
-from .phrases import Phrase, is_generic, most_frequent_forms, telling_lemmas, text_terms
+from .phrases import (Phrase, adjective_stems, is_generic, most_frequent_forms, telling_lemmas,
+                      text_terms)
 from .representation import OTHER_TITLE, centroid_similarity
 from .text import COMPOUND_LANGUAGES, COMPOUND_MIN_PART, compound_parts, detect_language
 
@@ -156,7 +157,7 @@ def near_synonyms(a: Phrase, b: Phrase) -> bool:
     all in the other, whatever their heads: «Мусор» / «Свалка мусора», «Дороги» / «Ремонт
     дорог» — side by side in one track, readers cannot tell such sections apart.
     """
-    if set(a.key) == set(b.key):
+    if set(a.key) == set(b.key) or a.text.lower() == b.text.lower():
         return True
     if a.head == b.head and set(a.complements) == set(b.complements):
         return True
@@ -198,6 +199,8 @@ class _GroupIndex:
         # the display form of each phrase; the track's forms serve its sections and subtopics
         self.forms = forms if forms is not None else most_frequent_forms(t.phrases
                                                                           for t in terms)
+        # German words mostly written in lower case are adjectives or verbs («Neu»)
+        self.not_nouns = adjective_stems(terms)
         self._all_cache: dict = {}
 
     def _add_compound_parts(self) -> None:
@@ -246,6 +249,8 @@ class _GroupIndex:
         minimum = MIN_PHRASE_TEXTS if len(members) > MIN_PHRASE_TEXTS else 1
         scored = []
         for key, count in counts.items():
+            if len(key) == 1 and key[0] in self.not_nouns:
+                continue  # no bare adjective as a title or key term
             having = self.with_all(key) & universe
             inside = len(having & members)
             # texts that contain the phrase's lemmas, also as parts of compounds: a German

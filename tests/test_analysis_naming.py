@@ -20,7 +20,7 @@ from analysis.naming import (
     near_synonyms,
 )
 from analysis.partners import merge_partner_names, partner_key
-from analysis.phrases import Phrase, text_terms
+from analysis.phrases import Phrase, adjective_stems, most_frequent_forms, text_terms
 
 ROADS = [
     "Отремонтировать дорогу на улице Мира, сплошные ямы",
@@ -317,6 +317,38 @@ def test_english_and_german_titles_are_real_words_not_stems():
         for title in result.sections["title"]:
             for word in re.findall(r"\w+", title):
                 assert word.lower() in raw_words, title  # «Hous», «Photovolta» never
+
+
+GERMAN_CITIES = ["Mehr Bäume in den Städten pflanzen", "Hitze in den Städten senken",
+                 "Die Städte brauchen mehr Parks", "Weniger Beton in Städten",
+                 "Das Klima in Städten verbessern", "Schutz des Klimas in Städten"]
+GERMAN_NEW = ["Die Abfertigung Neu einführen", "Abfertigung Neu für neue Jobs",
+              "neue Jobs in der Energie", "Energie aus neuen Quellen",
+              "Energie sparen mit neuer Technik", "Die Energie muss billiger werden"]
+
+
+def test_german_words_are_shown_in_their_base_form_counting_case_forms_as_it():
+    terms = [text_terms(t, "de") for t in GERMAN_CITIES + GERMAN_NEW]
+    shown = {key: phrase.text for key, phrase in most_frequent_forms(
+        t.phrases for t in terms).items()}
+    # «Städten» is written five times and «Städte» once: the dative plural counts as «Städte»
+    assert shown[("stadt",)] == "Städte"
+    # Snowball keeps «klimas» apart from «klima»: the genitive is shown as the word itself
+    assert shown[("klimas",)] == shown[("klima",)] == "Klima"
+    assert shown[("energi",)] == "Energie"
+
+
+def test_a_german_adjective_capitalised_in_a_name_is_no_title_or_key_term():
+    terms = [text_terms(t, "de") for t in GERMAN_CITIES + GERMAN_NEW]
+    # «Abfertigung Neu» capitalises it, «neue», «neuen», «neuer» say what it is
+    assert "neu" in adjective_stems(terms) and "energi" not in adjective_stems(terms)
+    result = cluster_proposals(pd.DataFrame({"id": range(12),
+                                             "text": GERMAN_CITIES + GERMAN_NEW}), k=2)
+    words = [w for title in result.sections["title"] for w in re.findall(r"\w+", title)]
+    words += [w for terms_ in result.sections["key_terms"] for term in terms_
+              for w in re.findall(r"\w+", term) if " " not in term]
+    assert "Neu" not in words and "Städten" not in words and "Klimas" not in words
+    assert sorted(result.sections["title"]) == ["Energie", "Städte"]
 
 
 # --------------------------------------------------------------------------- summaries
