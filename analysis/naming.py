@@ -22,11 +22,15 @@ section for people:
 * **The count the clusterer chose is kept where the texts allow.** The texts bound for
   «Прочее» are pooled and cut anew (fixed seed): parts that can be named come back as
   sections; then a named section whose own title does not hold for both of its halves may be
-  split, until the track has as many named sections as the clusterer made. Cuts use
-  ``PARTS_SEED``, not ``random_state``: what the namer decides depends on the texts.
+  split, until the track has as many named sections as the clusterer made. Where splits of
+  sections no title covered made more (``hold_count``: when the clusterer chose the count),
+  the two closest named sections that one title covers together are merged until the count
+  is the clusterer's again. Cuts use ``PARTS_SEED``, not ``random_state``: what the namer
+  decides depends on the texts.
 * **No near-synonym titles in a track.** Two titles with the same head noun and the same
-  complements («Бродячие собаки» / «Безнадзорные собаки») say the same thing: the smaller
-  section takes its best phrase that differs, or, if none covers it, joins the bigger one.
+  complements («Бродячие собаки» / «Безнадзорные собаки»), or of which one's content lemmas
+  are all in the other («Мусор» / «Свалка мусора»), say the same thing: the smaller section
+  takes its best phrase that differs, or, if none covers it, joins the bigger one.
 * **Key terms**: the section's best phrases by the same score — nominative noun phrases,
   abbreviations in capitals, no verbs or bare adjectives.
 * **Summary**: two or three sentences in the third person built from what the texts share
@@ -53,7 +57,8 @@ from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import normalize
 
-from .phrases import Phrase, is_generic, most_frequent_forms, telling_lemmas, text_terms
+from .phrases import (Phrase, adjective_stems, is_generic, most_frequent_forms, telling_lemmas,
+                      text_terms)
 from .representation import OTHER_TITLE, centroid_similarity
 from .text import COMPOUND_LANGUAGES, COMPOUND_MIN_PART, compound_parts, detect_language
 
@@ -147,11 +152,17 @@ def near_synonyms(a: Phrase, b: Phrase) -> bool:
     """Whether two phrases say the same thing in other words.
 
     Same head noun and the same complements: «Бродячие собаки» / «Безнадзорные собаки»,
-    «Собаки» / «Бездомные собаки» are; «Ремонт дорог» / «Ремонт подъездов» are not.
+    «Собаки» / «Бездомные собаки» are; «Ремонт дорог» / «Ремонт подъездов» are not. So are
+    two phrases of which one's content lemmas (:func:`~analysis.phrases.telling_lemmas`) are
+    all in the other, whatever their heads: «Мусор» / «Свалка мусора», «Дороги» / «Ремонт
+    дорог» — side by side in one track, readers cannot tell such sections apart.
     """
-    if set(a.key) == set(b.key):
+    if set(a.key) == set(b.key) or a.text.lower() == b.text.lower():
         return True
-    return a.head == b.head and set(a.complements) == set(b.complements)
+    if a.head == b.head and set(a.complements) == set(b.complements):
+        return True
+    first, second = set(telling_lemmas(a)), set(telling_lemmas(b))
+    return bool(first) and bool(second) and (first <= second or second <= first)
 
 
 def _capitalised(text: str) -> str:
@@ -188,6 +199,8 @@ class _GroupIndex:
         # the display form of each phrase; the track's forms serve its sections and subtopics
         self.forms = forms if forms is not None else most_frequent_forms(t.phrases
                                                                           for t in terms)
+        # German words mostly written in lower case are adjectives or verbs («Neu»)
+        self.not_nouns = adjective_stems(terms)
         self._all_cache: dict = {}
 
     def _add_compound_parts(self) -> None:
@@ -236,6 +249,8 @@ class _GroupIndex:
         minimum = MIN_PHRASE_TEXTS if len(members) > MIN_PHRASE_TEXTS else 1
         scored = []
         for key, count in counts.items():
+            if len(key) == 1 and key[0] in self.not_nouns:
+                continue  # no bare adjective as a title or key term
             having = self.with_all(key) & universe
             inside = len(having & members)
             # texts that contain the phrase's lemmas, also as parts of compounds: a German
@@ -506,6 +521,11 @@ class SectionNamer(BaseEstimator):
     n_representatives : int, default=3
     random_state : int, default=0
         Seed of the samples read for phrases and of the subtopic KMeans.
+    hold_count : bool, default=True
+        Whether sections split for their titles are merged back down to the count the
+        clusterer made (:meth:`_merge_to_count`). The pipeline holds it where it chose that
+        count from the texts, not where the caller gave k: there a split that names two
+        topics apart is the better draft (and scores higher on held-out halves).
 
     Attributes
     ----------
@@ -523,10 +543,11 @@ class SectionNamer(BaseEstimator):
     """
 
     def __init__(self, n_key_terms=N_KEY_TERMS, n_representatives=N_REPRESENTATIVES,
-                 random_state=0):
+                 random_state=0, hold_count=True):
         self.n_key_terms = n_key_terms
         self.n_representatives = n_representatives
         self.random_state = random_state
+        self.hold_count = hold_count
 
     def fit(self, documents: pd.DataFrame, y=None, *, vectors=None, fixed_titles=None,
             first_free_id=1):
@@ -676,6 +697,8 @@ class SectionNamer(BaseEstimator):
             if title is not None:
                 taken.extend((part, item.section) for part in title.parts[:1])
         self._keep_count(sections, section, rows, terms, vectors, target, taken)
+        if getattr(self, "hold_count", True):
+            self._merge_to_count(sections, section, rows, terms, vectors, target, taken)
         self._apply_moves(documents, sections, section, is_other, reason)
         return [s for s in sections if s.merged_into is None and not s.reason]
 
@@ -782,6 +805,77 @@ class SectionNamer(BaseEstimator):
             self.log_.append(f"Раздел из {proposals(len(halves[0]) + len(halves[1]))} разделён "
                              f"на «{titles[0].text}» и «{titles[1].text}»: столько разделов "
                              f"выбрано по текстам, а часть их ушла в «{OTHER_TITLE}».")
+
+    def _merge_to_count(self, sections, section, rows, terms, vectors, target, taken) -> None:
+        """Take back the places the namer added: while the track has more named sections than
+        the clusterer made (``target``; splits of sections no title covered add them), the
+        two closest named sections (cosine of their centres) that a title covers together
+        become one: the best title of their union, else the mixture of their two titles
+        where it covers half of the union («Wasser; Boden»).
+
+        The splits depend on which sections the clusterer's seed left mixed, the count the
+        clusterer chose does not: without this step the named count of German halves
+        exceeded the chosen 15 by 1 to 7, differently for every seed.
+        """
+        if vectors is None:
+            return
+        merge_targets = {s.merged_into for s in sections if s.merged_into is not None}
+
+        def free():
+            return [s for s in sections if not s.is_other and s.merged_into is None
+                    and not s.reason and s.title is not None and not s.fixed_title
+                    and s.section not in merge_targets]
+
+        def named_count():
+            return sum(1 for s in sections if not s.is_other and s.merged_into is None
+                       and not s.reason and (s.title is not None or s.fixed_title))
+
+        index, sampled = self._index(rows, terms, section)
+        position_of = {row: i for i, row in enumerate(sampled)}
+        while named_count() > target:
+            items = free()
+            if len(items) < 2:
+                return
+            centres = normalize(np.vstack([vectors[s.members].mean(axis=0) for s in items]))
+            similarity = centres @ centres.T
+            pairs = sorted(((float(similarity[i, j]), i, j) for i in range(len(items))
+                            for j in range(i + 1, len(items))), key=lambda p: -p[0])
+            for _, i, j in pairs:
+                first, second = sorted((items[i], items[j]),
+                                       key=lambda s: (-len(s.members), str(s.section)))
+                title = self._union_title(index, position_of, first, second, taken)
+                if title is None:
+                    continue
+                union = np.sort(np.concatenate([first.members, second.members]))
+                section[second.members] = first.section
+                self.log_.append(f"Разделы «{first.title.text}» и «{second.title.text}» "
+                                 f"объединены в «{title.text}» ({proposals(len(union))}): "
+                                 f"столько разделов выбрано по текстам.")
+                first.members, first.title = union, title
+                sections.remove(second)
+                owners = {first.section, second.section}
+                taken[:] = [(p, owner) for p, owner in taken if owner not in owners]
+                taken.append((title.parts[0], first.section))
+                break
+            else:
+                return
+
+    def _union_title(self, index, position_of, first, second, taken) -> Title | None:
+        """The title of two sections taken together: of the best phrase of their union that
+        no other section of the track has and the mixture of their own two titles
+        («Дорога; фонари»), the one that covers more of the union, if it covers half;
+        ``None`` when neither does."""
+        owners = {first.section, second.section}
+        others = [p for p, owner in taken if owner not in owners]
+        members = {position_of[r] for r in np.concatenate([first.members, second.members])
+                   if r in position_of}
+        titles = [choose_title(index, members, others)]
+        parts = [first.title.parts[0], second.title.parts[0]]
+        if not near_synonyms(*parts) and not any(near_synonyms(part, p) for part in parts
+                                                 for p in others):
+            titles.append(Title(parts, index.coverage(parts, members)))
+        titles = [t for t in titles if t is not None and t.coverage >= MIN_TITLE_COVERAGE]
+        return max(titles, key=lambda t: t.coverage) if titles else None
 
     def _parts_of(self, rows: np.ndarray, vectors, n_parts: int) -> list:
         """``rows`` cut into ``n_parts`` by KMeans on their vectors, biggest first, or ``[]``

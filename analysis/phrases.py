@@ -93,10 +93,15 @@ class Phrase:
 
 @dataclass
 class TextTerms:
-    """The content lemmas and candidate phrases of one text."""
+    """The content lemmas and candidate phrases of one text.
+
+    ``lowercase``: German stems this text writes in lower case at least once («neu regeln»,
+    «neue Wege»): a word written so is no noun, even where the text also capitalises it
+    («Abfertigung Neu»); :func:`adjective_stems` weighs them over a track."""
 
     lemmas: frozenset
     phrases: dict  # key -> Phrase (one display form per key in this text)
+    lowercase: frozenset = frozenset()
 
 
 def is_generic(phrase: Phrase) -> bool:
@@ -373,7 +378,7 @@ def _latin_stop_words() -> frozenset:
 
 def _latin_terms(raw: str, language: str) -> TextTerms:
     stops = _latin_stop_words()
-    lemmas, phrases = set(), {}
+    lemmas, phrases, lowercase = set(), {}, set()
     for clause in raw_clauses(raw):
         stems = []
         for position, token in enumerate(clause):
@@ -388,6 +393,8 @@ def _latin_terms(raw: str, language: str) -> TextTerms:
             if word_stem is None:
                 continue
             lemmas.add(word_stem)
+            if language == "de" and token[0].islower():
+                lowercase.add(word_stem)
             # German nouns are written with a capital (one at the start of a clause says
             # nothing: such a word counts where it also stands inside a clause); English has
             # no such mark, so common adjective endings keep bare adjectives out
@@ -402,7 +409,57 @@ def _latin_terms(raw: str, language: str) -> TextTerms:
                 key = (word_stem, following)
                 text = f"{token} {clause[position + 1]}"
                 phrases.setdefault(key, Phrase(key, text, following))
-    return TextTerms(frozenset(lemmas), phrases)
+    return TextTerms(frozenset(lemmas), phrases, frozenset(lowercase))
+
+
+def adjective_stems(terms) -> frozenset:
+    """Stems that a German track writes in lower case in more texts than it has them as a
+    capitalised single word: adjectives and verbs capitalised at a clause's start or in a
+    name («Abfertigung Neu» beside «neue», «neuen»), never a noun to name a section with.
+
+    Parameters
+    ----------
+    terms : iterable of TextTerms
+    """
+    lower: dict = {}
+    capital: dict = {}
+    for text_terms_ in terms:
+        for stem_ in text_terms_.lowercase:
+            lower[stem_] = lower.get(stem_, 0) + 1
+        for key in text_terms_.phrases:
+            if len(key) == 1:
+                capital[key[0]] = capital.get(key[0], 0) + 1
+    return frozenset(stem_ for stem_, count in lower.items() if count >= capital.get(stem_, 0)
+                     and stem_ in capital)
+
+
+#: Case endings of German words (genitive -s/-es, dative -e, dative plural -n/-en, adjective
+#: endings -r/-m): «Klimas», «Hause», «Städten», «erneuerbaren» are forms of «Klima»,
+#: «Haus», «Städte», «erneuerbare».
+_LATIN_CASE_ENDINGS = ("s", "es", "e", "n", "en", "r", "m")
+_LATIN_RE = re.compile(r"[a-zäöüß]", re.IGNORECASE)
+
+
+def _inflects(form: str, base: str) -> bool:
+    """Whether ``form`` is ``base`` word by word, some words with a case ending added."""
+    words, bases = form.split(" "), base.split(" ")
+    if len(words) != len(bases) or form == base:
+        return False
+    return all(word == b or (word.startswith(b) and word[len(b):] in _LATIN_CASE_ENDINGS)
+               for word, b in zip(words, bases))
+
+
+def _pooled_choice(forms: dict):
+    """The form of a key to show: the one seen most often, counting the case forms of a
+    Latin-script word as that word («Städten» counts for «Städte», «Klimas» for «Klima»);
+    of equal counts the shorter, then the first seen."""
+    first = next(iter(forms))
+    if not _LATIN_RE.search(first.text) or re.search(r"[а-яё]", first.text, re.IGNORECASE):
+        return max(forms, key=forms.get)
+    order = {phrase: i for i, phrase in enumerate(forms)}
+    pooled = {base: count + sum(n for form, n in forms.items() if _inflects(form.text, base.text))
+              for base, count in forms.items()}
+    return min(pooled, key=lambda p: (-pooled[p], len(p.text), order[p]))
 
 
 #: Endings of inflected German adjectives («erneuerbare Energie», «öffentlichen Verkehr»).
@@ -431,8 +488,10 @@ def most_frequent_forms(phrases_of_texts) -> dict:
     Returns
     -------
     dict
-        ``{key: Phrase}`` with the form seen most often (ties: the first seen). For German,
-        a single word seen both capitalised and not is a noun only if mostly capitalised.
+        ``{key: Phrase}`` with the form seen most often (ties: the first seen); for
+        English and German the case forms of a word count as that word («Städten» for
+        «Städte»), and of equal counts the shorter form wins. German words that are mostly
+        written in lower case are left out of titles by :func:`adjective_stems`.
     """
     # plain dicts, not a Counter per key: this runs over every phrase of every text
     counts: dict = {}
@@ -444,5 +503,27 @@ def most_frequent_forms(phrases_of_texts) -> dict:
             else:
                 forms[phrase] = forms.get(phrase, 0) + 1
     # max() keeps the first of equal counts, in the order first seen
-    return {key: next(iter(forms)) if len(forms) == 1 else max(forms, key=forms.get)
-            for key, forms in counts.items()}
+    chosen = {key: next(iter(forms)) if len(forms) == 1 else _pooled_choice(forms)
+              for key, forms in counts.items()}
+    return _shown_as_base_words(chosen, {key: sum(f.values()) for key, f in counts.items()})
+
+
+def _shown_as_base_words(chosen: dict, seen: dict) -> dict:
+    """A Latin-script word whose stem differs from its base word's only by a case ending
+    (Snowball keeps «klimas» apart from «klima») is shown as that base word where the track
+    has it more often: the title reads «Klima», not «Klimas»."""
+    by_text = {}
+    for key, phrase in chosen.items():
+        if len(key) == 1 and _LATIN_RE.search(phrase.text):
+            by_text.setdefault(phrase.text, key)
+    for key, phrase in list(chosen.items()):
+        if len(key) != 1 or not _LATIN_RE.search(phrase.text):
+            continue
+        for ending in _LATIN_CASE_ENDINGS:
+            base_key = by_text.get(phrase.text[:-len(ending)]) if phrase.text.endswith(
+                ending) else None
+            if base_key is not None and base_key != key and seen[base_key] >= seen[key]:
+                base = chosen[base_key]
+                chosen[key] = Phrase(key, base.text, phrase.head, phrase.complements)
+                break
+    return chosen

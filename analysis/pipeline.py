@@ -312,6 +312,9 @@ class ProposalGrouper(BaseEstimator):
         self.sections_before_naming_ = documents["section"].to_numpy(dtype=object).copy()
         report("name", PROGRESS_STAGES["name"])
         self.namer_ = self._stage(self.namer, SectionNamer(random_state=self.random_state))
+        if "hold_count" in getattr(self.namer_, "get_params", dict)():
+            # a count chosen from the texts is held; a given k may be exceeded by splits
+            self.namer_.set_params(hold_count=self.k is None)
         self.namer_.fit(documents, vectors=features.vectors, fixed_titles=fixed_titles,
                         first_free_id=max(_first_free_id(prev), _max_id(documents) + 1))
         for message in getattr(self.namer_, "log_", []):

@@ -20,7 +20,7 @@ from analysis.naming import (
     near_synonyms,
 )
 from analysis.partners import merge_partner_names, partner_key
-from analysis.phrases import Phrase, text_terms
+from analysis.phrases import Phrase, adjective_stems, most_frequent_forms, text_terms
 
 ROADS = [
     "Отремонтировать дорогу на улице Мира, сплошные ямы",
@@ -141,6 +141,46 @@ def test_no_two_sections_of_a_track_have_near_synonym_titles():
     assert len(heads) == len(set(heads)), titles
     if len(titles) == 2:  # merged: the dogs are one section now, and the log says so
         assert any("объединён" in message for message in namer.log_)
+
+
+TRASH = ["Мусор не вывозят неделю", "Мусор во дворе лежит кучами",
+         "Вывезти мусор с площадки у дома", "Мусор разносит ветер по улице",
+         "Контейнеры переполнены, мусор на земле"]
+DUMPS = ["Свалка мусора у реки растёт", "Стихийная свалка мусора за гаражами",
+         "Убрать свалку мусора в лесу", "Свалка мусора возле дачного посёлка",
+         "Свалка мусора горит, дым"]
+
+
+def test_phrases_whose_content_lemmas_one_contains_are_near_synonyms():
+    trash = Phrase(("мусор",), "мусор", "мусор")
+    dump = Phrase(("свалка", "мусор"), "свалка мусора", "свалка", ("мусор",))
+    roads = Phrase(("дорога",), "дороги", "дорога")
+    repair = Phrase(("ремонт", "дорога"), "ремонт дорог", "ремонт", ("дорога",))
+    # «область» is a generic word: «Свалка мусора области» says what «Свалка мусора» says
+    regional = Phrase(("свалка", "мусор", "область"), "свалка мусора области", "свалка",
+                      ("мусор", "область"))
+    assert near_synonyms(trash, dump) and near_synonyms(dump, trash)
+    assert near_synonyms(roads, repair) and near_synonyms(dump, regional)
+    assert not near_synonyms(dump, repair) and not near_synonyms(trash, roads)
+
+
+def test_titles_of_a_track_never_contain_each_others_content_words():
+    # «Мусор» beside «Свалка мусора»: different heads, yet one title's words are all in the
+    # other's, and readers cannot tell the sections apart
+    documents = pd.DataFrame({
+        "id": range(len(TRASH) + len(DUMPS) + len(ROADS)),
+        "text": TRASH + DUMPS + ROADS, "votes": 0, "group": "", "language": "ru",
+        "is_other": False,
+        "section": [1] * len(TRASH) + [2] * len(DUMPS) + [3] * len(ROADS),
+    })
+    namer = SectionNamer().fit(documents)
+    named = namer.sections_[~namer.sections_["is_other"]]
+    longest = [max(text_terms(t).phrases.values(), key=lambda p: len(p.key))
+               for t in named["title"]]
+    for i, first in enumerate(longest):
+        for second in longest[i + 1:]:
+            assert not near_synonyms(first, second), named["title"].tolist()
+    assert named["size"].sum() == len(documents)  # told apart or merged, none lost
 
 
 def test_too_small_sections_go_to_other_with_the_reason():
@@ -277,6 +317,38 @@ def test_english_and_german_titles_are_real_words_not_stems():
         for title in result.sections["title"]:
             for word in re.findall(r"\w+", title):
                 assert word.lower() in raw_words, title  # «Hous», «Photovolta» never
+
+
+GERMAN_CITIES = ["Mehr Bäume in den Städten pflanzen", "Hitze in den Städten senken",
+                 "Die Städte brauchen mehr Parks", "Weniger Beton in Städten",
+                 "Das Klima in Städten verbessern", "Schutz des Klimas in Städten"]
+GERMAN_NEW = ["Die Abfertigung Neu einführen", "Abfertigung Neu für neue Jobs",
+              "neue Jobs in der Energie", "Energie aus neuen Quellen",
+              "Energie sparen mit neuer Technik", "Die Energie muss billiger werden"]
+
+
+def test_german_words_are_shown_in_their_base_form_counting_case_forms_as_it():
+    terms = [text_terms(t, "de") for t in GERMAN_CITIES + GERMAN_NEW]
+    shown = {key: phrase.text for key, phrase in most_frequent_forms(
+        t.phrases for t in terms).items()}
+    # «Städten» is written five times and «Städte» once: the dative plural counts as «Städte»
+    assert shown[("stadt",)] == "Städte"
+    # Snowball keeps «klimas» apart from «klima»: the genitive is shown as the word itself
+    assert shown[("klimas",)] == shown[("klima",)] == "Klima"
+    assert shown[("energi",)] == "Energie"
+
+
+def test_a_german_adjective_capitalised_in_a_name_is_no_title_or_key_term():
+    terms = [text_terms(t, "de") for t in GERMAN_CITIES + GERMAN_NEW]
+    # «Abfertigung Neu» capitalises it, «neue», «neuen», «neuer» say what it is
+    assert "neu" in adjective_stems(terms) and "energi" not in adjective_stems(terms)
+    result = cluster_proposals(pd.DataFrame({"id": range(12),
+                                             "text": GERMAN_CITIES + GERMAN_NEW}), k=2)
+    words = [w for title in result.sections["title"] for w in re.findall(r"\w+", title)]
+    words += [w for terms_ in result.sections["key_terms"] for term in terms_
+              for w in re.findall(r"\w+", term) if " " not in term]
+    assert "Neu" not in words and "Städten" not in words and "Klimas" not in words
+    assert sorted(result.sections["title"]) == ["Energie", "Städte"]
 
 
 # --------------------------------------------------------------------------- summaries
@@ -517,6 +589,42 @@ def test_the_count_is_given_back_only_by_sections_the_texts_support():
     named = namer.sections_[~namer.sections_["is_other"]]
     assert len(named) == 2 and not any("собран" in m for m in namer.log_)
     assert namer.sections_["is_other"].any()
+
+
+def test_a_count_chosen_from_the_texts_is_held_when_splits_for_titles_add_sections():
+    # one section of eight small topics, two texts each: no phrase nor mixture covers half of
+    # it, so the namer splits it into two nameable halves, one section more than the clusterer
+    # made; holding the count, the two closest sections a title covers together merge
+    pairs = [("Фонтан на площади не работает", "Почистить фонтан от листьев"),
+             ("Скамейка во дворе сломана", "Поставить скамейку у подъезда"),
+             ("Лифт застрял опять", "Лифт не ремонтируют"),
+             ("Кошки в подвале", "Кошки орут ночью"),
+             ("Шахматный клуб для пенсионеров", "Шахматный турнир осенью"),
+             ("Рыбалка на озере запрещена", "Рыбалка с детьми летом"),
+             ("Вязание крючком для всех", "Кружок вязания в клубе"),
+             ("Голуби на балконе", "Голуби гадят на машины")]
+    texts = [t for pair in pairs for t in pair] + ROADS + LIGHT
+    documents = pd.DataFrame({
+        "id": range(len(texts)), "text": texts, "votes": 0, "group": "", "language": "ru",
+        "is_other": False, "section": [1] * 16 + [2] * len(ROADS) + [3] * len(LIGHT)})
+    vectors = vectors_of([0] * 8 + [1] * 8 + [2] * len(ROADS) + [3] * len(LIGHT))
+    loose = SectionNamer(hold_count=False).fit(documents, vectors=vectors)
+    assert (~loose.sections_["is_other"]).sum() == 4
+    held = SectionNamer().fit(documents, vectors=vectors)
+    named = held.sections_[~held.sections_["is_other"]]
+    assert len(named) == 3 and named["size"].sum() == len(texts)
+    assert (named["coverage"] >= MIN_TITLE_COVERAGE).all()
+    assert any("объединены" in message for message in held.log_)
+    # the merged section is named after both of its parts where that covers more of it
+    assert "Дорога; фонари" in named["title"].tolist()
+
+
+def test_the_pipeline_holds_a_chosen_count_but_not_a_given_k():
+    texts = ROADS + LIGHT + DOGS
+    frame = pd.DataFrame({"id": range(len(texts)), "text": texts})
+    from analysis.pipeline import ProposalGrouper
+    assert ProposalGrouper(k=None).fit(frame).namer_.hold_count is True
+    assert ProposalGrouper(k=3).fit(frame).namer_.hold_count is False
 
 
 def test_a_one_word_title_becomes_the_noun_phrase_most_texts_say_whole():
