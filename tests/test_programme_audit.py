@@ -1,0 +1,89 @@
+"""What the audit of issue 9 found, tried as its users would: the copy form keeps what was
+typed, a session invitation says where it registers its holder, and more."""
+import re
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from strategy.auth.models import Role
+from strategy.events.models import Event
+from strategy.extensions import db
+from strategy.programme import operations as ops
+
+ITEM = {"title": "Мастерская «Гений места»", "day": "2026-09-28", "start": "10:00",
+        "end": "11:30", "track": "genius-loci", "format": "hall", "place": "Зал 1",
+        "online_url": "", "speakers": "", "description": "", "registration_required": True,
+        "capacity_hall": "1", "capacity_online": "", "waitlist": True}
+
+
+def page(response) -> str:
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def workshop(create_event):
+    return create_event(starts_on=date(2026, 9, 27), ends_on=date(2026, 9, 29))
+
+
+@pytest.fixture
+def organiser(create_staff):
+    return create_staff(Role.organiser)
+
+
+def events_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Event))
+
+
+@pytest.mark.parametrize("typed, status, message", [
+    ({"code": "TEST26"}, 409, "уже занят"),
+    ({"code": "ЖИВЫЕ27"}, 400, "латинских букв"),
+    ({"starts_on": "26/09/2027"}, 400, "не читается"),
+    ({"title": ""}, 400, "Заполните"),
+])
+def test_a_refused_copy_keeps_what_was_typed(client, auth, workshop, organiser, typed, status,
+                                             message):
+    auth.as_staff(organiser)
+    data = {"title": "Живые библиотеки Приангарья-2027", "code": "ZHIVYE27",
+            "starts_on": "2027-09-26"} | typed
+    response = client.post(f"/events/{workshop.id}/manage/event/copy", data=data)
+    assert response.status_code == status
+    html = page(response)
+    assert message in html and 'id="copy-error"' in html
+    for name, value in data.items():
+        assert re.search(rf'name="{name}" value="{re.escape(value)}"', html), name
+    assert "code:" not in html.split('id="copy-error"', 1)[1][:300]  # no file places on screen
+    assert events_count() == 1
+
+
+def test_a_session_invitation_names_the_session_and_says_it_registered(
+        app, client, auth, workshop, organiser):
+    item = ops.create_item(workshop, organiser, ops.ItemData(**ITEM))
+    auth.as_staff(organiser)
+    links = []
+    for name in ("Первая Приглашённая", "Вторая Приглашённая"):
+        made = client.post(f"/events/{workshop.id}/manage/invitations", data={
+            "display_name": name, "target": f"item:{item.id}"})
+        links.append(re.search(r"data-invitation-link>([^<]+)<", page(made)).group(1).strip())
+    guest = app.test_client()
+    path = "/i/" + links[0].rsplit("/i/", 1)[1]
+    invitation_page = page(guest.get(path))
+    assert ("Приглашение на сессию «Мастерская «Гений места»» (понедельник, 28 сентября, "
+            "10:00)") in invitation_page
+    joined = guest.post(path, data={"display_name": "Первая Приглашённая", "library": "ЦБС",
+                                    "municipality": "Иркутск"}, follow_redirects=True)
+    assert "Вы зарегистрированы: «Мастерская «Гений места»», в зале." in page(joined)
+    second = app.test_client()
+    joined = second.post("/i/" + links[1].rsplit("/i/", 1)[1], data={
+        "display_name": "Вторая Приглашённая", "library": "ЦБС", "municipality": "Иркутск"},
+        follow_redirects=True)
+    assert "вы в листе ожидания (№ 1)" in page(joined)
+
+
+def test_an_event_wide_invitation_mentions_no_session(app, client, auth, workshop, organiser):
+    auth.as_staff(organiser)
+    made = client.post(f"/events/{workshop.id}/manage/invitations", data={
+        "display_name": "Гость Без Сессии", "target": ""})
+    link = re.search(r"data-invitation-link>([^<]+)<", page(made)).group(1).strip()
+    html = page(app.test_client().get("/i/" + link.rsplit("/i/", 1)[1]))
+    assert "data-invitation-target" not in html
