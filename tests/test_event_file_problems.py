@@ -1,6 +1,7 @@
 """An event file with several problems reports all of them, each with its place in the file,
 exits with code 2 and writes nothing; the export command fails cleanly as well."""
 import json
+import re
 from datetime import date
 
 import pytest
@@ -111,3 +112,15 @@ def test_export_into_a_missing_folder_exits_2(app, runner, tmp_path, organiser, 
     assert result.exit_code == 2
     assert "не записан" in result.output and result.exception is None or \
         isinstance(result.exception, SystemExit)
+
+
+def test_a_code_given_on_the_command_line_is_named_so(app, runner, tmp_path, organiser):
+    result = run_import(runner, tmp_path, GOOD, "--code", "ЖИВЫЕ")
+    assert result.exit_code == 2
+    assert "  - --code: Код мероприятия — от 4 до 20 латинских букв" in result.output
+    assert count(Event) == 0
+
+
+def test_the_event_group_says_what_it_is_for(app, runner):
+    listing = runner.invoke(args=["--help"]).output
+    assert re.search(r"event\s+An event as a file \(export, import\)", listing)

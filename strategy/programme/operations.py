@@ -650,7 +650,10 @@ def add_file_event(actor: User, data: dict, days: int, code: Optional[str],
         try:
             return add_event(actor, EventData(**fields))
         except FieldError as error:
-            problems.append(f"{FILE_FIELDS.get(error.field, error.field)}: {error.message}")
+            place = FILE_FIELDS.get(error.field, error.field)
+            if error.field == "code" and code:
+                place = "--code"  # the code given on the command line, not the file's
+            problems.append(f"{place}: {error.message}")
             if error.field == "code":
                 fields["code"] = "CHECK-" + secrets.token_hex(6).upper()
             elif error.field in EVENT_STAND_INS:
