@@ -53,6 +53,9 @@ def test_a_refused_copy_keeps_what_was_typed(client, auth, workshop, organiser, 
     for name, value in data.items():
         assert re.search(rf'name="{name}" value="{re.escape(value)}"', html), name
     assert "code:" not in html.split('id="copy-error"', 1)[1][:300]  # no file places on screen
+    settings = html.split('id="copy-h"', 1)[0]  # the event's own form shows the event itself
+    assert f'value="{workshop.title}"' in settings and 'value="TEST26"' in settings
+    assert 'value="2026-09-27"' in settings and "2027" not in settings
     assert events_count() == 1
 
 

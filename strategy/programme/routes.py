@@ -389,6 +389,7 @@ def render_copy_form(event, copy_form, message: str, status: int):
     """The event's settings page again, the copy panel keeping what was typed and why the
     copy was refused."""
     db.session.rollback()
-    return render_template("events/form.html", form=EventForm(data=event_form_data(event)),
+    settings = EventForm(formdata=None, data=event_form_data(event))  # not the copy's fields
+    return render_template("events/form.html", form=settings,
                            event=event, timezones=TIMEZONE_HINTS, button_form=EmptyForm(),
                            copy_form=copy_form, copy_error=message), status
