@@ -90,3 +90,38 @@ def test_an_event_wide_invitation_mentions_no_session(app, client, auth, worksho
     link = re.search(r"data-invitation-link>([^<]+)<", page(made)).group(1).strip()
     html = page(app.test_client().get("/i/" + link.rsplit("/i/", 1)[1]))
     assert "data-invitation-target" not in html
+
+
+EVENT_FORM = {"title": "Стратегия развития библиотек Иркутской области", "code": "TEST26",
+              "starts_on": "2026-09-27", "ends_on": "2026-09-29", "timezone": "Asia/Irkutsk",
+              "place": "Иркутск", "description": "", "moderation_mode": "post"}
+
+
+@pytest.mark.parametrize("item_day, changes, field_day", [
+    ("2026-09-28", {"ends_on": "2026-09-27"}, "2026-09-28"),
+    ("2026-09-28", {"starts_on": "2026-09-29"}, "2026-09-28"),
+    ("2026-09-27", {"timezone": "Pacific/Pago_Pago"}, "2026-09-26"),  # the day before there
+])
+def test_new_dates_may_not_leave_a_session_outside(client, auth, workshop, organiser, item_day,
+                                                   changes, field_day):
+    ops.create_item(workshop, organiser, ops.ItemData(**ITEM | {"day": item_day}))
+    auth.as_staff(organiser)
+    response = client.post(f"/events/{workshop.id}/manage/event", data=EVENT_FORM | changes)
+    assert response.status_code == 409
+    html = page(response)
+    assert f"Сессия «Мастерская «Гений места»» ({field_day}) окажется вне дат" in html
+    for value in changes.values():
+        assert f'value="{value}"' in html  # what was typed stays
+    db.session.expire_all()
+    assert (workshop.starts_on.isoformat(), workshop.ends_on.isoformat(),
+            workshop.timezone) == ("2026-09-27", "2026-09-29", "Asia/Irkutsk")
+
+
+def test_dates_that_keep_the_sessions_are_saved(client, auth, workshop, organiser):
+    ops.create_item(workshop, organiser, ops.ItemData(**ITEM))
+    auth.as_staff(organiser)
+    response = client.post(f"/events/{workshop.id}/manage/event",
+                           data=EVENT_FORM | {"starts_on": "2026-09-28"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert workshop.starts_on.isoformat() == "2026-09-28"
