@@ -124,3 +124,28 @@ def test_a_code_given_on_the_command_line_is_named_so(app, runner, tmp_path, org
 def test_the_event_group_says_what_it_is_for(app, runner):
     listing = runner.invoke(args=["--help"]).output
     assert re.search(r"event\s+An event as a file \(export, import\)", listing)
+
+
+def test_a_session_of_an_archived_track_survives_the_round_trip(app, runner, tmp_path,
+                                                                organiser, create_event):
+    from strategy.events.operations import set_track_archived
+    from strategy.programme import operations as ops
+
+    event = create_event(starts_on=date(2026, 9, 27), ends_on=date(2026, 9, 29))
+    ops.create_item(event, organiser, ops.ItemData(
+        title="Встреча хаба", day="2026-09-28", start="10:00", end="11:00", track="social-hub",
+        place="Зал 2", format="hall"))
+    hub = db.session.scalar(sa.select(Track).where(Track.slug == "social-hub"))
+    set_track_archived(hub, organiser, True)
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    runner.invoke(args=["event", "export", "--event", str(event.id), "--out", str(first)])
+    result = runner.invoke(args=["event", "import", str(first), "--code", "COPY27"])
+    assert result.exit_code == 0, result.output
+    copy = db.session.scalar(sa.select(Event).where(Event.code == "COPY27"))
+    assert [(t.slug, t.archived) for t in copy.tracks] == [("genius-loci", False),
+                                                          ("social-hub", True)]
+    assert copy.schedule[0].track.slug == "social-hub"
+    runner.invoke(args=["event", "export", "--event", str(copy.id), "--out", str(second)])
+    a, b = json.loads(first.read_text()), json.loads(second.read_text())
+    assert a.pop("code") == "TEST26" and b.pop("code") == "COPY27"
+    assert a == b and a["tracks"][1]["archived"] is True

@@ -507,7 +507,7 @@ FILE_KEYS = {"title": str, "code": str, "timezone": str, "starts_on": str, "ends
              "programme": list, "format_version": int}
 REQUIRED_FILE_KEYS = ("title", "code", "timezone", "starts_on", "ends_on", "tracks",
                       "programme")
-TRACK_KEYS = {"title": str, "slug": str, "description": str}
+TRACK_KEYS = {"title": str, "slug": str, "description": str, "archived": bool}
 ITEM_KEYS = {"date": str, "start": str, "end": str, "title": str, "place": str, "format": str,
              "online_url": str, "track": (str, type(None)), "capacity_hall": (int, type(None)),
              "capacity_online": (int, type(None)), "registration": bool, "speakers": str,
@@ -606,16 +606,22 @@ def import_event(actor: User, data: dict, *, shift_to: Optional[date] = None,
     if event is None:
         db.session.rollback()
         raise EventFileError(problems)
-    track_problems = []
+    track_problems, archived = [], []
     for index, spec in enumerate(data["tracks"]):
         try:
-            add_track(event, actor, TrackData(title=spec["title"], slug=spec.get("slug", ""),
-                                              description=spec.get("description", "")))
+            track = add_track(event, actor, TrackData(
+                title=spec["title"], slug=spec.get("slug", ""),
+                description=spec.get("description", "")))
+            if spec.get("archived"):
+                archived.append(track)
         except FieldError as error:
             track_problems.append(f"tracks[{index}].{error.field}: {error.message}")
     problems += track_problems
     if not track_problems:  # the programme names the tracks: check it once they are right
         problems += import_programme(event, actor, data["programme"], days)
+    for track in archived:  # kept for its sessions (added above), closed as archiving does
+        track.archived = True
+        track.submission_open = track.support_open = False
     if problems:
         db.session.rollback()
         raise EventFileError(problems)

@@ -213,6 +213,14 @@ def programme_appendix(event: Event) -> list[dict[str, Any]]:
 EVENT_FILE_VERSION = 1
 
 
+def track_entry(track) -> dict[str, Any]:
+    """A track in the event file; an archived one is kept (its sessions name it) and says so."""
+    entry = {"title": track.title, "slug": track.slug, "description": track.description}
+    if track.archived:
+        entry["archived"] = True
+    return entry
+
+
 def event_file(event: Event) -> dict[str, Any]:
     """The event's settings, tracks and programme; no ids, no people, no proposals."""
     programme = []
@@ -234,7 +242,6 @@ def event_file(event: Event) -> dict[str, Any]:
         "ends_on": event.ends_on.isoformat() if event.ends_on else "",
         "place": event.place, "description": event.description,
         "moderation": event.moderation_mode.value,
-        "tracks": [{"title": t.title, "slug": t.slug, "description": t.description}
-                   for t in event.tracks if not t.archived],
+        "tracks": [track_entry(t) for t in event.tracks],
         "programme": programme,
     }
