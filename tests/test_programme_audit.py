@@ -125,3 +125,28 @@ def test_dates_that_keep_the_sessions_are_saved(client, auth, workshop, organise
     assert response.status_code == 302
     db.session.expire_all()
     assert workshop.starts_on.isoformat() == "2026-09-28"
+
+
+def test_the_audit_log_names_setup_actions_in_russian(client, auth, workshop, organiser):
+    from strategy.events.operations import EventData, create_event
+
+    made = create_event(organiser, EventData(
+        title="Живые библиотеки Приангарья-2023", code="ZHIVYE23", starts_on=date(2026, 9, 27),
+        ends_on=date(2026, 9, 28)))
+    db.session.add(made)
+    ops.create_item(workshop, organiser, ops.ItemData(**ITEM | {"format": "hybrid",
+                                                              "online_url": "https://x.org/a"}))
+    auth.as_staff(organiser)
+    html = page(client.get(f"/events/{workshop.id}/manage/audit"))
+    assert "Сессия добавлена в программу" in html and "сессия программы" in html
+    assert "programme_create" not in html.replace('value="programme_create"', "")
+    assert "schedule_item" not in html
+    assert "<dt>начало</dt>" in html and "2026-09-28 10:00" in html  # Irkutsk time, not UTC
+    assert "<dt>формат</dt>" in html and "гибридно" in html
+    assert "<dt>нужна регистрация</dt>" in html and ">да</ins>" in html
+    assert "registration_required" not in html and ">True<" not in html
+    options = re.findall(r'<option value="([a-z_]+)"', html)
+    assert {"programme_create", "event_open", "staff_invite", "track_create"} <= set(options)
+    other = page(client.get(f"/events/{made.id}/manage/audit"))
+    assert "Мероприятие создано" in other and "event_create" not in other.replace(
+        'value="event_create"', "")
