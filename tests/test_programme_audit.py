@@ -150,3 +150,13 @@ def test_the_audit_log_names_setup_actions_in_russian(client, auth, workshop, or
     other = page(client.get(f"/events/{made.id}/manage/audit"))
     assert "Мероприятие создано" in other and "event_create" not in other.replace(
         'value="event_create"', "")
+
+
+def test_archiving_is_one_step_away_behind_its_warning(client, auth, workshop, organiser):
+    auth.as_staff(organiser)
+    html = page(client.get(f"/events/{workshop.id}/manage/event"))
+    block = html.split("data-archive-confirm", 1)[1].split("</details>", 1)[0]
+    assert "Это действие не отменить." in block
+    assert f'action="/events/{workshop.id}/manage/event/archive"' in block
+    assert "Да, перенести в архив" in block
+    assert html.count("/manage/event/archive") == 1  # no archive button outside the warning
