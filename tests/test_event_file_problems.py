@@ -149,3 +149,11 @@ def test_a_session_of_an_archived_track_survives_the_round_trip(app, runner, tmp
     a, b = json.loads(first.read_text()), json.loads(second.read_text())
     assert a.pop("code") == "TEST26" and b.pop("code") == "COPY27"
     assert a == b and a["tracks"][1]["archived"] is True
+
+
+def test_a_file_of_another_format_version_is_refused(app, runner, tmp_path, organiser):
+    result = run_import(runner, tmp_path, GOOD | {"format_version": 2})
+    assert result.exit_code == 2
+    assert "format_version: версия файла 2 не поддерживается, нужна 1." in result.output
+    assert count(Event) == 0
+    assert run_import(runner, tmp_path, GOOD | {"format_version": 1}).exit_code == 0

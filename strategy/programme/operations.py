@@ -514,6 +514,7 @@ ITEM_KEYS = {"date": str, "start": str, "end": str, "title": str, "place": str, 
              "description": str, "waitlist": bool}
 REQUIRED_ITEM_KEYS = ("date", "start", "end", "title")
 FILE_PLACE = "файл"
+FILE_VERSION = 1  # the format of the event file (programme.queries.event_file writes it)
 TYPE_NAMES = {str: "строка", int: "целое число", list: "список", bool: "true или false",
               dict: "объект"}
 
@@ -568,6 +569,10 @@ def shape_problems(data: dict, keys: dict, required, place: str) -> list[str]:
 
 def check_file_shape(data: dict) -> list[str]:
     problems = shape_problems(data, FILE_KEYS, REQUIRED_FILE_KEYS, FILE_PLACE)
+    version = data.get("format_version", FILE_VERSION)
+    if isinstance(version, int) and not isinstance(version, bool) and version != FILE_VERSION:
+        problems.append(_("format_version: версия файла %(found)d не поддерживается, нужна "
+                          "%(wanted)d.", found=version, wanted=FILE_VERSION))
     for index, track in enumerate(data.get("tracks") or [] if isinstance(
             data.get("tracks"), list) else []):
         place = f"tracks[{index}]"

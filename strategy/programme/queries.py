@@ -12,7 +12,7 @@ from strategy.auth.models import User
 from strategy.events.models import Event, ItemFormat, ScheduleItem
 from strategy.extensions import db
 from strategy.programme.models import Registration, RegistrationStatus, Seat, item_proposals
-from strategy.programme.operations import utc_to_local
+from strategy.programme.operations import FILE_VERSION, utc_to_local
 from strategy.proposals.models import Proposal
 
 
@@ -210,7 +210,7 @@ def programme_appendix(event: Event) -> list[dict[str, Any]]:
 
 # --- an event as a file (docs/event-file.md) ----------------------------------------------------
 
-EVENT_FILE_VERSION = 1
+EVENT_FILE_VERSION = FILE_VERSION
 
 
 def track_entry(track) -> dict[str, Any]:
