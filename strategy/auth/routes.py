@@ -1,7 +1,7 @@
 """Join by event code or invitation, return by personal code, staff sign-in, language."""
 import json
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -30,6 +30,7 @@ from strategy.core.loading import load_event
 from strategy.core.redirects import safe_next
 from strategy.auth.models import User
 from strategy.extensions import db, limiter
+from strategy.programme.queries import registrations_of, waiting_position
 from strategy.core.forms import EmptyForm
 
 
@@ -93,6 +94,7 @@ def invitation(token: str):
             "Приглашение не найдено. Проверьте ссылку или войдите по коду мероприятия.")), 404
     if invite.used_by_id is not None:
         return used_invitation(invite)
+    g.event_tz = invite.event.timezone  # the invited session's time is shown in its zone
     form = JoinForm()
     if request.method == "GET":
         form.event_code.data = invite.event.code
@@ -151,10 +153,24 @@ def complete_join(event, form, invitation=None):
     if current_user.is_authenticated:
         logout_user()
     sign_in(user)
+    if invitation is not None:
+        tell_invited_registrations(event, user)
     if not user.is_approved:
         flash(_("Вы присоединились. Организаторы подтвердят ваше участие, после этого можно "
                 "будет предлагать и поддерживать."), "info")
     return redirect(url_for("auth.welcome"))
+
+
+def tell_invited_registrations(event, user) -> None:
+    """A link aimed at a session (or a track) registered its holder: say where."""
+    for registration in registrations_of(user, event).values():
+        if registration.status.value == "waiting":
+            flash(_("Мест на «%(title)s» не осталось — вы в листе ожидания (№ %(n)d). Если "
+                    "кто-то откажется, вы поднимитесь сами.", title=registration.item.title,
+                    n=waiting_position(registration)), "info")
+        else:
+            flash(_("Вы зарегистрированы: «%(title)s», %(seat)s.", title=registration.item.title,
+                    seat=registration.seat.label), "success")
 
 
 @bp.route("/welcome")

@@ -6,9 +6,9 @@ screens in the same transaction, then commits.
 """
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any, Optional
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -257,6 +257,19 @@ def check_event_data(data: EventData, event: Optional[Event] = None) -> EventDat
                      moderation_mode=data.moderation_mode)
 
 
+def check_programme_fits(event: Event, data: EventData) -> None:
+    """New dates (or a new time zone) must keep every session within the event's days: a
+    session left outside would vanish from the days shown and make the event's file unusable."""
+    zone = ZoneInfo(data.timezone)
+    for item in event.schedule:
+        day = item.starts_at.replace(tzinfo=timezone.utc).astimezone(zone).date()
+        if not data.starts_on <= day <= data.ends_on:
+            field = "starts_on" if day < data.starts_on else "ends_on"
+            raise FieldError(field, _("Сессия «%(title)s» (%(day)s) окажется вне дат "
+                                      "мероприятия. Сначала перенесите или удалите её.",
+                                      title=item.title, day=day.isoformat()), 409)
+
+
 def event_state(event: Event) -> dict[str, Any]:
     return {"title": event.title, "code": event.code, "timezone": event.timezone,
             "starts_on": event.starts_on.isoformat() if event.starts_on else None,
@@ -299,6 +312,7 @@ def update_event(event: Event, actor: User, data: EventData) -> bool:
     """Edit title, code, dates, time zone, place, description; False if nothing changed."""
     ensure_can_set_up(actor, event)
     data = check_event_data(data, event)
+    check_programme_fits(event, data)
     before = event_state(event)
     apply_event_data(event, data)
     after = event_state(event)

@@ -2,7 +2,9 @@
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Optional
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -44,14 +46,81 @@ ACTION_LABELS = {
     "section_comment_hide": _l("Комментарий к проекту скрыт"),
     "section_comment_restore": _l("Комментарий к проекту восстановлен"),
     "section_comment_flags_dismiss": _l("Жалобы на комментарий к проекту отклонены"),
+    # setting the event up: events, tracks, the programme and the team
+    "event_create": _l("Мероприятие создано"),
+    "event_update": _l("Мероприятие изменено"),
+    "event_open": _l("Мероприятие открыто"),
+    "event_finish": _l("Мероприятие завершено"),
+    "event_archive": _l("Мероприятие перенесено в архив"),
+    "track_create": _l("Трек добавлен"),
+    "track_update": _l("Трек изменён"),
+    "track_move": _l("Порядок треков изменён"),
+    "track_archive": _l("Трек перенесён в архив"),
+    "track_restore": _l("Трек возвращён из архива"),
+    "programme_create": _l("Сессия добавлена в программу"),
+    "programme_update": _l("Сессия программы изменена"),
+    "programme_delete": _l("Сессия удалена из программы"),
+    "programme_attendance": _l("Отмечены присутствующие"),
+    "programme_outcome": _l("Итоги сессии записаны"),
+    "staff_invite": _l("Приглашение в команду создано"),
+    "staff_invite_revoke": _l("Приглашение в команду отозвано"),
+    "staff_accept": _l("Приглашение в команду принято"),
+    "staff_role": _l("Роль в команде изменена"),
+    "staff_revoke": _l("Доступ к команде отозван"),
 }
 TARGET_LABELS = {"proposal": _l("предложение"), "comment": _l("комментарий"),
                  "user": _l("участник"), "track": _l("трек"), "event": _l("мероприятие"),
-                 "poll": _l("опрос"), "section_comment": _l("комментарий к проекту")}
+                 "poll": _l("опрос"), "section_comment": _l("комментарий к проекту"),
+                 "schedule_item": _l("сессия программы"),
+                 "staff_invitation": _l("приглашение в команду")}
+# Field names and values of the before/after column: the setup screens' fields in Russian.
+FIELD_LABELS = {
+    "title": _l("название"), "code": _l("код"), "timezone": _l("часовой пояс"),
+    "starts_on": _l("первый день"), "ends_on": _l("последний день"), "place": _l("место"),
+    "description": _l("описание"), "moderation_mode": _l("модерация"), "status": _l("состояние"),
+    "slug": _l("адрес"), "position": _l("порядок"), "archived": _l("в архиве"),
+    "starts_at": _l("начало"), "ends_at": _l("окончание"), "format": _l("формат"),
+    "online_url": _l("ссылка на трансляцию"), "track_id": _l("трек"), "speakers": _l("спикеры"),
+    "registration_required": _l("нужна регистрация"), "capacity_hall": _l("мест в зале"),
+    "capacity_online": _l("мест онлайн"), "waitlist": _l("лист ожидания"),
+    "present": _l("присутствовали"), "attended_hall": _l("участвовало в зале"),
+    "attended_online": _l("участвовало онлайн"), "outcome": _l("итоги"),
+    "proposals": _l("предложения"), "role": _l("роль"), "email": _l("почта"),
+    "tracks": _l("треки"), "display_name": _l("имя"),
+}
+VALUE_LABELS = {
+    "format": {"hall": _l("в зале"), "online": _l("онлайн"), "hybrid": _l("гибридно")},
+    "status": {"draft": _l("черновик"), "open": _l("открыто"), "finished": _l("завершено"),
+               "archived": _l("в архиве")},
+    "moderation_mode": {"post": _l("постмодерация"), "pre": _l("предмодерация")},
+    "role": {"participant": _l("участник"), "facilitator": _l("модератор трека"),
+             "expert": _l("эксперт"), "organiser": _l("методическая группа")},
+}
 NEW_LIMIT = 10
 SIMILAR_LIMIT = 3
 SIMILAR_MIN = 0.3
 AUDIT_PER_PAGE = 50
+
+
+def audit_value(key: str, value, tz_name: str) -> str:
+    """One value of an audit entry as a person reads it: yes/no, a label, a time of the event's
+    zone (times are stored as UTC); anything else as it is."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(_l("да") if value else _l("нет"))
+    label = VALUE_LABELS.get(key, {}).get(value) if isinstance(value, str) else None
+    if label is not None:
+        return str(label)
+    if key.endswith("_at") and isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(ZoneInfo(tz_name)).strftime("%Y-%m-%d %H:%M")
+    return str(value)
 
 
 def moderated_tracks(event: Event, user: User) -> list[Track]:

@@ -76,11 +76,13 @@ from strategy.moderation.forms import (
 from strategy.moderation.queries import (
     ACTION_LABELS,
     AUDIT_PER_PAGE,
+    FIELD_LABELS,
     NEW_LIMIT,
     TARGET_LABELS,
     AuditFilters,
     audit_actors,
     audit_query,
+    audit_value,
     flag_reasons,
     flagged_proposals,
     moderated_tracks,
@@ -371,8 +373,8 @@ def audit(event_id: int):
                        error_out=False)
     return render_template("moderation/audit.html", event=event, page=page, filters=filters,
                            actors=audit_actors(event), action_labels=ACTION_LABELS,
-                           target_labels=TARGET_LABELS,
-                           tracks={t.id: t for t in event.tracks})
+                           target_labels=TARGET_LABELS, field_labels=FIELD_LABELS,
+                           audit_value=audit_value, tracks={t.id: t for t in event.tracks})
 
 
 @bp.route("/events/<int:event_id>/manage/audit.csv")

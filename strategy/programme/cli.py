@@ -70,7 +70,11 @@ BY = click.option("--by", "by_email", default=None,
 def export_command(event_id: str, out: str):
     """Write the event's settings, tracks and programme as JSON."""
     data = event_file(the_event(event_id))
-    Path(out).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    try:
+        Path(out).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
+                             encoding="utf-8")
+    except OSError as error:
+        fail(f"файл {out} не записан ({error.strerror}).")
     click.echo(f"Файл мероприятия записан: {out}")
 
 

@@ -9,6 +9,7 @@ transaction.
 """
 import json
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Optional
@@ -506,12 +507,14 @@ FILE_KEYS = {"title": str, "code": str, "timezone": str, "starts_on": str, "ends
              "programme": list, "format_version": int}
 REQUIRED_FILE_KEYS = ("title", "code", "timezone", "starts_on", "ends_on", "tracks",
                       "programme")
-TRACK_KEYS = {"title": str, "slug": str, "description": str}
+TRACK_KEYS = {"title": str, "slug": str, "description": str, "archived": bool}
 ITEM_KEYS = {"date": str, "start": str, "end": str, "title": str, "place": str, "format": str,
              "online_url": str, "track": (str, type(None)), "capacity_hall": (int, type(None)),
              "capacity_online": (int, type(None)), "registration": bool, "speakers": str,
              "description": str, "waitlist": bool}
 REQUIRED_ITEM_KEYS = ("date", "start", "end", "title")
+FILE_PLACE = "файл"
+FILE_VERSION = 1  # the format of the event file (programme.queries.event_file writes it)
 TYPE_NAMES = {str: "строка", int: "целое число", list: "список", bool: "true или false",
               dict: "объект"}
 
@@ -534,8 +537,8 @@ def read_event_file(raw: bytes) -> dict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise EventFileError([_("строка %(line)d, позиция %(col)d: это не JSON (%(msg)s)",
-                                line=error.lineno, col=error.colno, msg=error.msg)])
+        raise EventFileError([_("строка %(line)d, позиция %(col)d: это не JSON",
+                                line=error.lineno, col=error.colno)])
     if not isinstance(data, dict):
         raise EventFileError([_("файл должен быть объектом JSON с ключами title, code, …")])
     return data
@@ -558,13 +561,18 @@ def shape_problems(data: dict, keys: dict, required, place: str) -> list[str]:
         value = data.get(key)
         if key in data and (not isinstance(value, expected) or (
                 isinstance(value, bool) and expected in (int, (int, type(None))))):
-            problems.append(_("%(place)s.%(key)s: ожидается %(type)s", place=place, key=key,
+            where = key if place == FILE_PLACE else f"{place}.{key}"
+            problems.append(_("%(place)s: ожидается %(type)s", place=where,
                               type=type_name(expected)))
     return problems
 
 
 def check_file_shape(data: dict) -> list[str]:
-    problems = shape_problems(data, FILE_KEYS, REQUIRED_FILE_KEYS, "файл")
+    problems = shape_problems(data, FILE_KEYS, REQUIRED_FILE_KEYS, FILE_PLACE)
+    version = data.get("format_version", FILE_VERSION)
+    if isinstance(version, int) and not isinstance(version, bool) and version != FILE_VERSION:
+        problems.append(_("format_version: версия файла %(found)d не поддерживается, нужна "
+                          "%(wanted)d.", found=version, wanted=FILE_VERSION))
     for index, track in enumerate(data.get("tracks") or [] if isinstance(
             data.get("tracks"), list) else []):
         place = f"tracks[{index}]"
@@ -599,24 +607,26 @@ def import_event(actor: User, data: dict, *, shift_to: Optional[date] = None,
     if shift_to is not None:
         first = parse_day_or_none(data["starts_on"])
         days = (shift_to - first).days if first else 0
-    try:
-        event = add_event(actor, EventData(
-            title=data["title"], code=code or data["code"], timezone=data["timezone"],
-            starts_on=parse_day(shifted(data["starts_on"], days, "starts_on"), "starts_on"),
-            ends_on=parse_day(shifted(data["ends_on"], days, "ends_on"), "ends_on"),
-            place=data.get("place", ""), description=data.get("description", ""),
-            moderation_mode=data.get("moderation", "post")))
-    except FieldError as error:
+    event = add_file_event(actor, data, days, code, problems)
+    if event is None:
         db.session.rollback()
-        raise EventFileError([f"{FILE_FIELDS.get(error.field, error.field)}: {error.message}"])
+        raise EventFileError(problems)
+    track_problems, archived = [], []
     for index, spec in enumerate(data["tracks"]):
         try:
-            add_track(event, actor, TrackData(title=spec["title"], slug=spec.get("slug", ""),
-                                              description=spec.get("description", "")))
+            track = add_track(event, actor, TrackData(
+                title=spec["title"], slug=spec.get("slug", ""),
+                description=spec.get("description", "")))
+            if spec.get("archived"):
+                archived.append(track)
         except FieldError as error:
-            problems.append(f"tracks[{index}].{error.field}: {error.message}")
-    if not problems:
+            track_problems.append(f"tracks[{index}].{error.field}: {error.message}")
+    problems += track_problems
+    if not track_problems:  # the programme names the tracks: check it once they are right
         problems += import_programme(event, actor, data["programme"], days)
+    for track in archived:  # kept for its sessions (added above), closed as archiving does
+        track.archived = True
+        track.submission_open = track.support_open = False
     if problems:
         db.session.rollback()
         raise EventFileError(problems)
@@ -626,6 +636,42 @@ def import_event(actor: User, data: dict, *, shift_to: Optional[date] = None,
 
 
 FILE_FIELDS = {"moderation_mode": "moderation"}
+# A wrong setting is reported and replaced by a stand-in, so the tracks and the programme are
+# still checked and every problem of the file is reported at once (then nothing is written).
+# Wrong dates have no stand-in: the programme's days cannot be checked without them.
+EVENT_STAND_INS = {"title": "Проверка файла мероприятия", "timezone": "UTC", "place": "",
+                   "moderation_mode": "post", "description": ""}
+
+
+def add_file_event(actor: User, data: dict, days: int, code: Optional[str],
+                   problems: list[str]) -> Optional[Event]:
+    """The file's event added to the session, or None; its problems go into problems."""
+    try:
+        fields = {"title": data["title"], "code": code or data["code"],
+                  "timezone": data["timezone"],
+                  "starts_on": parse_day(shifted(data["starts_on"], days, "starts_on"),
+                                         "starts_on"),
+                  "ends_on": parse_day(shifted(data["ends_on"], days, "ends_on"), "ends_on"),
+                  "place": data.get("place", ""), "description": data.get("description", ""),
+                  "moderation_mode": data.get("moderation", "post")}
+    except FieldError as error:
+        problems.append(f"{error.field}: {error.message}")
+        return None
+    for _attempt in range(len(fields)):
+        try:
+            return add_event(actor, EventData(**fields))
+        except FieldError as error:
+            place = FILE_FIELDS.get(error.field, error.field)
+            if error.field == "code" and code:
+                place = "--code"  # the code given on the command line, not the file's
+            problems.append(f"{place}: {error.message}")
+            if error.field == "code":
+                fields["code"] = "CHECK-" + secrets.token_hex(6).upper()
+            elif error.field in EVENT_STAND_INS:
+                fields[error.field] = EVENT_STAND_INS[error.field]
+            else:
+                return None
+    return None
 ITEM_FIELDS = {"day": "date", "registration_required": "registration"}
 
 

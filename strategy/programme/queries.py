@@ -12,7 +12,7 @@ from strategy.auth.models import User
 from strategy.events.models import Event, ItemFormat, ScheduleItem
 from strategy.extensions import db
 from strategy.programme.models import Registration, RegistrationStatus, Seat, item_proposals
-from strategy.programme.operations import utc_to_local
+from strategy.programme.operations import FILE_VERSION, utc_to_local
 from strategy.proposals.models import Proposal
 
 
@@ -210,7 +210,15 @@ def programme_appendix(event: Event) -> list[dict[str, Any]]:
 
 # --- an event as a file (docs/event-file.md) ----------------------------------------------------
 
-EVENT_FILE_VERSION = 1
+EVENT_FILE_VERSION = FILE_VERSION
+
+
+def track_entry(track) -> dict[str, Any]:
+    """A track in the event file; an archived one is kept (its sessions name it) and says so."""
+    entry = {"title": track.title, "slug": track.slug, "description": track.description}
+    if track.archived:
+        entry["archived"] = True
+    return entry
 
 
 def event_file(event: Event) -> dict[str, Any]:
@@ -234,7 +242,6 @@ def event_file(event: Event) -> dict[str, Any]:
         "ends_on": event.ends_on.isoformat() if event.ends_on else "",
         "place": event.place, "description": event.description,
         "moderation": event.moderation_mode.value,
-        "tracks": [{"title": t.title, "slug": t.slug, "description": t.description}
-                   for t in event.tracks if not t.archived],
+        "tracks": [track_entry(t) for t in event.tracks],
         "programme": programme,
     }

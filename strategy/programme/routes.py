@@ -31,6 +31,7 @@ from strategy.core.forms import EmptyForm
 from strategy.core.loading import load_event
 from strategy.core.permissions import organiser_required, staff_required
 from strategy.core.templating import register_nav
+from strategy.events.forms import TIMEZONE_HINTS, EventForm, event_form_data
 from strategy.events.operations import FieldError
 from strategy.extensions import db
 from strategy.programme import bp
@@ -367,14 +368,28 @@ def copy_event(event_id: int):
     form = CopyEventForm()
     if not form.validate_on_submit():
         errors = [e for field_errors in form.errors.values() for e in field_errors]
-        raise OperationError(str(errors[0]) if errors else _("Заполните форму."), 400)
+        return render_copy_form(event, form, str(errors[0]) if errors else _("Заполните форму."),
+                                400)
     data = event_file(event) | {"title": form.title.data}
     try:
         starts_on = ops.parse_day(form.starts_on.data, "starts_on")
         copy = ops.import_event(current_user, data, shift_to=starts_on, code=form.code.data)
     except ops.EventFileError as error:
-        raise OperationError(error.message, 409 if any("занят" in p for p in error.problems)
-                             else 400)
+        taken = any("занят" in p for p in error.problems)
+        messages = [problem.split(": ", 1)[-1] for problem in error.problems]  # no file places
+        return render_copy_form(event, form, " ".join(messages), 409 if taken else 400)
+    except FieldError as error:
+        return render_copy_form(event, form, error.message, error.status)
     flash(_("Создана копия «%(title)s» (черновик). Проверьте даты программы и откройте её.",
             title=copy.title), "success")
     return redirect(url_for("events.edit_event", event_id=copy.id))
+
+
+def render_copy_form(event, copy_form, message: str, status: int):
+    """The event's settings page again, the copy panel keeping what was typed and why the
+    copy was refused."""
+    db.session.rollback()
+    settings = EventForm(formdata=None, data=event_form_data(event))  # not the copy's fields
+    return render_template("events/form.html", form=settings,
+                           event=event, timezones=TIMEZONE_HINTS, button_form=EmptyForm(),
+                           copy_form=copy_form, copy_error=message), status

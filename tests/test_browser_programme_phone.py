@@ -1,0 +1,55 @@
+"""A participant on a phone registers from the programme list: the page comes back at the
+session they registered for, not hidden under the sticky header; the organisers' screens fit
+a phone too."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.servers import chromium, join_in_browser, screenshot, served_app, sign_in_in_browser
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 360, "height": 740}
+WIDER_THAN_SCREEN = "() => document.documentElement.scrollWidth > window.innerWidth"
+TOP_BELOW_HEADER = """(id) => document.getElementById(id).getBoundingClientRect().top
+    >= document.querySelector('.site-header').getBoundingClientRect().bottom"""
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    with served_app(tmp_path_factory.mktemp("programme-phone")) as url:
+        yield url
+
+
+def test_after_registering_the_session_is_in_view(base_url):
+    with chromium() as browser:
+        page = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
+        join_in_browser(page, base_url, "Нина Телефонная")
+        page.goto(base_url + "/events/1/programme")
+        button = page.locator("li.programme-item").get_by_role(
+            "button", name="Зарегистрироваться").last
+        item_id = button.locator("xpath=ancestor::li[contains(@class,'programme-item')]"
+                                 ).get_attribute("id")
+        button.click()
+        expect(page.get_by_text("Вы зарегистрированы")).to_be_visible()
+        assert page.url.endswith("#" + item_id)
+        page.wait_for_timeout(300)
+        assert page.evaluate(TOP_BELOW_HEADER, item_id)
+        assert not page.evaluate(WIDER_THAN_SCREEN)
+
+
+def test_the_organisers_screens_fit_a_phone(base_url):
+    with chromium() as browser:
+        page = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
+        sign_in_in_browser(page, base_url, "metod@strategy.demo")
+        for path in ("/manage/events", "/events/1/manage/event", "/events/1/manage/tracks",
+                     "/events/1/manage/programme", "/events/1/manage/programme/new",
+                     "/events/1/manage/staff", "/events/1/manage/invitations"):
+            page.goto(base_url + path)
+            assert page.evaluate(WIDER_THAN_SCREEN) is False, path
+        page.goto(base_url + "/events/1/manage/programme")
+        registrations = page.get_by_role("link", name="Регистрации").first
+        registrations.click()
+        assert re.search(r"/registrations$", page.url)
+        assert page.evaluate(WIDER_THAN_SCREEN) is False
+        screenshot(page, "programme-registrations-360")
