@@ -34,3 +34,15 @@ def test_unknown_language_is_ignored(client, event):
     client.post("/lang/xx", data={"next": "https://evil.example/"})
     response = client.get("/")
     assert 'lang="ru"' in response.get_data(as_text=True)
+
+
+def test_no_message_is_in_the_catalogue_twice():
+    """Branches append to the catalogue; a message added twice keeps only one translation
+    (silently the last), so one Russian word with two meanings needs two messages."""
+    import re
+
+    text = PO.read_text(encoding="utf-8")
+    keys = re.findall(r'^(?:msgctxt (".*")\n)?msgid ((?:".*"\n)+)msgstr', text, re.M)
+    keys = [key for key in keys if key[1] != '""\n']
+    repeated = sorted({key[1].strip() for key in keys if keys.count(key) > 1})
+    assert repeated == []
