@@ -100,7 +100,7 @@ EVENT_FORM = {"title": "Стратегия развития библиотек �
 @pytest.mark.parametrize("item_day, changes, field_day", [
     ("2026-09-28", {"ends_on": "2026-09-27"}, "2026-09-28"),
     ("2026-09-28", {"starts_on": "2026-09-29"}, "2026-09-28"),
-    ("2026-09-27", {"timezone": "Pacific/Pago_Pago"}, "2026-09-26"),  # the day before there
+    ("2026-09-28", {"starts_on": "2026-09-29", "timezone": "Europe/Moscow"}, "2026-09-28"),
 ])
 def test_new_dates_may_not_leave_a_session_outside(client, auth, workshop, organiser, item_day,
                                                    changes, field_day):
@@ -115,6 +115,20 @@ def test_new_dates_may_not_leave_a_session_outside(client, auth, workshop, organ
     db.session.expire_all()
     assert (workshop.starts_on.isoformat(), workshop.ends_on.isoformat(),
             workshop.timezone) == ("2026-09-27", "2026-09-29", "Asia/Irkutsk")
+
+
+def test_a_new_time_zone_keeps_the_sessions_clock_times(client, auth, workshop, organiser):
+    """Correcting the zone (Irkutsk typed, Krasnoyarsk meant) must not move 10:00 to 09:00."""
+    item = ops.create_item(workshop, organiser, ops.ItemData(**ITEM))
+    auth.as_staff(organiser)
+    response = client.post(f"/events/{workshop.id}/manage/event",
+                           data=EVENT_FORM | {"timezone": "Asia/Krasnoyarsk"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert workshop.timezone == "Asia/Krasnoyarsk"
+    assert item.starts_at.isoformat() == "2026-09-28T03:00:00"  # 10:00 at UTC+7
+    listing = page(client.get(f"/events/{workshop.id}/programme"))
+    assert "10:00" in listing
 
 
 def test_dates_that_keep_the_sessions_are_saved(client, auth, workshop, organiser):

@@ -258,9 +258,11 @@ def check_event_data(data: EventData, event: Optional[Event] = None) -> EventDat
 
 
 def check_programme_fits(event: Event, data: EventData) -> None:
-    """New dates (or a new time zone) must keep every session within the event's days: a
-    session left outside would vanish from the days shown and make the event's file unusable."""
-    zone = ZoneInfo(data.timezone)
+    """New dates must keep every session within the event's days: a session left outside
+    would vanish from the days shown and make the event's file unusable. The sessions' clock
+    times stay when the time zone changes (keep_clock_times), so their days are the ones
+    they have now."""
+    zone = ZoneInfo(event.timezone)
     for item in event.schedule:
         day = item.starts_at.replace(tzinfo=timezone.utc).astimezone(zone).date()
         if not data.starts_on <= day <= data.ends_on:
@@ -268,6 +270,24 @@ def check_programme_fits(event: Event, data: EventData) -> None:
             raise FieldError(field, _("Сессия «%(title)s» (%(day)s) окажется вне дат "
                                       "мероприятия. Сначала перенесите или удалите её.",
                                       title=item.title, day=day.isoformat()), 409)
+
+
+def keep_clock_times(event: Event, new_zone: str) -> None:
+    """A corrected time zone keeps the times the organiser typed: 10:00 stays 10:00 (in the
+    new zone), as an event file imported with that zone would have it."""
+    if new_zone == event.timezone:
+        return
+    for item in event.schedule:
+        item.starts_at = same_clock_time(item.starts_at, event.timezone, new_zone)
+        if item.ends_at:
+            item.ends_at = same_clock_time(item.ends_at, event.timezone, new_zone)
+
+
+def same_clock_time(stored: datetime, old_zone: str, new_zone: str) -> datetime:
+    """A naive UTC time whose clock reading in ``new_zone`` is its reading in ``old_zone``."""
+    clock = stored.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(old_zone))
+    moved = clock.replace(tzinfo=None).replace(tzinfo=ZoneInfo(new_zone))
+    return moved.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def event_state(event: Event) -> dict[str, Any]:
@@ -314,6 +334,7 @@ def update_event(event: Event, actor: User, data: EventData) -> bool:
     data = check_event_data(data, event)
     check_programme_fits(event, data)
     before = event_state(event)
+    keep_clock_times(event, data.timezone)
     apply_event_data(event, data)
     after = event_state(event)
     if after == before:
