@@ -85,6 +85,10 @@ def drag(page, source, target):
     page.mouse.down()
     page.mouse.move(x + 8, y + 8, steps=3)
     page.mouse.move(end["x"] + end["width"] / 2, end["y"] + min(60, end["height"] / 2), steps=15)
+    # Sortable follows the pointer on animation frames: on a busy machine the release came
+    # before it had moved the card over the target, and the card fell back where it was.
+    # A hand lets go once it sees the card there.
+    expect(target.locator(".sortable-ghost")).to_have_count(1, timeout=LIVE)
     page.mouse.up()
 
 
