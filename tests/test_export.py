@@ -458,7 +458,7 @@ def test_docx_fields_properties_and_no_instruction_text(client, auth, event, org
 
 def test_author_line_names_the_place_once(client, auth, event, organiser, create_participant,
                                           create_proposal):
-    from strategy.export.drafts import names_place, place_line
+    from strategy.core.places import names_place, place_line
     assert place_line("Центральная городская библиотека, Черемхово", "Черемхово") == \
         "Центральная городская библиотека, Черемхово"
     assert names_place("Межпоселенческая библиотека Ольхонского района", "Ольхонский район")
@@ -472,6 +472,20 @@ def test_author_line_names_the_place_once(client, auth, event, organiser, create
     meta = next(t for _, t in outline if t.startswith("Автор: Ольга Ким"))
     assert meta.startswith("Автор: Ольга Ким, Центральная городская библиотека, Черемхово.")
     assert "Черемхово, Черемхово" not in meta
+
+
+def test_a_participants_affiliation_names_the_place_once(app):
+    """The screens' author lines («Центральная городская библиотека, Черемхово», not «…,
+    Черемхово, Черемхово») follow the same rule as the downloads."""
+    from strategy.auth.models import User
+
+    person = User(display_name="Юлия", library="Центральная городская библиотека, Черемхово",
+                  municipality="Черемхово", consent_public_affiliation=True)
+    assert person.public_affiliation == "Центральная городская библиотека, Черемхово"
+    person.library = "ЦБС Братска"
+    assert person.public_affiliation == "ЦБС Братска, Черемхово"
+    person.consent_public_affiliation = False
+    assert person.public_affiliation == ""
 
 
 def method_note(client, event) -> str:

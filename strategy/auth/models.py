@@ -15,6 +15,7 @@ from sqlalchemy import orm
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from strategy.core.db import TimestampMixin, utcnow
+from strategy.core.places import place_line
 from strategy.extensions import db, login_manager
 
 if TYPE_CHECKING:
@@ -219,7 +220,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         """Library and municipality as others may see them, respecting consent."""
         if not self.consent_public_affiliation:
             return ""
-        return ", ".join(part for part in (self.library, self.municipality) if part)
+        return place_line(self.library or "", self.municipality or "")
 
 
 class Invitation(TimestampMixin, db.Model):

@@ -3,7 +3,6 @@ sections through strategy.workspace.queries), the raw tables as pandas frames, a
 structure (tracks → sections → proposals ranked by support). Nothing here writes."""
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +17,7 @@ from sqlalchemy import orm
 from strategy.auth.models import Role, User
 from strategy.comments.models import Comment, CommentStatus
 from strategy.core.db import utcnow
+from strategy.core.places import place_line
 from strategy.core.templating import to_event_time
 from strategy.events.models import Event, Track
 from strategy.export.agreement import (Agreement, Stances, proposal_agreement,
@@ -49,35 +49,6 @@ def affiliation(user: Optional[User]) -> tuple[str, str]:
     if user is None or not user.consent_public_affiliation:
         return "", ""
     return user.library or "", user.municipality or ""
-
-
-#: Words of a municipality's name that say what kind of place it is, not which.
-PLACE_KINDS = {"район", "районный", "городской", "город", "округ", "муниципальный",
-               "муниципальное", "образование", "поселение", "сельское", "городское", "мо", "г",
-               "рп", "пгт", "село", "поселок", "посёлок"}
-
-
-def names_place(library: str, municipality: str) -> bool:
-    """Does the library's name already say where it is? («Центральная городская библиотека,
-    Черемхово» and «Черемхово»; «…библиотека Ольхонского района» and «Ольхонский район»)."""
-    words = [w for w in re.findall(r"[^\W\d_]+", library.casefold().replace("ё", "е"))]
-    place = [w for w in re.findall(r"[^\W\d_]+", municipality.casefold().replace("ё", "е"))
-             if w not in PLACE_KINDS and len(w) > 2]
-    if not place:
-        return municipality.casefold() in library.casefold()
-
-    def found(word: str) -> bool:
-        stem = word[:max(3, min(len(word) - 2, 6))]
-        return any(w.startswith(stem) for w in words)
-
-    return all(found(word) for word in place)
-
-
-def place_line(library: str, municipality: str) -> str:
-    """Library and municipality without saying the place twice."""
-    if library and municipality and names_place(library, municipality):
-        return library
-    return ", ".join(part for part in (library, municipality) if part)
 
 
 def author_line(user: Optional[User]) -> str:
