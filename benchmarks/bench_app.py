@@ -48,6 +48,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import bare_app, loadgen  # noqa: E402
+from strategy import database_url  # noqa: E402  (postgresql:// as the app reads it)
 from tests import servers  # noqa: E402  (the project's own helpers: seed, ports, env)
 
 EVENT_CODE = "BAIKAL26"
@@ -444,7 +445,7 @@ def bench_postgres_url() -> str | None:
         return None
     try:
         ensure_database(url)
-        engine = sa.create_engine(servers_url(url))
+        engine = sa.create_engine(database_url(url))
         servers.drop_postgres_schema(engine)
         engine.dispose()
     except sa.exc.SQLAlchemyError:
@@ -452,15 +453,9 @@ def bench_postgres_url() -> str | None:
     return url
 
 
-def servers_url(url: str) -> str:
-    """SQLAlchemy's name for psycopg 3 (the app accepts both spellings; create_engine does not)."""
-    return "postgresql+psycopg://" + url.split("://", 1)[1] if url.startswith(
-        ("postgresql://", "postgres://")) else url
-
-
 def ensure_database(url: str) -> None:
     """CREATE DATABASE when the server answers and the bench's database is missing."""
-    target = sa.engine.make_url(servers_url(url))
+    target = sa.engine.make_url(database_url(url))
     admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -486,7 +481,7 @@ def engines_phase(cfg, rng) -> None:
             loads = {}
             for name, url in (("postgresql", pg_url), ("sqlite", sqlite_url)):
                 if name == "postgresql":
-                    servers.drop_postgres_schema(sa.create_engine(servers_url(url)))
+                    servers.drop_postgres_schema(sa.create_engine(database_url(url)))
                 loads[name] = stack.enter_context(
                     support_load(url, Path(tmp) / f"{name}.log", workers, cfg, rng))
             pg_runs, sqlite_runs = ab_rounds(cfg["rounds"], loads["postgresql"], loads["sqlite"])
@@ -504,7 +499,7 @@ def support_load(url: str, log: Path, workers: int, cfg, rng):
     servers.seed(url)
     with gunicorn("app:app", servers.server_env(url), log, workers) as (port, process):
         servers.wait_until_up(f"http://{HOST}:{port}/", process, timeout=120)
-        engine = sa.create_engine(servers_url(url))
+        engine = sa.create_engine(database_url(url))
         with engine.connect() as conn:
             event_id = conn.execute(sa.text("SELECT id FROM events WHERE code = :c"),
                                     {"c": EVENT_CODE}).scalar_one()

@@ -10,6 +10,15 @@ from strategy.supports.models import Support
 PEOPLE = 50
 
 
+def at_once(person, arguments) -> None:
+    """One thread per argument, all started, then all joined (each waits on its barrier)."""
+    threads = [threading.Thread(target=person, args=(argument,)) for argument in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+
 def test_fifty_people_supporting_twice_end_with_fifty_supports(app, event, create_participant,
                                                                create_proposal):
     proposal = create_proposal(event.tracks[0], create_participant(event, name="Автор"))
@@ -28,11 +37,7 @@ def test_fifty_people_supporting_twice_end_with_fifty_supports(app, event, creat
             with lock:
                 statuses.append(status)
 
-    threads = [threading.Thread(target=person, args=(code,)) for code in codes]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    at_once(person, codes)
 
     assert sorted(statuses).count(200) == PEOPLE
     assert sorted(statuses).count(409) == PEOPLE
@@ -71,11 +76,7 @@ def test_parallel_clicks_of_one_person_never_overspend_a_vote_budget(
         with lock:
             statuses.append(status)
 
-    threads = [threading.Thread(target=tab, args=(url,)) for url in urls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    at_once(tab, urls)
 
     assert sorted(statuses) == [200, 200, 409, 409, 409]
     db.session.expire_all()
@@ -102,11 +103,7 @@ def test_supports_and_withdrawals_at_once_leave_the_count_equal_to_the_rows(
             with lock:
                 answers.append((method.__name__, status))
 
-    threads = [threading.Thread(target=person, args=(code,)) for code in codes]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    at_once(person, codes)
 
     assert [status for _, status in answers] == [200] * 5 * len(codes)
     db.session.expire_all()
