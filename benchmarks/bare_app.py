@@ -8,10 +8,14 @@ stack itself can do, so each figure of the app comes with a baseline measured in
   GET  /changes   the newest change id as an ETag: 304 when the client's tag is current
   GET  /stream    server-sent events: one watcher per worker reads max(id) every 200 ms and
                   wakes every open stream, which sends the new change ids
-BARE_DB names the SQLite file; `python -m benchmarks.bare_app init PATH` creates it.
+BARE_DB names the SQLite file; `python -m benchmarks.bare_app init PATH` creates it. With
+BARE_POSTGRES (a postgresql:// URL) POST /support writes to PostgreSQL instead, with plain psycopg:
+the support, the counter and the change in one autocommitted statement of data-modifying CTEs,
+as the app's support does there (init_postgres creates the tables).
 """
 import json
 import os
+import queue
 import sqlite3
 import sys
 import threading
@@ -71,9 +75,64 @@ def latest() -> int:
     return db().execute("SELECT coalesce(max(id), 0) FROM changes").fetchone()[0]
 
 
+PG_SCHEMA = """
+DROP TABLE IF EXISTS bare_supports, bare_proposals, bare_changes;
+CREATE TABLE bare_proposals (id integer PRIMARY KEY, support_count integer NOT NULL);
+CREATE TABLE bare_supports (id serial PRIMARY KEY, user_id integer NOT NULL,
+    proposal_id integer NOT NULL, UNIQUE (user_id, proposal_id));
+CREATE TABLE bare_changes (id serial PRIMARY KEY, proposal_id integer NOT NULL);
+"""
+PG_SUPPORT = """
+WITH s AS (INSERT INTO bare_supports (user_id, proposal_id) VALUES (%s, %s)
+           RETURNING proposal_id),
+     p AS (UPDATE bare_proposals SET support_count = support_count + 1
+           WHERE id IN (SELECT proposal_id FROM s) RETURNING id),
+     c AS (INSERT INTO bare_changes (proposal_id) SELECT id FROM p RETURNING id)
+SELECT id FROM c"""
+PG_POOL_SIZE = 16  # per worker; the app's own pool is about as large
+_pg_pool: "queue.Queue | None" = None
+
+
+def init_postgres(url: str, proposals: int = 200) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(PG_SCHEMA)
+        with conn.cursor() as cursor:
+            cursor.executemany("INSERT INTO bare_proposals VALUES (%s, 0)",
+                               [(i,) for i in range(1, proposals + 1)])
+
+
+def pg_connection():
+    """A connection of the worker's small pool (a gevent queue under gevent)."""
+    global _pg_pool
+    import psycopg
+
+    if _pg_pool is None:
+        _pg_pool = queue.Queue()
+        for _ in range(PG_POOL_SIZE):
+            _pg_pool.put(psycopg.connect(os.environ["BARE_POSTGRES"], autocommit=True))
+    return _pg_pool.get()
+
+
+def support_postgres(user: int, proposal: int):
+    import psycopg
+
+    conn = pg_connection()
+    try:
+        change = conn.execute(PG_SUPPORT, (user, proposal)).fetchone()[0]
+    except psycopg.errors.UniqueViolation:
+        return {"error": "already supported"}, 409
+    finally:
+        _pg_pool.put(conn)
+    return {"change": change}
+
+
 @app.post("/support")
 def support():
     user, proposal = int(request.form["user"]), int(request.form["proposal"])
+    if os.environ.get("BARE_POSTGRES"):
+        return support_postgres(user, proposal)
     conn = db()
     conn.execute("BEGIN IMMEDIATE")
     try:

@@ -20,6 +20,8 @@ Figures:
                      app over SQLite, at 2 and 4 workers (the baseline is SQLite); needs a
                      PostgreSQL server: BENCH_POSTGRES_URL, else TEST_DATABASE_URL, else
                      postgresql://postgres@127.0.0.1:5432/strategy_bench (created if absent)
+  bare_support_postgresql_w*  the same for the bare support app (plain psycopg against plain
+                     sqlite3): the ceiling this machine gives PostgreSQL against SQLite
 
 Run: python -m benchmarks.bench_app [--quick] [--only support,poll,live,track,engines]
 """
@@ -491,6 +493,16 @@ def engines_phase(cfg, rng) -> None:
                 f"workers, same host as the server); baseline: the app over SQLite, same "
                 f"workers, same run", keys=(("req_per_s", "req/s"), ("p99_ms", "ms"),
                                             ("errors", "requests")))
+            # The same comparison for the bare stack: what this machine allows PostgreSQL at all.
+            bare = {name: stack.enter_context(bare_support_load(
+                        name, pg_url, Path(tmp), workers, cfg)) for name in ("postgresql", "sqlite")}
+            pg_runs, sqlite_runs = ab_rounds(cfg["rounds"], bare["postgresql"], bare["sqlite"])
+            emit_closed_loop(
+                f"bare_support_postgresql_w{workers}", pg_runs, sqlite_runs,
+                f"the bare one-route support app ({workers} workers) writing to PostgreSQL with "
+                f"plain psycopg (one autocommitted statement); baseline: the same bare app on "
+                f"SQLite WAL, same run: the ceiling of PostgreSQL against SQLite on this machine",
+                keys=(("req_per_s", "req/s"), ("p99_ms", "ms"), ("errors", "requests")))
 
 
 @contextmanager
@@ -518,6 +530,28 @@ def support_load(url: str, log: Path, workers: int, cfg, rng):
             return loadgen.closed_loop(port, "POST", [support_line(event_id, p, pid)
                                                       for p, pid in chunk],
                                        100, cfg["post_seconds"])
+        yield one_round
+
+
+@contextmanager
+def bare_support_load(name: str, pg_url: str, tmp: Path, workers: int, cfg):
+    """The bare support app over SQLite or PostgreSQL and a function running one round."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1", BARE_DB=str(tmp / "bare_engines.sqlite"))
+    bare_app.init(env["BARE_DB"])
+    if name == "postgresql":
+        plain = sa.engine.make_url(database_url(pg_url)).set(drivername="postgresql")
+        env["BARE_POSTGRES"] = plain.render_as_string(hide_password=False)
+        bare_app.init_postgres(env["BARE_POSTGRES"])
+    with gunicorn("benchmarks.bare_app:app", env, tmp / f"bare_{name}.log", workers) \
+            as (port, process):
+        servers.wait_until_up(f"http://{HOST}:{port}/changes", process, timeout=120)
+        per_round = 40_000
+
+        def one_round(r):
+            lines = [("/support", {"Content-Type": "application/x-www-form-urlencoded"},
+                      f"user={r * per_round + k}&proposal={k % 200 + 1}")
+                     for k in range(per_round)]
+            return loadgen.closed_loop(port, "POST", lines, 100, cfg["post_seconds"])
         yield one_round
 
 
