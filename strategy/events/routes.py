@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from strategy.core.errors import OperationError
-from strategy.core.forms import EmptyForm
+from strategy.core.forms import EmptyForm, form_error
 from strategy.core.loading import load_event, load_track
 from strategy.core.permissions import organiser_required
 from strategy.core.templating import register_nav
@@ -50,14 +50,6 @@ def nav_items(event, user):
 
 bp.record_once(lambda state: register_nav(state.app, nav_items))
 
-
-def form_error(form, error: OperationError) -> None:
-    """Show an operation's refusal next to the field it is about (or above the form)."""
-    field = getattr(form, getattr(error, "field", ""), None)
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 @bp.route("/")

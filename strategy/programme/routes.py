@@ -27,7 +27,7 @@ from flask_login import current_user, login_required
 from openpyxl import Workbook
 
 from strategy.core.errors import OperationError
-from strategy.core.forms import EmptyForm
+from strategy.core.forms import EmptyForm, form_error, require_button_form
 from strategy.core.loading import load_event
 from strategy.core.permissions import organiser_required, staff_required
 from strategy.core.templating import register_nav
@@ -38,7 +38,6 @@ from strategy.programme import bp
 from strategy.programme import cli  # noqa: F401  (attaches `flask event …` to bp.cli)
 from strategy.programme import operations as ops
 from strategy.core.redirects import safe_next
-from strategy.core.forms import require_button_form
 from strategy.programme.forms import (CopyEventForm, ItemForm, OutcomeForm, RegisterForm,
                                       item_data, item_form_data)
 from strategy.programme.queries import (REGISTRATION_COLUMNS, calendar_file, event_file,
@@ -62,13 +61,6 @@ def nav_items(event, user):
 
 bp.record_once(lambda state: register_nav(state.app, nav_items))
 
-
-def form_error(form, error: OperationError) -> None:
-    field = getattr(form, getattr(error, "field", ""), None)
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 

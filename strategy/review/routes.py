@@ -19,6 +19,7 @@ from openpyxl import Workbook
 
 from strategy.auth.models import Role
 from strategy.core.errors import OperationError
+from strategy.core.forms import form_error
 from strategy.core.loading import load_event, load_proposal, load_track
 from strategy.core.permissions import organiser_required, role_required
 from strategy.core.spreadsheet import neutralise
@@ -46,13 +47,6 @@ def nav_items(event, user):
 
 bp.record_once(lambda state: register_nav(state.app, nav_items))
 
-
-def form_error(form, error: OperationError) -> None:
-    field = getattr(form, getattr(error, "field", ""), None)
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 @bp.route("/events/<int:event_id>/review")
