@@ -4,6 +4,7 @@ import os
 import re
 
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -251,3 +252,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(marker)
+
+
+@pytest.fixture
+def organiser(create_staff):
+    """A member of the methodical group (role organiser)."""
+    return create_staff(Role.organiser, email="metod@example.org")
+
+
+@pytest.fixture
+def workshop(create_event):
+    """A three-day event, 27–29 September 2026, for the programme's tests."""
+    return create_event(starts_on=date(2026, 9, 27), ends_on=date(2026, 9, 29))

@@ -22,11 +22,6 @@ TITLES = ["Клуб настольных игр", "Краеведческий м
 
 
 @pytest.fixture
-def organiser(create_staff):
-    return create_staff(role=Role.organiser, email="metod@example.org")
-
-
-@pytest.fixture
 def colleague(create_staff):
     return create_staff(role=Role.organiser, email="second@example.org")
 

@@ -4,10 +4,8 @@ import json
 import re
 from datetime import date
 
-import pytest
 import sqlalchemy as sa
 
-from strategy.auth.models import Role
 from strategy.events.models import Event, ScheduleItem, Track
 from strategy.extensions import db
 from strategy.moderation.models import AuditEntry
@@ -19,11 +17,6 @@ GOOD = {"title": "Живые библиотеки Приангарья-2023", "c
             {"date": "2023-09-26", "start": "10:00", "end": "11:00", "title": "Открытие"},
             {"date": "2023-09-27", "start": "10:00", "end": "11:30", "title": "Мастерская",
              "track": "genij-mesta", "format": "hybrid", "capacity_hall": 10}]}
-
-
-@pytest.fixture
-def organiser(create_staff):
-    return create_staff(Role.organiser)
 
 
 def count(model) -> int:

@@ -38,11 +38,6 @@ INJECTION = "=HYPERLINK(\"http://evil.example\",\"нажми\")"
 
 
 @pytest.fixture
-def organiser(create_staff):
-    return create_staff(role=Role.organiser, email="metod@example.org")
-
-
-@pytest.fixture
 def world(event, create_participant, create_proposal, organiser):
     """Two tracks; proposals with supports, comments and a join; one hidden, one merged, one
     added after the grouping; one author without consent; a formula-looking title."""

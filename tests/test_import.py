@@ -20,11 +20,6 @@ PARTICIPANTS_CSV = ("Имя;Библиотека;Муниципалитет;Со
                     "Ирина Ким;;;\r\n")
 
 
-@pytest.fixture
-def organiser(create_staff):
-    return create_staff(role=Role.organiser, email="metod@example.org")
-
-
 def upload(client, event, content: bytes, filename: str, kind="proposals", encoding="auto",
            track=""):
     return client.post(f"/events/{event.id}/manage/import",

@@ -33,11 +33,6 @@ def own_exports_dir(app, tmp_path):
 
 
 @pytest.fixture
-def organiser(create_staff):
-    return create_staff(role=Role.organiser, email="metod@example.org")
-
-
-@pytest.fixture
 def filled(event, create_participant, create_proposal):
     author = create_participant(event, name="Автор предложений")
     track = event.tracks[0]

@@ -16,7 +16,6 @@ import urllib.request
 import pytest
 import sqlalchemy as sa
 
-from strategy.auth.models import Role
 from strategy.extensions import db
 from strategy.live import broker
 from strategy.live.models import Change
@@ -33,11 +32,6 @@ def hub(event):
 @pytest.fixture
 def people(event, create_participant):
     return [create_participant(event, name=f"Участник {i}") for i in range(4)]
-
-
-@pytest.fixture
-def organiser(create_staff):
-    return create_staff(Role.organiser, email="metod@example.org")
 
 
 def feed(client, event, since, **params):

@@ -40,11 +40,6 @@ def facilitator(create_staff, tracks):
 
 
 @pytest.fixture
-def organiser(create_staff):
-    return create_staff(Role.organiser, email="metod@example.org")
-
-
-@pytest.fixture
 def author(create_participant, event):
     return create_participant(event, name="Анна Автор")
 

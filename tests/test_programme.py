@@ -1,7 +1,6 @@
 """Programme items, registration with an exact waiting list, «Моя программа», calendar files,
 attendance and outcomes."""
 import threading
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -26,16 +25,6 @@ ITEM = {"title": "Мастерская «Гений места»", "day": "2026-
 
 def page(response) -> str:
     return response.get_data(as_text=True)
-
-
-@pytest.fixture
-def workshop(create_event):
-    return create_event(starts_on=date(2026, 9, 27), ends_on=date(2026, 9, 29))
-
-
-@pytest.fixture
-def organiser(create_staff):
-    return create_staff(Role.organiser)
 
 
 def make_item(event, actor, **changes):

@@ -6,7 +6,6 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from strategy.auth.models import Role
 from strategy.events.models import Event
 from strategy.extensions import db
 from strategy.programme import operations as ops
@@ -19,16 +18,6 @@ ITEM = {"title": "Мастерская «Гений места»", "day": "2026-
 
 def page(response) -> str:
     return response.get_data(as_text=True)
-
-
-@pytest.fixture
-def workshop(create_event):
-    return create_event(starts_on=date(2026, 9, 27), ends_on=date(2026, 9, 29))
-
-
-@pytest.fixture
-def organiser(create_staff):
-    return create_staff(Role.organiser)
 
 
 def events_count() -> int:
