@@ -58,3 +58,21 @@ def test_the_organisers_screens_fit_a_phone(base_url):
         box = status.bounding_box()
         assert box and box["x"] + box["width"] <= PHONE["width"]
         screenshot(page, "programme-registrations-360")
+
+
+def test_the_tracks_phases_fit_a_phone_without_scrolling_sideways(base_url):
+    """A facilitator in the hall sees each track's phases and its buttons on the screen, each
+    value named (the table's header is hidden on a phone)."""
+    with chromium() as browser:
+        page = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
+        sign_in_in_browser(page, base_url, "moderator@strategy.demo")
+        page.goto(base_url + "/events/1/manage")
+        page.wait_for_load_state("load")
+        row = page.locator(".tracks-table tbody tr").first
+        for cell in (row.get_by_role("link", name="Настроить"), row.locator("td").nth(2)):
+            box = cell.bounding_box()
+            assert box and box["x"] + box["width"] <= PHONE["width"]
+        label = row.locator("td").nth(2).evaluate(
+            "td => getComputedStyle(td, '::before').content")
+        assert "Поддержка" in label
+        screenshot(page, "tracks-phases-360")
