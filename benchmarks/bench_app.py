@@ -22,6 +22,9 @@ Figures:
                      postgresql://postgres@127.0.0.1:5432/strategy_bench (created if absent)
   bare_support_postgresql_w*  the same for the bare support app (plain psycopg against plain
                      sqlite3): the ceiling this machine gives PostgreSQL against SQLite
+  support_post_postgresql_split_w2  the app's 2 workers pinned to CPU 0, the PostgreSQL server
+                     and the generator to CPU 1 (a database host of its own), against the same
+                     workers over SQLite
 
 Run: python -m benchmarks.bench_app [--quick] [--only support,poll,live,track,engines]
 """
@@ -31,6 +34,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -86,12 +90,15 @@ def median(values):
 # --- servers -------------------------------------------------------------------------------------
 
 @contextmanager
-def gunicorn(app_spec: str, env: dict, log_path: Path, workers: int = WORKERS):
-    """gunicorn with the project's settings (gunicorn.conf.py) on a free port of 127.0.0.1."""
+def gunicorn(app_spec: str, env: dict, log_path: Path, workers: int = WORKERS,
+             cpus: str | None = None):
+    """gunicorn with the project's settings (gunicorn.conf.py) on a free port of 127.0.0.1
+    (on the CPUs ``cpus`` names, e.g. "0", when given)."""
     port = servers.free_port()
     log = open(log_path, "w")
+    pin = ["taskset", "-c", cpus] if cpus is not None else []
     process = subprocess.Popen(
-        [str(servers.BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--workers",
+        pin + [str(servers.BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--workers",
          str(workers), "--bind", f"{HOST}:{port}", app_spec],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -503,13 +510,84 @@ def engines_phase(cfg, rng) -> None:
                 f"plain psycopg (one autocommitted statement); baseline: the same bare app on "
                 f"SQLite WAL, same run: the ceiling of PostgreSQL against SQLite on this machine",
                 keys=(("req_per_s", "req/s"), ("p99_ms", "ms"), ("errors", "requests")))
+    split_cores_phase(cfg, rng, pg_url)
+
+
+def split_cores_phase(cfg, rng, pg_url: str, workers: int = 2) -> None:
+    """The database on a core of its own, as on a host of its own: the app's workers on CPU 0
+    over PostgreSQL (server and load generator on CPU 1) against the app's workers on CPU 0
+    over SQLite (which writes inside the workers; the generator on CPU 1)."""
+    if len(os.sched_getaffinity(0)) < 2 or not shutil.which("taskset"):
+        emit("support_post_postgresql_split_w2_req_per_s", None, "req/s", None,
+             "skipped: needs two CPUs and taskset")
+        return
+    with tempfile.TemporaryDirectory(prefix="bench_split_") as tmp, ExitStack() as stack:
+        if not stack.enter_context(postgres_on_cpu(1)):
+            emit("support_post_postgresql_split_w2_req_per_s", None, "req/s", None,
+                 "skipped: the PostgreSQL server's processes cannot be pinned from here")
+            return
+        stack.enter_context(own_cpus({1}))  # the bench and wrk, which it starts
+        sqlite_url = f"sqlite:///{Path(tmp) / 'split.sqlite'}"
+        servers.drop_postgres_schema(sa.create_engine(database_url(pg_url)))
+        loads = {name: stack.enter_context(support_load(
+                    url, Path(tmp) / f"{name}.log", workers, cfg, rng, cpus="0"))
+                 for name, url in (("postgresql", pg_url), ("sqlite", sqlite_url))}
+        pg_runs, sqlite_runs = ab_rounds(cfg["rounds"], loads["postgresql"], loads["sqlite"])
+    emit_closed_loop(
+        f"support_post_postgresql_split_w{workers}", pg_runs, sqlite_runs,
+        f"the support load on the app's {workers} workers pinned to CPU 0 over PostgreSQL, its "
+        f"server and the load generator on CPU 1 (a database host of its own, as far as two "
+        f"cores allow); baseline: the same workers on CPU 0 over SQLite, generator on CPU 1",
+        keys=(("req_per_s", "req/s"), ("p99_ms", "ms"), ("errors", "requests")))
 
 
 @contextmanager
-def support_load(url: str, log: Path, workers: int, cfg, rng):
+def own_cpus(cpus: set):
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+@contextmanager
+def postgres_on_cpu(cpu: int):
+    """Pin the local PostgreSQL server's processes (new backends inherit it from the
+    postmaster) to one CPU for the phase, and give them every CPU back afterwards. Yields
+    False where that is not allowed (another user's server, or no local server)."""
+    def server_pids():
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                    yield int(entry.name)
+            except OSError:
+                continue
+    everything = os.sched_getaffinity(0)
+    pinned, refused = 0, False
+    for pid in server_pids():
+        try:
+            os.sched_setaffinity(pid, {cpu})
+            pinned += 1
+        except ProcessLookupError:
+            continue  # a backend that ended meanwhile
+        except OSError:
+            refused = True
+    try:
+        yield pinned > 0 and not refused
+    finally:
+        for pid in server_pids():
+            try:
+                os.sched_setaffinity(pid, everything)
+            except OSError:
+                pass
+
+
+@contextmanager
+def support_load(url: str, log: Path, workers: int, cfg, rng, cpus: str | None = None):
     """The seeded app over ``url`` and a function running one round of first supports."""
     servers.seed(url)
-    with gunicorn("app:app", servers.server_env(url), log, workers) as (port, process):
+    with gunicorn("app:app", servers.server_env(url), log, workers, cpus) as (port, process):
         servers.wait_until_up(f"http://{HOST}:{port}/", process, timeout=120)
         engine = sa.create_engine(database_url(url))
         with engine.connect() as conn:
