@@ -28,13 +28,15 @@ import time
 from collections import OrderedDict
 from types import SimpleNamespace
 
+import sqlalchemy as sa
 from flask import current_app, render_template, request
 from flask_babel import get_locale
 from markupsafe import Markup, escape
 
-from strategy.events.queries import supported_ids
+from strategy.extensions import db
 from strategy.live.broker import latest_cursor
 from strategy.proposals.models import ProposalStatus
+from strategy.supports.models import Support
 
 # Random per process: no proposal text can contain them by accident or on purpose.
 CSRF_MARK = f"csrf{secrets.token_hex(12)}"
@@ -211,5 +213,18 @@ def track_listing(event, track, filters, user, show_counts: bool, render) -> tup
         listing = Listing(html.split(SLOT_MARK), renderer.slots, time.monotonic())
         if cursor is not None:
             lists.put(key, listing)
-    supported = supported_ids(user, listing.proposal_ids)
+    supported = supported_among(user, listing.proposal_ids)
     return listing.html_for(event, track, user, supported, phases, where), listing.proposal_ids
+
+
+def supported_among(user, proposal_ids: list[int]) -> set[int]:
+    """The reader's supports among the page's cards (strategy.events.queries.supported_ids,
+    with its statement built once: building an IN of 20 ids anew cost more than running it)."""
+    if not getattr(user, "is_authenticated", False) or not proposal_ids:
+        return set()
+    return set(db.session.scalars(SUPPORTED_AMONG, {"user_id": user.id, "ids": proposal_ids}))
+
+
+SUPPORTED_AMONG = sa.select(Support.proposal_id).where(
+    Support.user_id == sa.bindparam("user_id"),
+    Support.proposal_id.in_(sa.bindparam("ids", expanding=True)))
