@@ -28,8 +28,7 @@ from strategy.events import operations as ops
 from strategy.events.forms import (TIMEZONE_HINTS, EventForm, TrackForm, event_data,
                                    event_form_data, track_data)
 from strategy.events.queries import (event_counters, events_by_period, schedule_by_day,
-                                     single_home_event, supported_ids, track_counters,
-                                     visible_events)
+                                     single_home_event, track_counters, visible_events)
 from strategy.extensions import db
 from strategy.proposals.cards import track_listing
 from strategy.proposals.forms import kind_choices
