@@ -75,6 +75,10 @@ def test_a_stored_list_is_the_fresh_page_for_every_reader(app, client, auth, wor
     same_page(app, client, url)  # a guest
     auth.as_participant(world["reader"])  # own proposal, two supported
     same_page(app, client, url)
+    assert 'lang="ru"' in load(client, url)
+    client.post("/lang/en")  # the same reader in English
+    same_page(app, client, url)
+    client.post("/lang/ru")
     auth.logout()
     auth.as_staff(world["organiser"])
     same_page(app, client, url)
@@ -154,3 +158,13 @@ def test_each_write_shows_on_the_next_load(app, client, auth, world):
     close_phase(world["track"], world["organiser"], "support")  # a phase change
     html = load(client, url)  # only the reader's own supports keep their (withdraw) form
     assert 'aria-pressed="false"' not in html and "Поддержка закрыта" in html
+
+
+def test_english_is_stored_apart(client, auth, world):
+    auth.as_participant(world["reader"])
+    russian = load(client, world["url"])
+    client.post("/lang/en")
+    english = load(client, world["url"])
+    assert 'lang="en"' in english and 'data-off="Поддержать"' in russian
+    assert 'data-off="Поддержать"' not in english  # the cards too, not only the header
+    assert english != russian
