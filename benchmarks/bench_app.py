@@ -16,6 +16,9 @@ Figures:
   worker_rss_mb      memory per worker with 1,000 streams open
   track_page_*       a track of 5,000 proposals and 100,000 supports read by 200 signed-in
                      readers (closed loop, pages 1-50): req/s, p95, p99, errors
+  track_page_open_*  the same 200 readers as people: each loads a page, then thinks (exponential,
+                     mean 2 s), so about 100 pages/s are offered whatever the server does (open
+                     loop); p95, p99, errors, answered req/s; bare at the same offered rate
   support_post_postgresql_w*  the same support load on the app over PostgreSQL against the
                      app over SQLite, at 2 and 4 workers (the baseline is SQLite); needs a
                      PostgreSQL server: BENCH_POSTGRES_URL, else TEST_DATABASE_URL, else
@@ -64,10 +67,13 @@ WRITE_INTERVAL = 0.5
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 FULL = {"participants": 400, "rounds": 3, "post_seconds": 6, "poll_seconds": 6,
-        "screens": 1000, "live_seconds": 15, "live_rounds": 2, "readers": 200}
+        "screens": 1000, "live_seconds": 15, "live_rounds": 2, "readers": 200,
+        "open_seconds": 20}
 QUICK = {"participants": 120, "rounds": 2, "post_seconds": 3, "poll_seconds": 3,
-         "screens": 300, "live_seconds": 8, "live_rounds": 1, "readers": 200}
+         "screens": 300, "live_seconds": 8, "live_rounds": 1, "readers": 200,
+         "open_seconds": 10}
 TRACK_PROPOSALS, TRACK_SUPPORTS = 5_000, 100_000
+THINK_S = 2.0  # a reader's mean pause between two pages of the track (open loop)
 
 
 def emit(figure, value, unit, baseline=None, note="", **extra):
@@ -424,20 +430,66 @@ def track_phase(cfg, rng, engine, event_id, app_port, bare_port, bare_db, people
                  for k, page in enumerate(rng.choices(range(1, 51), k=2000))]
     bare_lines = [(f"/track?page={page}&user={k % len(people) + 1}", {}, "")
                   for k, page in enumerate(rng.choices(range(1, 51), k=2000))]
+    # Warm-up, the same for both: each page 8 times (a stored list is per worker, 4 workers).
+    warm = [page for page in range(1, 51) for _ in range(2 * WORKERS)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda k: http_request(app_port, "GET", app_lines[0][0].split("?")[0]
+                                             + f"?page={warm[k]}", None, app_lines[k][1]),
+                      range(len(warm))))
+        list(pool.map(lambda k: http_request(bare_port, "GET", f"/track?page={warm[k]}&user=1"),
+                      range(len(warm))))
+
+    # A slow server is still working off a round's queued pages when the next one starts.
+    def quiet(port, line, run):
+        loadgen.wait_quiet(port, line[0], line[1])
+        return run()
+
     app_runs, bare_runs = ab_rounds(
         cfg["rounds"],
-        lambda r: loadgen.closed_loop(app_port, "GET", app_lines, cfg["readers"],
-                                      cfg["poll_seconds"]),
-        lambda r: loadgen.closed_loop(bare_port, "GET", bare_lines, cfg["readers"],
-                                      cfg["poll_seconds"]))
+        lambda r: quiet(app_port, app_lines[0], lambda: loadgen.closed_loop(
+            app_port, "GET", app_lines, cfg["readers"], cfg["poll_seconds"])),
+        lambda r: quiet(bare_port, bare_lines[0], lambda: loadgen.closed_loop(
+            bare_port, "GET", bare_lines, cfg["readers"], cfg["poll_seconds"])))
     emit_closed_loop(
         "track_page", app_runs, bare_runs,
         f"track page of {len(proposals)} proposals and {len(supports)} supports, "
-        f"{cfg['readers']} signed-in readers, closed loop; bare: one Flask route with the "
+        f"{cfg['readers']} signed-in readers, closed loop, after a warm-up of {len(warm)} "
+        f"page loads (each page 8 times); bare: one Flask route with the "
         f"same rows in plain SQLite (count, a page of 20 by support, the reader's supports "
         f"among them) rendered with Jinja",
         keys=(("req_per_s", "req/s"), ("p95_ms", "ms"), ("p99_ms", "ms"),
               ("errors", "requests")))
+
+    # The same readers as people: a page, a pause to read it, the next page.
+    readers = cfg["readers"]
+    app_readers = [[(f"/events/{event_id}/tracks/{slug}?page={page}",
+                     {"Cookie": people[i % len(people)].cookie_header})
+                    for page in rng.choices(range(1, 51), k=50)] for i in range(readers)]
+    bare_readers = [[(f"/track?page={page}&user={i % len(people) + 1}", {})
+                     for page in rng.choices(range(1, 51), k=50)] for i in range(readers)]
+    app_runs, bare_runs = ab_rounds(
+        cfg["rounds"],
+        lambda r: quiet(app_port, app_readers[0][0], lambda: loadgen.open_loop(
+            app_port, app_readers, THINK_S, cfg["open_seconds"], seed=r)),
+        lambda r: quiet(bare_port, bare_readers[0][0], lambda: loadgen.open_loop(
+            bare_port, bare_readers, THINK_S, cfg["open_seconds"], seed=r)))
+    offered = median([r["offered_per_s"] for r in app_runs])
+    note = (f"{readers} signed-in readers ({len(people)} participants' sessions) each loading "
+            f"a page of the same track, then thinking (exponential, mean {THINK_S} s): about "
+            f"{offered:.0f} pages/s offered for {cfg['open_seconds']} s, open loop (arrivals "
+            f"planned in advance; latency from the planned arrival, a page given up after 10 s "
+            f"counts as 10 s); bare: the same readers "
+            f"and arrivals against the bare twin; load average "
+            f"{os.getloadavg()[0]:.1f} at the end")
+    for key, unit in (("p95_ms", "ms"), ("p99_ms", "ms"), ("errors", "requests"),
+                      ("answered_per_s", "req/s")):
+        emit(f"track_page_open_{key}", median([r[key] for r in app_runs]), unit,
+             median([r[key] for r in bare_runs]), f"{note}; load by {app_runs[0]['generator']}",
+             rounds=len(app_runs), app_rounds=[round(r[key], 1) for r in app_runs],
+             bare_rounds=[round(r[key], 1) for r in bare_runs],
+             **({"error_kinds": [r["error_kinds"] for r in app_runs],
+                 "send_late_p99_ms": [round(r["send_late_p99_ms"], 1) for r in app_runs]}
+                if key == "errors" else {}))
 
 
 # --- PostgreSQL against SQLite ------------------------------------------------------------------

@@ -282,3 +282,137 @@ class Screens:
                     out.append(screen[change_id] - answered_at)
                     seen += 1
         return out, seen, len(answered) * self.n
+
+
+# --- readers with think time (open loop) --------------------------------------------------------
+
+def open_loop(port: int, readers: list[list[tuple[str, dict]]], think_s: float, seconds: float,
+              seed: int = 0, timeout: float = 10.0) -> dict:
+    """``len(readers)`` people, each loading their own pages (path, headers) one after another
+    with an exponential think time (mean ``think_s``) between *arrivals*: reader i's arrivals are
+    a Poisson process, fixed in advance and independent of the answers, so the offered rate is
+    len(readers) / think_s whatever the server does (no coordinated omission). A page whose
+    predecessor is still loading goes on a second connection, as a second tab would. Latency is
+    from the planned arrival to the last byte of the answer; a page that times out counts with
+    the time it was given up at (a lower bound), so an overloaded server shows in p95 and p99
+    instead of leaving them to the few pages that came back. Returns p50/p95/p99 ms, errors
+    (status >= 400, resets, timeouts), offered and answered req/s, and how late the sends were."""
+    import random
+
+    rng = random.Random(seed)
+    plans = []
+    for pages in readers:
+        at, plan = rng.expovariate(1.0 / think_s), []
+        while at < seconds and len(plan) < 100_000:
+            plan.append((at, pages[len(plan) % len(pages)]))
+            at += rng.expovariate(1.0 / think_s)
+        plans.append(plan)
+    result = {"latencies": [], "errors": Counter(), "late": []}
+    asyncio.run(_open_loop_all(port, plans, result, timeout))
+    lat = result["latencies"]
+    planned = sum(len(p) for p in plans)
+    answered = len(lat) - result["errors"]["TimeoutError"]
+    return {"p50_ms": (pct(lat, 50) or 0) * 1000, "p95_ms": (pct(lat, 95) or 0) * 1000,
+            "p99_ms": (pct(lat, 99) or 0) * 1000, "errors": sum(result["errors"].values()),
+            "error_kinds": dict(result["errors"].most_common(4)), "requests": planned,
+            "offered_per_s": planned / seconds, "answered_per_s": answered / seconds,
+            "send_late_p99_ms": (pct(result["late"], 99) or 0) * 1000,
+            "generator": "python asyncio (open loop)"}
+
+
+async def _open_loop_all(port, plans, result, timeout) -> None:
+    start = time.perf_counter() + 0.2
+    await asyncio.gather(*(_reader(port, plan, start, result, timeout) for plan in plans))
+
+
+async def _reader(port, plan, start, result, timeout) -> None:
+    idle: list = []  # this reader's keep-alive connections not in use
+    pending = []
+    for at, (path, headers) in plan:
+        delay = start + at - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        pending.append(asyncio.ensure_future(
+            _page(port, path, headers, start + at, idle, result, timeout)))
+    await asyncio.gather(*pending)
+    for _reader_, writer in idle:
+        writer.close()
+
+
+async def _page(port, path, headers, planned, idle, result, timeout) -> None:
+    result["late"].append(max(0.0, time.perf_counter() - planned))
+    request = (f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n"
+               + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode()
+    while idle:  # a kept-alive connection, unless the server has closed it meanwhile
+        conn = idle.pop()
+        if not conn[0].at_eof():
+            break
+        conn[1].close()
+    else:
+        conn = None
+    for attempt in (1, 2):  # the server may close an idle connection as the page goes out:
+        reused = conn is not None  # a browser then sends it again on a new one
+        try:
+            if conn is None:
+                conn = await asyncio.wait_for(asyncio.open_connection(HOST, port), timeout)
+            conn[1].write(request)
+            await conn[1].drain()
+            status, keep = await asyncio.wait_for(_read_answer(conn[0]), timeout)
+            break
+        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
+            if conn is not None:
+                conn[1].close()
+                conn = None
+            if reused and attempt == 1 and isinstance(exc, (OSError, asyncio.IncompleteReadError)):
+                continue
+            result["errors"][type(exc).__name__] += 1
+            if isinstance(exc, asyncio.TimeoutError):  # it took at least this long
+                result["latencies"].append(time.perf_counter() - planned)
+            return
+    result["latencies"].append(time.perf_counter() - planned)
+    if status >= 400:
+        result["errors"][str(status)] += 1
+    if keep:
+        idle.append(conn)
+    else:
+        conn[1].close()
+
+
+async def _read_answer(reader) -> tuple[int, bool]:
+    """Read one HTTP/1.1 answer (Content-Length or chunked): its status, and whether the
+    connection stays open."""
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+    status = int(head.split(" ", 2)[1])
+    fields = {}
+    for line in head.split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        fields[name.strip().lower()] = value.strip()
+    if "content-length" in fields:
+        await reader.readexactly(int(fields["content-length"]))
+    elif fields.get("transfer-encoding", "").lower() == "chunked":
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    return status, fields.get("connection", "").lower() != "close"
+
+
+def wait_quiet(port: int, path: str, headers: Optional[dict] = None, within_s: float = 1.0,
+               limit_s: float = 90.0) -> float:
+    """Wait until the server answers ``path`` within ``within_s`` (it may still be working off
+    what an earlier round left queued); at most ``limit_s``. Returns the seconds waited."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit_s:
+        sent = time.perf_counter()
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=limit_s)
+            conn.request("GET", path, headers=headers or {})
+            conn.getresponse().read()
+            conn.close()
+        except (OSError, http.client.HTTPException):
+            pass
+        if time.perf_counter() - sent < within_s:
+            break
+        time.sleep(0.5)
+    return time.perf_counter() - started

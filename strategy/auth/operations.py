@@ -17,6 +17,8 @@ from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_can_manage, ensure_staff_edits, staff_of
 from strategy.events.models import Event, ParticipationMode
 from strategy.extensions import db
+from strategy.live.models import ChangeKind
+from strategy.live.operations import record_change
 from strategy.comments.models import Comment
 from strategy.moderation.models import Flag
 from strategy.proposals.models import LibraryJoin, Proposal
@@ -392,6 +394,9 @@ def suspend_participants(event: Event, actor: User, users: list[User], *,
     for user in changed:
         user.suspended_at = utcnow() if suspended else None
         count_supports_of(user, -1 if suspended else +1)
+        # the counts changed: live screens and the stored track lists (strategy.proposals.cards)
+        record_change(event.id, ChangeKind.user_moderated, user_id=user.id,
+                      suspended=suspended)
         audit(actor, "participant_suspended" if suspended else "participant_reinstated",
               event_id=event.id, track_id=None, target_type="user", target_id=user.id,
               reason=reason, after={"display_name": user.display_name})
@@ -508,6 +513,15 @@ def delete_account(actor: User, user: User) -> None:
     if user.is_staff and actor.id != user.id:
         raise OperationError(_l("Учётные записи модераторов удаляются через командную "
                                 "строку."), 403)
+    # The events whose pages show this person (author lines, join counts) learn of it as a
+    # change: live screens and the stored track lists (strategy.proposals.cards).
+    shown_in = set(db.session.scalars(sa.select(Proposal.event_id).where(
+        sa.or_(Proposal.author_id == user.id, Proposal.id.in_(
+            sa.select(LibraryJoin.proposal_id).where(LibraryJoin.user_id == user.id))))))
+    if user.event_id is not None:
+        shown_in.add(user.event_id)
+    for event_id in sorted(shown_in):
+        record_change(event_id, ChangeKind.user_moderated, user_id=user.id)
     for join in db.session.scalars(sa.select(LibraryJoin).where(LibraryJoin.user_id == user.id)):
         db.session.execute(sa.update(Proposal).where(Proposal.id == join.proposal_id)
                            .values(join_count=Proposal.join_count - 1)

@@ -28,9 +28,9 @@ from strategy.events import operations as ops
 from strategy.events.forms import (TIMEZONE_HINTS, EventForm, TrackForm, event_data,
                                    event_form_data, track_data)
 from strategy.events.queries import (event_counters, events_by_period, schedule_by_day,
-                                     single_home_event, supported_ids, track_counters,
-                                     visible_events)
+                                     single_home_event, track_counters, visible_events)
 from strategy.extensions import db
+from strategy.proposals.cards import track_listing
 from strategy.proposals.forms import kind_choices
 from strategy.proposals.queries import ListFilters, municipalities, proposals_query
 from strategy.review.queries import answer_filter_choices, answers_for
@@ -76,18 +76,23 @@ def track(event_id: int, slug: str):
     event = load_event(event_id)
     track = load_track(event, slug)
     filters = ListFilters.from_args(request.args)
-    page = db.paginate(proposals_query(track, filters), page=filters.page, per_page=20,
-                       error_out=False)
-    items = list(page.items)
-    return render_template("proposals/list.html", event=event, track=track, page=page,
-                           proposals=items, filters=filters,
-                           municipalities=municipalities(track),
-                           supported=supported_ids(current_user, [p.id for p in items]),
-                           show_counts=track.counts_visible_to(current_user),
-                           kinds=kind_choices(), button_form=EmptyForm(),
-                           budget_left=votes_left(current_user, track),
-                           answers=answers_for(p.id for p in items),
-                           answer_choices=answer_filter_choices())
+    show_counts = track.counts_visible_to(current_user)
+
+    def render_listing(cards):
+        page = db.paginate(proposals_query(track, filters), page=filters.page, per_page=20,
+                           error_out=False)
+        items = list(page.items)
+        cards.answers = answers_for(p.id for p in items)
+        return render_template("proposals/_listing.html", event=event, track=track, page=page,
+                               proposals=items, filters=filters,
+                               municipalities=municipalities(track), kinds=kind_choices(),
+                               answer_choices=answer_filter_choices(), cards=cards)
+
+    listing, _ids = track_listing(event, track, filters, current_user, show_counts,
+                                  render_listing)
+    return render_template("proposals/list.html", event=event, track=track, filters=filters,
+                           listing=listing, show_counts=show_counts,
+                           budget_left=votes_left(current_user, track))
 
 
 @bp.route("/events/<int:event_id>/tracks")
