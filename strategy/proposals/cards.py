@@ -46,6 +46,7 @@ MAX_CARDS = 6000     # cards in a button: 50 pages of 20 in three buttons; about
 MAX_LISTS = 200      # lists: the HTML around 20 cards and their data, about 60 KB
 MAX_AGE_S = 60.0     # a safety net for a write that forgot to record its change
 
+
 class LRU:
     """A bounded least-recently-used map (thread- and greenlet-safe: no I/O under the lock)."""
 
