@@ -53,9 +53,11 @@ serve: install
 	$(BIN)/flask seed-demo --if-empty
 	@$(WITH_WORKER) $(GUNICORN) --access-logfile - app:app
 
-## make test: the whole suite (SQLite; set TEST_DATABASE_URL for PostgreSQL).
+## make test: the whole suite (SQLite; set TEST_DATABASE_URL for PostgreSQL), in TEST_WORKERS
+## processes (pytest-xdist; each has its own PostgreSQL database); TEST_WORKERS=0 runs in one.
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 ## make bench: speed, memory and quality figures, one JSON line each.
 bench: install

@@ -17,8 +17,10 @@ from strategy.auth.operations import join_event
 from strategy.events.models import Event, Track
 from strategy.extensions import db
 from strategy.proposals.operations import create_proposal as create_proposal_op
-from tests.servers import drop_postgres_schema
+from tests.servers import database_of_this_worker, drop_postgres_schema
 
+database_of_this_worker("TEST_DATABASE_URL")
+database_of_this_worker("TEST_TWO_HOSTS_DATABASE_URL")
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "test-password-1"
 

@@ -2,6 +2,7 @@
 `flask run` or gunicorn with several workers, on a free port of 127.0.0.1."""
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +23,30 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def database_of_this_worker(variable: str) -> None:
+    """Under pytest-xdist, point the PostgreSQL URL in `variable` at a database of this worker's
+    own (created when absent): each test empties its database, so two workers cannot share one."""
+    url = os.environ.get(variable)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker or not url.startswith(("postgresql", "postgres:")):
+        return
+    import sqlalchemy as sa
+
+    from strategy import database_url
+
+    own = sa.engine.make_url(url)  # the scheme stays as written (postgresql:// is tested)
+    own = own.set(database=f"{own.database}_{worker}")
+    server = sa.create_engine(database_url(own.set(database="postgres").render_as_string(
+        hide_password=False)), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                              {"name": own.database}).scalar()
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{own.database}"'))
+    server.dispose()
+    os.environ[variable] = own.render_as_string(hide_password=False)
 
 
 def server_env(database_url: str) -> dict:
@@ -68,9 +93,66 @@ def database_url_for(tmp_dir: Path) -> str:
     return f"sqlite:///{tmp_dir / 'served.sqlite'}"
 
 
-def seed(database_url: str) -> None:
+def run_seed_demo(database_url: str) -> None:
     subprocess.run([str(BIN / "flask"), "seed-demo", "--password", DEMO_PASSWORD], cwd=ROOT,
                    env=server_env(database_url), check=True, capture_output=True)
+
+
+# The demo seeded once per test process, then copied: seeding runs six groupings (about 20 s),
+# and some 25 tests start from the demo. tests/test_cli.py runs the real command on its own.
+_seeded_templates: dict[str, str] = {}
+
+
+def seed(database_url: str) -> None:
+    """Fill an empty database with the demo: a copy of a file seeded once (SQLite) or a
+    database created from a seeded template (PostgreSQL; the target is dropped and recreated)."""
+    if database_url.startswith("sqlite:///"):
+        copy_seeded_sqlite(Path(database_url[len("sqlite:///"):]))
+    elif database_url.startswith(("postgresql", "postgres:")):
+        clone_seeded_postgresql(database_url)
+    else:
+        run_seed_demo(database_url)
+
+
+def copy_seeded_sqlite(target: Path) -> None:
+    import sqlite3
+    import tempfile
+
+    if "sqlite" not in _seeded_templates:
+        template = Path(tempfile.mkdtemp(prefix="seeded-demo-")) / "demo.sqlite"
+        run_seed_demo(f"sqlite:///{template}")
+        _seeded_templates["sqlite"] = str(template)
+    # The backup API copies a consistent database, whatever is still in the WAL.
+    source = sqlite3.connect(_seeded_templates["sqlite"])
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
+
+
+def clone_seeded_postgresql(database_url: str) -> None:
+    import sqlalchemy as sa
+
+    from strategy import database_url as normalised
+
+    target = sa.engine.make_url(database_url)
+    template = target.set(database=f"{target.database}_seeded")  # the first target names it
+    server = sa.create_engine(normalised(target.set(database="postgres").render_as_string(
+        hide_password=False)), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            if "postgresql" not in _seeded_templates:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{template.database}" WITH (FORCE)'))
+                conn.execute(sa.text(f'CREATE DATABASE "{template.database}"'))
+                run_seed_demo(template.render_as_string(hide_password=False))
+                _seeded_templates["postgresql"] = template.database
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{target.database}" '
+                                 f'TEMPLATE "{_seeded_templates["postgresql"]}"'))
+    finally:
+        server.dispose()
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
@@ -119,7 +201,8 @@ def serve(database_url: str, tmp_dir: Path, workers: int = 0, on_start=None,
         yield base
     finally:
         if process.poll() is None:
-            process.terminate()
+            # SIGINT is gunicorn's quick shutdown: SIGTERM would wait for open live streams.
+            process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:

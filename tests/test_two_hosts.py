@@ -32,6 +32,8 @@ DATABASE_URL = os.environ.get("TEST_TWO_HOSTS_DATABASE_URL",
 REDIS_URL = "redis://127.0.0.1:6379/12"
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 EVENT_CODE = "BAIKAL26"
+# One worker runs these (make test uses pytest-xdist): they share Redis db 12 and its limits.
+pytestmark = pytest.mark.xdist_group("two_hosts")
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 
 
