@@ -243,6 +243,28 @@ def csrf_token_from(html: str) -> str:
     return match.group(1)
 
 
+def settle_feed(event_id: int, timeout_s: float = 10.0) -> None:
+    """Wait until the change feed's horizon has passed every change of the event (PostgreSQL).
+
+    There the feed, and the track page's stored list keyed by it, reads only changes below the
+    oldest write transaction running on the server, in any database: another test process's
+    write holds back what this test just committed (strategy/live/broker.py). SQLite: at once."""
+    import time
+
+    from strategy.live.models import Change
+
+    if db.engine.dialect.name != "postgresql":
+        return
+    pending = sa.select(sa.func.count()).select_from(Change).where(
+        Change.event_id == event_id,
+        Change.txid >= sa.literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
+    deadline = time.monotonic() + timeout_s
+    while db.session.scalar(pending) and time.monotonic() < deadline:
+        db.session.rollback()
+        time.sleep(0.05)
+    db.session.rollback()
+
+
 def pytest_collection_modifyitems(config, items):
     """Browser tests need Debian's Chromium. On a developer machine without it they are skipped
     with the reason printed; in CI (CI=true) they run and fail loudly instead."""

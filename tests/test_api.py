@@ -17,7 +17,7 @@ from strategy.live.models import Change
 from strategy.moderation import operations as ops
 from strategy.moderation.models import AuditEntry
 from strategy.proposals.models import Proposal, ProposalRevision, ProposalStatus
-from tests.conftest import Auth, csrf_token_from
+from tests.conftest import Auth, csrf_token_from, settle_feed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -245,8 +245,10 @@ def test_pending_comment_message(app, event, hub, author, create_proposal):
 
 def test_change_feed_wraps_the_live_feed(app, client, event, hub, author, create_proposal):
     url = f"{base(event)}/changes"
+    settle_feed(event.id)
     start = client.get(url).get_json()["data"]
     proposal = create_proposal(hub, author)
+    settle_feed(event.id)
     batch = client.get(url, query_string={"since": start["cursor"]}).get_json()["data"]
     assert [c["kind"] for c in batch["changes"]] == ["proposal_created"]
     assert batch["proposals"][str(proposal.id)]["status"] == "published"

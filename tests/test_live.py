@@ -21,6 +21,7 @@ from strategy.live import broker
 from strategy.live.models import Change
 from strategy.moderation import operations as ops
 from strategy.supports.operations import add_support
+from tests.conftest import settle_feed
 from tests.servers import served_app
 
 
@@ -34,13 +35,19 @@ def people(event, create_participant):
     return [create_participant(event, name=f"Участник {i}") for i in range(4)]
 
 
+def settled_cursor(event_id: int) -> int:
+    settle_feed(event_id)
+    return broker.latest_cursor(event_id)
+
+
 def feed(client, event, since, **params):
+    settle_feed(event.id)
     return client.get(f"/events/{event.id}/feed", query_string={"since": since, **params})
 
 
 def test_feed_returns_changes_after_cursor_in_order(app, client, event, hub, people,
                                                     create_proposal):
-    start = broker.latest_cursor(event.id)
+    start = settled_cursor(event.id)
     proposal = create_proposal(hub, people[0])
     add_support(proposal, people[1])
     body = feed(client, event, start).json["data"]
@@ -56,7 +63,7 @@ def test_feed_returns_changes_after_cursor_in_order(app, client, event, hub, peo
 def test_idle_poll_is_a_304_until_something_happens(app, client, event, hub, people,
                                                     create_proposal):
     proposal = create_proposal(hub, people[0])
-    cursor = broker.latest_cursor(event.id)
+    cursor = settled_cursor(event.id)
     first = feed(client, event, cursor)
     etag = first.headers["ETag"]
     assert first.headers["Cache-Control"] == "private, no-cache"
@@ -64,6 +71,7 @@ def test_idle_poll_is_a_304_until_something_happens(app, client, event, hub, peo
                        headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
     add_support(proposal, people[1])
+    settle_feed(event.id)
     changed = client.get(f"/events/{event.id}/feed", query_string={"since": cursor},
                          headers={"If-None-Match": etag})
     assert changed.status_code == 200
@@ -81,7 +89,7 @@ def test_client_catches_up_after_a_dropped_connection_in_pages(app, client, even
     """A screen offline for a while asks from its old cursor and receives every change."""
     monkeypatch.setattr(broker, "MAX_BATCH", 3)
     proposal = create_proposal(hub, people[0])
-    cursor = broker.latest_cursor(event.id)
+    cursor = settled_cursor(event.id)
     other = create_proposal(hub, people[0], title="Другое предложение трека")
     for person in people[1:]:
         add_support(proposal, person)
@@ -105,7 +113,7 @@ def test_client_catches_up_after_a_dropped_connection_in_pages(app, client, even
 def test_feed_filters_by_track_and_hides_counts_from_participants(
         app, client, event, hub, people, create_proposal, organiser):
     genius = next(t for t in event.tracks if t.slug == "genius-loci")
-    start = broker.latest_cursor(event.id)
+    start = settled_cursor(event.id)
     in_hub = create_proposal(hub, people[0])
     create_proposal(genius, people[0], title="Предложение другого трека")
     hub.hide_counts = True
@@ -224,6 +232,7 @@ def test_stream_beyond_the_cap_tells_the_client_to_poll(app, client, event):
 
 def test_hub_reads_each_batch_once_for_every_stream(app, event, hub, people, create_proposal):
     proposal = create_proposal(hub, people[0])
+    settle_feed(event.id)
     live_hub = broker.hub_for(app)
     subscriptions = [live_hub.subscribe(event.id) for _ in range(3)]
     add_support(proposal, people[1])
@@ -241,6 +250,7 @@ def test_the_page_hands_its_cursor_and_the_change_kinds_to_the_script(app, clien
     from strategy.live.models import ChangeKind
 
     create_proposal(hub, people[0])
+    settle_feed(event.id)
     html = client.get(f"/events/{event.id}/tracks/social-hub/screen").get_data(as_text=True)
     cursor = int(re.search(r'data-cursor="(\d+)"', html).group(1))
     assert cursor == broker.latest_cursor(event.id) > 0

@@ -14,6 +14,7 @@ from strategy.moderation.operations import hide_proposal, set_pinned
 from strategy.proposals import cards
 from strategy.proposals.operations import update_proposal
 from strategy.supports.operations import add_support
+from tests.conftest import settle_feed
 
 TOKENS = re.compile(r'(name="csrf_token" value="|name="csrf-token" content=")[^"]+"')
 FORM_TOKEN = re.compile(r'<form method="post" class="support-form".*?name="csrf_token" '
@@ -40,6 +41,7 @@ def world(event, create_participant, create_proposal, create_staff):
 
 
 def load(client, url: str) -> str:
+    settle_feed(int(url.split("/")[2]))  # the stored list is keyed by the feed's cursor
     response = client.get(url)
     assert response.status_code == 200
     return response.get_data(as_text=True)
