@@ -17,6 +17,7 @@ from strategy.moderation import operations as moderation
 from strategy.notifications import operations as notes
 from strategy.notifications.models import Notification, NotificationKind
 from strategy.programme import operations as programme
+from tests.conftest import settle_feed
 from tests.test_programme import ITEM, make_item
 
 
@@ -279,6 +280,7 @@ def test_the_bell_is_for_people_of_the_event_only(client, auth, people, event, c
 
 def test_the_public_feed_carries_the_wake_up_without_anything_private(client, people, event):
     add_comment(people["proposal"], people["bob"], "Комментарий")
+    settle_feed(event.id)
     changes = client.get(f"/events/{event.id}/feed?since=0").get_json()["data"]["changes"]
     wake = [c for c in changes if c["kind"] == "notification"]
     assert len(wake) == 1
