@@ -251,13 +251,14 @@ def settle_feed(event_id: int, timeout_s: float = 10.0) -> None:
     write holds back what this test just committed (strategy/live/broker.py). SQLite: at once."""
     import time
 
+    from strategy.live.broker import PG_HORIZON
     from strategy.live.models import Change
 
     if db.engine.dialect.name != "postgresql":
         return
     pending = sa.select(sa.func.count()).select_from(Change).where(
         Change.event_id == event_id,
-        Change.txid >= sa.literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
+        Change.txid >= PG_HORIZON)
     deadline = time.monotonic() + timeout_s
     while db.session.scalar(pending) and time.monotonic() < deadline:
         db.session.rollback()

@@ -25,6 +25,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def maintenance_engine(url):
+    """An autocommit engine on the server's `postgres` database (CREATE and DROP DATABASE)."""
+    import sqlalchemy as sa
+
+    from strategy import database_url
+
+    return sa.create_engine(database_url(url.set(database="postgres").render_as_string(
+        hide_password=False)), isolation_level="AUTOCOMMIT")
+
+
 def database_of_this_worker(variable: str) -> None:
     """Under pytest-xdist, point the PostgreSQL URL in `variable` at a database of this worker's
     own (created when absent): each test empties its database, so two workers cannot share one."""
@@ -34,12 +44,10 @@ def database_of_this_worker(variable: str) -> None:
         return
     import sqlalchemy as sa
 
-    from strategy import database_url
 
     own = sa.engine.make_url(url)  # the scheme stays as written (postgresql:// is tested)
     own = own.set(database=f"{own.database}_{worker}")
-    server = sa.create_engine(database_url(own.set(database="postgres").render_as_string(
-        hide_password=False)), isolation_level="AUTOCOMMIT")
+    server = maintenance_engine(own)
     with server.connect() as conn:
         exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
                               {"name": own.database}).scalar()
@@ -135,12 +143,9 @@ def copy_seeded_sqlite(target: Path) -> None:
 def clone_seeded_postgresql(database_url: str) -> None:
     import sqlalchemy as sa
 
-    from strategy import database_url as normalised
-
     target = sa.engine.make_url(database_url)
     template = target.set(database=f"{target.database}_seeded")  # the first target names it
-    server = sa.create_engine(normalised(target.set(database="postgres").render_as_string(
-        hide_password=False)), isolation_level="AUTOCOMMIT")
+    server = maintenance_engine(target)
     try:
         with server.connect() as conn:
             if "postgresql" not in _seeded_templates:
