@@ -44,7 +44,6 @@ def database_of_this_worker(variable: str) -> None:
         return
     import sqlalchemy as sa
 
-
     own = sa.engine.make_url(url)  # the scheme stays as written (postgresql:// is tested)
     own = own.set(database=f"{own.database}_{worker}")
     server = maintenance_engine(own)
