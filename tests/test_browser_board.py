@@ -274,6 +274,54 @@ def test_keyboard_picks_up_moves_and_drops(base_url):
         assert page.errors == []
 
 
+def test_a_redraw_that_lands_while_a_card_is_held_keeps_it_held(base_url):
+    """The board is redrawn after every write; when that redraw arrives after the next pick-up,
+    the arrows and Escape must still act on the held card (they went to a detached one)."""
+    with chromium() as browser:
+        page = open_board(browser, base_url)
+        a, b = sections(page)[:2]
+        card = cards_in(page, a)[0]
+        held, holding = [], [True]
+
+        def hold(route):
+            if holding:
+                held.append(route)
+            else:
+                route.continue_()
+        page.route(re.compile(r"fragment=1"), hold)
+        page.locator(f"#card-{card}").focus()
+        page.keyboard.press("Space")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("Space")
+        expect(status(page)).to_contain_text("в разделе", timeout=LIVE)
+        for _ in range(100):  # the redraw after the move is asked for, and held here
+            if held:
+                break
+            page.wait_for_timeout(100)
+        assert held
+        page.evaluate(f"document.getElementById('card-{card}').dataset.old = '1'")
+        page.keyboard.press("Space")
+        expect(status(page)).to_contain_text("Взято")
+
+        holding.clear()
+        for route in held:
+            route.continue_()
+        expect(page.locator(f"#card-{card}:not([data-old])")).to_have_count(1, timeout=LIVE)
+        page.keyboard.press("ArrowLeft")
+        expect(status(page)).to_contain_text("Над разделом")
+        page.keyboard.press("Escape")
+        expect(status(page)).to_have_text("Перенос отменён.")
+        expect(card_in(page, b, card)).to_have_count(1, timeout=LIVE)
+
+        # and the card goes back where it came from, by the keyboard
+        page.locator(f"#card-{card}").focus()
+        page.keyboard.press("Space")
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("Space")
+        expect(card_in(page, a, card)).to_have_count(1, timeout=LIVE)
+        assert not page.errors
+
+
 def test_filters_and_the_card_panel(base_url):
     with chromium() as browser:
         page = open_board(browser, base_url)

@@ -114,10 +114,36 @@
     selected.forEach(function (id) { var card = cardEl(id); if (card) select(card, true); });
     applyFilters();
     initSortables();
+    rebindHeld();
     if (focus) { var el = $(focus, root); if (el) el.focus({ preventScroll: true }); }
     root.scrollLeft = scroll;
     if (state.detailId && !(detail.contains(document.activeElement) && document.activeElement.tagName === "SELECT")) {
       loadDetail(state.detailId, false);
+    }
+  }
+
+  // A forced redraw (after a write) can land while a card or a section is held by the keyboard:
+  // the held state must point at the new elements, or the next key goes to a detached one.
+  function columnByKey(key) { return $('.board-column[data-section="' + key + '"]', root); }
+  function rebindHeld() {
+    var picked = state.picked, lifted = state.lifted;
+    if (picked) {
+      picked.card = cardEl(cardId(picked.card)) || picked.card;
+      picked.origin = columnByKey(picked.origin.dataset.section) || columnOf(picked.card);
+      picked.ids.forEach(function (id) { var c = cardEl(id); if (c) c.classList.add("is-picked"); });
+      if (!root.contains(picked.card)) { state.picked = null; say(t("cancelled")); }
+      else if (picked.index >= 0) {
+        var column = targetColumns()[picked.index];
+        markTarget(column === picked.origin ? null : column, "is-drop-target");
+        placePicked(column);
+      }
+    }
+    if (lifted) {
+      lifted.column = columnByKey(lifted.column.dataset.section);
+      if (!lifted.column) { state.lifted = null; say(t("cancelled")); return; }
+      lifted.column.classList.add("is-lifted");
+      var grip = $("[data-grip]", lifted.column);
+      if (grip) grip.setAttribute("aria-pressed", "true");
     }
   }
 
@@ -229,13 +255,16 @@
     if (column.dataset.section === "new") say(t("overNew"));
     else if (isLocked(column)) say(t("overLocked", { title: columnTitle(column) }));
     else say(t("over", { title: columnTitle(column) }));
-    if (!isLocked(column)) {
-      // Show the card where it would land; focus follows it.
-      var cards = $("[data-cards]", column);
-      picked.ids.forEach(function (id) { var c = cardEl(id); if (c) cards.insertBefore(c, cards.firstChild); });
-      picked.card.focus({ preventScroll: true });
-    }
+    placePicked(column);
     column.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+  // Show the held cards where they would land; focus follows them.
+  function placePicked(column) {
+    var picked = state.picked;
+    if (!column || isLocked(column)) return;
+    var cards = $("[data-cards]", column);
+    picked.ids.forEach(function (id) { var c = cardEl(id); if (c) cards.insertBefore(c, cards.firstChild); });
+    picked.card.focus({ preventScroll: true });
   }
   function dropPicked() {
     var picked = state.picked, list = targetColumns();
