@@ -65,10 +65,12 @@ WORKERS = 4
 WRITE_INTERVAL = 0.5
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
-FULL = {"participants": 400, "rounds": 3, "post_seconds": 6, "poll_seconds": 6,
+# Enough participants that no round runs out of fresh (person, proposal) pairs (59 proposals
+# each): a repeated pair is a 409, counted as an error.
+FULL = {"participants": 1000, "rounds": 3, "post_seconds": 6, "poll_seconds": 6,
         "screens": 1000, "live_seconds": 15, "live_rounds": 2, "readers": 200,
         "open_seconds": 20}
-QUICK = {"participants": 120, "rounds": 2, "post_seconds": 3, "poll_seconds": 3,
+QUICK = {"participants": 300, "rounds": 2, "post_seconds": 3, "poll_seconds": 3,
          "screens": 300, "live_seconds": 8, "live_rounds": 1, "readers": 200,
          "open_seconds": 10}
 TRACK_PROPOSALS, TRACK_SUPPORTS = 5_000, 100_000

@@ -87,7 +87,11 @@ def ensure_secret_key(app: Flask) -> None:
 def trust_proxies(app: Flask) -> None:
     """Behind PROXY_FIX reverse proxies, believe exactly that many X-Forwarded-* hops: the
     client's address (limits), scheme (Secure cookies) and host. Without it, none are trusted."""
-    app.wsgi_app = SecureCookiesOverTLS(app.wsgi_app)  # inside ProxyFix: sees the real scheme
+    from strategy.supports.lane import SupportLane
+
+    # inside ProxyFix: both see the real scheme and host
+    app.wsgi_app = SupportLane(app, app.wsgi_app)
+    app.wsgi_app = SecureCookiesOverTLS(app.wsgi_app)
     hops = int(app.config.get("PROXY_FIX") or 0)
     if hops > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -93,7 +93,9 @@ def database_url_for(tmp_dir: Path) -> str:
     if url:
         import sqlalchemy as sa
 
-        engine = sa.create_engine(url)
+        from strategy import database_url
+
+        engine = sa.create_engine(database_url(url))  # the served app reads it as written
         drop_postgres_schema(engine)
         engine.dispose()
         return url
