@@ -45,6 +45,10 @@ class Config:
     # Invitation links and the older generic limit (kept for the invitation link).
     CODE_ATTEMPT_LIMIT = "20 per minute"
     SIGNIN_ATTEMPT_LIMIT = "10 per minute"
+    # A participant's first support of a proposal through the API is answered in front of Flask
+    # (strategy/supports/lane.py; same rules, rows and answer). False sends every click through
+    # the full app.
+    SUPPORT_LANE = True
     REDIS_URL = os.environ.get("REDIS_URL")
     # Long work (grouping, the DOCX draft) goes to `flask worker` through RQ on REDIS_URL.
     # JOBS_IN_PROCESS runs it in a thread of the web worker instead (also the fallback whenever
