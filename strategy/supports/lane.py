@@ -23,6 +23,8 @@ from strategy.auth.models import Role, User
 from strategy.core.errors import OperationError
 from strategy.core.sessions import csrf_token_matches, session_from_environ
 from strategy.events.models import Event, EventStatus, Track
+from strategy.extensions import db
+from strategy.live.broker import broker_for
 from strategy.proposals.models import Proposal, ProposalStatus
 from strategy.supports.operations import ensure_can_support, write_first_support
 
@@ -104,8 +106,6 @@ class SupportLane:
 
     @cached_property
     def dialect(self) -> str:
-        from strategy.extensions import db
-
         with self.app.app_context():
             return db.engine.dialect.name
 
@@ -148,9 +148,6 @@ class SupportLane:
         return int(user_id), int(version), lang
 
     def support(self, caller, event_id: int, proposal_id: int):
-        from strategy.extensions import db
-        from strategy.live.broker import broker_for
-
         user_id, version, lang = caller
         with db.engine.connect() as connection:
             if self.dialect == "postgresql":
