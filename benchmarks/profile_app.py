@@ -91,7 +91,7 @@ def main() -> int:
         tmp_dir = Path(tmp)
         url = servers.database_url_for(tmp_dir)
         servers.seed(url)
-        with bench_app.gunicorn("app:app", servers.server_env(url), tmp_dir / "app.log") as (
+        with bench_app.gunicorn("app:app", bench_app.app_env(url), tmp_dir / "app.log") as (
                 port, proc):
             servers.wait_until_up(f"http://127.0.0.1:{port}/", proc, timeout=120)
             engine = sa.create_engine(url)
