@@ -49,29 +49,18 @@ class Row:
         self.__dict__.update(columns)
 
 
-class UserRow(Row):
-    is_authenticated = True
-    is_staff = User.is_staff
-    is_suspended = User.is_suspended
-    acts_in = User.acts_in
-    acts_in_event_id = User.acts_in_event_id
+def row_class(model, *names, **extra):
+    """A Row class carrying ``model``'s methods and properties ``names``: the rules stay on the
+    model, and the lane calls the same code on the columns it read."""
+    return type(f"{model.__name__}Row", (Row,), {**{n: getattr(model, n) for n in names}, **extra})
 
 
-class EventRow(Row):
-    AFTER_FINISH = Event.AFTER_FINISH
-    is_draft = Event.is_draft
-    can_view = Event.can_view
-    can_take_part = Event.can_take_part
-    closed_notice = Event.closed_notice
-
-
-class TrackRow(Row):
-    accepts_supports = Track.accepts_supports
-    counts_visible_to = Track.counts_visible_to
-
-
-class ProposalRow(Row):
-    can_view = Proposal.can_view
+UserRow = row_class(User, "is_staff", "is_suspended", "acts_in", "acts_in_event_id",
+                    is_authenticated=True)
+EventRow = row_class(Event, "AFTER_FINISH", "is_draft", "can_view", "can_take_part",
+                     "closed_notice")
+TrackRow = row_class(Track, "accepts_supports", "counts_visible_to")
+ProposalRow = row_class(Proposal, "can_view")
 
 
 def stored_time(value):
