@@ -42,6 +42,8 @@ FROM proposals p JOIN events e ON e.id = p.event_id JOIN tracks t ON t.id = p.tr
      users u
 WHERE p.id = ? AND p.event_id = ? AND u.id = ?
 """
+
+
 class Row:
     """Columns of one query row, carrying the model methods the checks call on them."""
 
@@ -52,7 +54,8 @@ class Row:
 def row_class(model, *names, **extra):
     """A Row class carrying ``model``'s methods and properties ``names``: the rules stay on the
     model, and the lane calls the same code on the columns it read."""
-    return type(f"{model.__name__}Row", (Row,), {**{n: getattr(model, n) for n in names}, **extra})
+    borrowed = {name: getattr(model, name) for name in names}
+    return type(f"{model.__name__}Row", (Row,), {**borrowed, **extra})
 
 
 UserRow = row_class(User, "is_staff", "is_suspended", "acts_in", "acts_in_event_id",
@@ -148,8 +151,8 @@ class SupportLane:
             if checked is None:
                 return None
             user, proposal = checked
-            counted = write_first_support(connection, proposal, user_id,
-                                    float(self.app.config.get("SQLITE_BUSY_TIMEOUT", 15)))
+            timeout = float(self.app.config.get("SQLITE_BUSY_TIMEOUT", 15))
+            counted = write_first_support(connection, proposal, user_id, timeout)
         if counted is None:
             return None
         broker_for(self.app).publish({event_id})
@@ -206,7 +209,8 @@ class SupportLane:
     def security_headers(self) -> list:
         """The headers the app's after_request adds to a JSON answer (taken from it once)."""
         with self.app.test_request_context("/api/v1/"):
-            response = self.app.process_response(self.app.response_class("{}", mimetype="application/json"))
+            response = self.app.process_response(
+                self.app.response_class("{}", mimetype="application/json"))
         return [(name, response.headers[name]) for name in SECURITY_HEADERS
                 if name in response.headers]
 

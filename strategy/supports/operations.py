@@ -68,9 +68,7 @@ def insert_support(proposal: Proposal, user: User) -> int | None:
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         # one round trip instead of three: each is a wait and the server's work on 2 cores
-        counted = connection.execute(SUPPORT_COUNT_AND_CHANGE_PG, {
-            "for_proposal": proposal.id, "by_user": user.id, "in_track": proposal.track_id,
-            "now": utcnow()}).scalar()
+        counted = support_count_and_change(connection, proposal, user.id)
         if counted is not None:
             announce_at_commit(proposal.event_id)
         return counted
@@ -85,6 +83,14 @@ def insert_support(proposal: Proposal, user: User) -> int | None:
         record_change_now(proposal.event_id, ChangeKind.support, track_id=proposal.track_id,
                           proposal_id=proposal.id)
     return counted
+
+
+def support_count_and_change(connection, proposal, user_id: int) -> int | None:
+    """PostgreSQL: the support, its count and its change in one statement (the new count, or
+    None when the proposal is no longer published)."""
+    return connection.execute(SUPPORT_COUNT_AND_CHANGE_PG, {
+        "for_proposal": proposal.id, "by_user": user_id, "in_track": proposal.track_id,
+        "now": utcnow()}).scalar()
 
 
 def finish(proposal: Proposal, support_count: int) -> Proposal:
@@ -213,9 +219,7 @@ def write_first_support(connection, proposal, user_id: int, timeout: float):
 def write_first_support_pg(connection, proposal, user_id: int):
     """PostgreSQL: the full app's one statement (support, count, change), autocommitted."""
     try:
-        return connection.execute(SUPPORT_COUNT_AND_CHANGE_PG, {
-            "for_proposal": proposal.id, "by_user": user_id, "in_track": proposal.track_id,
-            "now": utcnow()}).scalar()
+        return support_count_and_change(connection, proposal, user_id)
     except IntegrityError:
         connection.rollback()
         return None
