@@ -363,16 +363,18 @@ def _subtopic_phrase(index: _GroupIndex, subset: set, members: set, taken) -> Ph
 
 def key_terms_of(index: _GroupIndex, members: set, n_terms: int = N_KEY_TERMS,
                  within=None) -> list[str]:
-    """Key phrases of a section, best first (nominative; abbreviations in capitals)."""
-    terms = []
+    """Key phrases of a section, best first (nominative; abbreviations in capitals), none a
+    near-synonym of a better one: «ЦОД» after «перезапуск ЦОДов», or «читатели» after «сельские
+    читатели», would repeat it."""
+    chosen = []
     for _, phrase, _, _ in index.candidates(members, within):
         if is_generic(phrase):  # «область», «описание проекта»: in any section
             continue
-        if phrase.text.lower() not in {t.lower() for t in terms}:
-            terms.append(phrase.text)
-        if len(terms) >= n_terms:
+        if not any(near_synonyms(phrase, other) for other in chosen):
+            chosen.append(phrase)
+        if len(chosen) >= n_terms:
             break
-    return terms
+    return [phrase.text for phrase in chosen]
 
 
 # --------------------------------------------------------------------------- summaries

@@ -33,6 +33,8 @@ MIN_KEY_CHARS_FOR_TYPOS = 6
 #: Words an abbreviation skips: «Министерство культуры и архивов» is «МКА», «Центр по работе
 #: с молодёжью» is «ЦРМ».
 FUNCTION_WORDS = frozenset("и в во на по для с со о об от к при из за под над им имени г".split())
+#: Lemmas of the words that end a name with its region («… Иркутской области»).
+REGION_WORDS = frozenset({"область", "край", "регион"})
 #: An abbreviation is one word of this many letters, written in capitals somewhere.
 ABBREVIATION_CHARS = (2, 8)
 _QUOTES_RE = re.compile(r"[\"'«»„“”‘’`]")
@@ -119,7 +121,9 @@ def _display_name(spellings: Counter) -> str:
         full = not any(_abbreviation(w) and w.casefold() not in LEGAL_FORMS for w in words) \
             or len(words) == 1
         capitalised = spelling[:1].isupper() or bool(_QUOTES_RE.search(spelling))
-        return (full, has_form, capitalised, count, -len(spelling))
+        # «… Иркутской области» says which body the short spelling meant
+        with_region = bool(_regional_stem(partner_key(spelling)))
+        return (full, with_region, has_form, capitalised, count, -len(spelling))
 
     best = max(spellings.items(), key=quality)[0]
     return _normalised_quotes(best)
@@ -183,6 +187,7 @@ def merge_partner_names(names) -> dict[str, str]:
                     SequenceMatcher(None, key, other).ratio() >= TYPO_SIMILARITY:
                 root[key] = other
                 break
+    _join_regional_qualifiers(root)
     groups: dict[str, Counter] = {}
     for key, spellings in spellings_by_key.items():
         groups.setdefault(root[key], Counter()).update(spellings)
@@ -198,6 +203,36 @@ def merge_partner_names(names) -> dict[str, str]:
         if key:
             result[name] = canonical[key]
     return result
+
+
+def _regional_stem(key: str) -> str:
+    """The key without a trailing region («… Иркутской области», «… области», «… края»),
+    or ``""`` when it has none."""
+    words = key.split(" ")
+    if len(words) < 2 or words[-1] not in REGION_WORDS:
+        return ""
+    words = words[:-1]
+    if len(words) >= 2 and words[-1].endswith(("ский", "цкий")):
+        words = words[:-1]
+    return " ".join(words)
+
+
+def _join_regional_qualifiers(root: dict[str, str]) -> None:
+    """A name without the region joins the one name that is the same with the region: in a
+    region's strategy «Ресурсный центр НКО» is «Ресурсный центр НКО Иркутской области».
+    Where two names add different regions, the short one stays on its own."""
+    qualified: dict[str, set] = {}
+    for key in root:
+        stem = _regional_stem(key)
+        if stem:
+            qualified.setdefault(stem, set()).add(root[key])
+    for key in sorted(root):
+        targets = qualified.get(key, set())
+        if root[key] == key and len(targets) == 1:
+            (target,) = targets
+            for other, its_root in root.items():
+                if its_root == key:
+                    root[other] = target
 
 
 class _Group(Counter):
@@ -244,11 +279,31 @@ def _join_abbreviations(groups: dict[str, Counter]) -> dict[str, _Group]:
     return joined
 
 
+def _tail_initials(joined: dict[str, _Group]) -> dict[str, set]:
+    """Initials of the last words of long names → the keys of those words: «Эксперты
+    Президентского фонда культурных инициатив» ends in «ПФКИ», which «Эксперты ПФКИ» spells
+    where no name is the fund alone. Three letters at least: two are too easy to meet."""
+    tails: dict[str, set] = {}
+    for group in joined.values():
+        for spelling in group:
+            words = _WORD_RE.findall(_QUOTES_RE.sub(" ", spelling))
+            starts = [i for i, w in enumerate(words) if w.casefold() not in FUNCTION_WORDS]
+            for start in starts[1:-1]:
+                tail = " ".join(words[start:])
+                letters = initials(tail)
+                if len(letters) >= 3 and not any(_abbreviation(w) for w in words[start:]):
+                    tails.setdefault(letters, set()).add(partner_key(tail))
+    return tails
+
+
 def _expand_inner_abbreviations(joined: dict[str, _Group], by_initials: dict) -> None:
     """Join a name with an abbreviation inside («Эксперты ПФКИ») to the same name written in
     full («Эксперты Президентского фонда культурных инициатив»), in place: the abbreviation
     is read as the one multiword name whose initials it spells."""
     expand = {letters: keys[0] for letters, keys in by_initials.items() if len(keys) == 1}
+    for letters, keys in _tail_initials(joined).items():
+        if letters not in by_initials and len(keys) == 1:
+            expand[letters] = next(iter(keys))
     for key in sorted(joined):
         if key not in joined:
             continue

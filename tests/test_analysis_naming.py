@@ -302,6 +302,22 @@ def test_section_key_terms_read_as_phrases():
     assert not any(t in {"отремонтировать", "нужен", "разбитый"} for t in all_terms)
 
 
+def test_no_key_term_of_a_section_repeats_another_in_fewer_or_more_words():
+    # «перезапуск ЦОДов», «перезапуск», «ЦОД» side by side said one thing three times
+    centres = ["Перезапуск ЦОДов в районных библиотеках: новое оборудование для ЦОД",
+               "Перезапуск ЦОДов и обучение сотрудников ЦОД",
+               "ЦОД нужен каждому селу, перезапуск ЦОДов с МФЦ",
+               "Сельские читатели ждут перезапуск ЦОДов, читатели ходят в ЦОД"]
+    result = cluster_proposals(frame_of(centres, ROADS, LIGHT), k=3)
+    for terms in result.sections["key_terms"]:
+        phrases = [next(iter(text_terms(term).phrases.values()), None) for term in terms]
+        phrases = [phrase for phrase in phrases if phrase is not None]
+        assert phrases, terms
+        for i, first in enumerate(phrases):
+            for second in phrases[i + 1:]:
+                assert not near_synonyms(first, second), terms
+
+
 def test_english_and_german_titles_are_real_words_not_stems():
     english = ["Affordable housing for young families", "More social housing in the city",
                "Housing costs are too high", "Build housing near public transport",
@@ -481,6 +497,22 @@ def test_partner_abbreviations_and_inflected_forms_merge_into_the_full_name():
     # a name that is only a legal or institutional form is kept, not dropped
     assert merge_partner_names(["НКО", "нко", "Фонд"]) == {"НКО": "НКО", "нко": "НКО",
                                                           "Фонд": "Фонд"}
+
+
+def test_a_partner_named_without_the_region_joins_the_one_name_with_it():
+    merged = merge_partner_names([
+        "Ресурсный центр НКО", "Ресурсный центр НКО", "Ресурсный центр НКО Иркутской области",
+        "Модельные библиотеки", "модельные библиотеки области",
+        "Министерство культуры", "Министерство культуры Иркутской области",
+        "Министерство культуры Красноярского края",
+        "Администрация района", "Администрация Зиминского района"])
+    # the name with the region says which body it is, even when written less often
+    assert merged["Ресурсный центр НКО"] == "Ресурсный центр НКО Иркутской области"
+    assert merged["Модельные библиотеки"] == merged["модельные библиотеки области"]
+    # two regions: the short name could be either, so it stays on its own
+    assert merged["Министерство культуры"] == "Министерство культуры"
+    # a district is not a region: districts' administrations are different bodies
+    assert merged["Администрация района"] != merged["Администрация Зиминского района"]
 
 
 def test_an_abbreviation_of_two_names_joins_neither():

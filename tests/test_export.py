@@ -594,6 +594,32 @@ def test_partners_merged_across_spellings_and_indexed(client, auth, event, organ
     del first, second
 
 
+def test_a_section_names_its_partners_as_the_whole_draft_and_its_index_do(
+        client, auth, event, organiser, create_participant, create_proposal):
+    # one track writes the short forms, another the full ones: the first track's section
+    # used to list «Эксперты ПФКИ» while the index named the same body in full
+    person = create_participant(event)
+    first, second = event.tracks[0], event.tracks[1]
+    create_proposal(first, person, title="Школа заявок", body="Разбор заявок.",
+                    partners="Эксперты ПФКИ, Ресурсный центр НКО")
+    create_proposal(second, person, title="Грантовый офис", body="Консультации.",
+                    partners="Эксперты Президентского фонда культурных инициатив; "
+                             "Ресурсный центр НКО Иркутской области")
+    response = fetch(client, auth, organiser, f"/events/{event.id}/manage/export/strategy.docx")
+    _, outline = docx_outline(response.data)
+    texts = [t.replace("\u00a0", " ") for _, t in outline]
+    lists = [t for t in texts if t.startswith("Партнёры раздела: ")]
+    assert lists == [
+        "Партнёры раздела: Ресурсный центр НКО Иркутской области (1.1.1); Эксперты "
+        "Президентского фонда культурных инициатив (1.1.1).",
+        "Партнёры раздела: Ресурсный центр НКО Иркутской области (2.1.1); Эксперты "
+        "Президентского фонда культурных инициатив (2.1.1)."]
+    start = len(texts) - 1 - texts[::-1].index("Указатель партнёров")
+    assert texts[start + 2:start + 4] == [
+        "Ресурсный центр НКО Иркутской области — 1.1.1, 2.1.1",
+        "Эксперты Президентского фонда культурных инициатив — 1.1.1, 2.1.1"]
+
+
 def test_charts_have_one_title_whole_ticks_event_hours_and_others_last(app, event, world):
     import pandas as pd
 

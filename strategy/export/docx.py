@@ -600,10 +600,10 @@ def track_table(document, data: ExportData) -> None:
     document.add_paragraph()
 
 
-def partners_index(document, views: list[SectionView], numbers: dict[int, str],
-                   contents: Optional[Contents] = None) -> None:
+def partners_index(document, data: ExportData, views: list[SectionView],
+                   numbers: dict[int, str], contents: Optional[Contents] = None) -> None:
     """Partner → the proposals naming it, alphabetical: who to call about what."""
-    partners = partner_index(views)
+    partners = partner_index(views, data.partner_names)
     if not partners:
         return
     heading(document, _("Указатель партнёров"), 1, contents)
@@ -672,7 +672,7 @@ def build_docx(event: Event, track: Optional[Track] = None, agreed_only: bool = 
                           discussion)
     body.flush_into()
     appendix(document, data, agreed_only, contents)
-    partners_index(body, all_views, numbers, contents)
+    partners_index(body, data, all_views, numbers, contents)
     body.flush_into()
     programme_and_participation(document, event, contents)
     polls_appendix(document, event, track, contents)

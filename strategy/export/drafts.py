@@ -104,6 +104,15 @@ class ExportData:
         """Participants who gave at least one support in the track (the honest denominator)."""
         return self._track_supporters.get(track_id, 0)
 
+    @cached_property
+    def partner_names(self) -> dict[str, str]:
+        """Spelling → shown name, merged over every published proposal of the download, so
+        that a section's partner list and the index at the end name a partner alike («Эксперты
+        ПФКИ» of one section is the index's «Эксперты Президентского фонда …»)."""
+        return merge_partner_names(name for p in self.proposals
+                                   if p.status is ProposalStatus.published
+                                   for name in split_partners(p.partners))
+
     def agreement(self, proposal: Proposal) -> Agreement:
         return proposal_agreement(len(self.supporters.get(proposal.id, ())),
                                   self.track_supporters(proposal.track_id),
@@ -449,17 +458,21 @@ def make_view(data: ExportData, section, title, items, track_id) -> SectionView:
     return SectionView(section=section, title=title, items=items,
                        supports_total=sum(p.support_count for p in items),
                        supporters=len(supporters), track_supporters=participants,
-                       agreement=agreement, partners=section_partners(items),
+                       agreement=agreement,
+                       partners=section_partners(items, data.partner_names),
                        results=[(p.id, p.expected_result.strip()) for p in items
                                 if (p.expected_result or "").strip()],
                        joined=joined_libraries(data, items),
                        representative=data.representative)
 
 
-def collect_partners(items: Iterable[Proposal]) -> dict[str, list[int]]:
-    """Partner (spellings merged, shown capitalised) → the proposals naming it."""
+def collect_partners(items: Iterable[Proposal],
+                     shown: Optional[dict[str, str]] = None) -> dict[str, list[int]]:
+    """Partner (spellings merged, shown capitalised) → the proposals naming it; ``shown``
+    maps spellings to names when merged over more proposals than ``items``."""
     named = [(p.id, name) for p in items for name in split_partners(p.partners)]
-    shown = merge_partner_names(name for _, name in named)
+    if shown is None:
+        shown = merge_partner_names(name for _, name in named)
     by_partner: dict[str, list[int]] = defaultdict(list)
     for proposal_id, name in named:
         ids = by_partner[capitalised(shown.get(name, name))]
@@ -468,9 +481,10 @@ def collect_partners(items: Iterable[Proposal]) -> dict[str, list[int]]:
     return by_partner
 
 
-def section_partners(items: list[Proposal]) -> list[Partner]:
+def section_partners(items: list[Proposal],
+                     shown: Optional[dict[str, str]] = None) -> list[Partner]:
     """The partners a section's proposals name, most often named first."""
-    ordered = sorted(collect_partners(items).items(),
+    ordered = sorted(collect_partners(items, shown).items(),
                      key=lambda item: (-len(item[1]), item[0].casefold()))
     return [Partner(name, ids) for name, ids in ordered]
 
@@ -485,10 +499,11 @@ def joined_libraries(data: ExportData, items: list[Proposal]) -> list[tuple[str,
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
-def partner_index(views: list[SectionView]) -> list[Partner]:
+def partner_index(views: list[SectionView],
+                  shown: Optional[dict[str, str]] = None) -> list[Partner]:
     """Every partner of the draft → the proposals naming it, spellings merged across the
-    whole draft, alphabetical."""
-    partners = collect_partners(p for view in views for p in view.items)
+    whole draft (or as ``shown`` names them), alphabetical."""
+    partners = collect_partners((p for view in views for p in view.items), shown)
     return [Partner(name, ids) for name, ids in sorted(partners.items(),
                                                       key=lambda item: partner_key(item[0]))]
 
