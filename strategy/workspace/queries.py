@@ -18,6 +18,9 @@ from strategy.workspace.models import (ClusterRun, DraftSection, RunStatus, Sect
 
 #: Quotes shown, and a quote's length.
 N_QUOTES = 2
+#: Key terms shown beside a summary: the grouping ranks them, and past the first few they
+#: name single texts' details («керамика», «микрофоны») rather than the section.
+N_SHOWN_KEY_TERMS = 5
 QUOTE_MAX = 220
 
 
@@ -100,12 +103,14 @@ def generated_summary(section: DraftSection, ranked: list[Proposal]) -> str:
     return typograph(summarize_texts([p.analysis_text for p in ranked]))
 
 
-def terms_beyond(key_terms: Sequence[str], *shown: str) -> list[str]:
-    """The key terms that the texts shown beside them (the summary, the title) do not already
-    say: «Ключевые слова» add to «Кратко» instead of repeating its phrases."""
+def terms_beyond(key_terms: Sequence[str], *shown: str,
+                 limit: int = N_SHOWN_KEY_TERMS) -> list[str]:
+    """The best ``limit`` key terms that the texts shown beside them (the summary, the
+    title) do not already say: «Ключевые слова» add to «Кратко» instead of repeating its
+    phrases."""
     said = " ".join(" ".join((text or "").split()) for text in shown).lower().replace("ё", "е")
     return [term for term in key_terms
-            if term and term.lower().replace("ё", "е") not in said]
+            if term and term.lower().replace("ё", "е") not in said][:limit]
 
 
 def section_quotes(ranked: list[Proposal], limit: int = N_QUOTES,
