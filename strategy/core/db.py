@@ -80,26 +80,53 @@ def begin_immediate(connection, timeout: float) -> None:
     one whose turn it is asks SQLite without waiting, sleeping briefly (time.sleep, which gevent
     makes cooperative) while another process holds the lock. The turn ends with the
     transaction (see install_write_gate)."""
+    take_write_lock(connection.engine, connection.connection.info,
+                    connection.connection.dbapi_connection,
+                    lambda: connection.exec_driver_sql("BEGIN IMMEDIATE"), timeout)
+
+
+def begin_immediate_raw(engine, pooled, timeout: float) -> None:
+    """:func:`begin_immediate` on a connection taken with ``engine.raw_connection()``: the
+    driver's own BEGIN, for a path that runs its few statements on the driver (the support
+    lane); the write turn ends at its COMMIT or ROLLBACK (:func:`end_raw_transaction`) or
+    when the connection goes back to the pool."""
+    driver = pooled.dbapi_connection
+    driver.isolation_level = None  # no implicit BEGIN of pysqlite: ours
+    take_write_lock(engine, pooled.info, driver, lambda: driver.execute("BEGIN IMMEDIATE"),
+                    timeout)
+
+
+def end_raw_transaction(pooled, statement: str) -> None:
+    """COMMIT or ROLLBACK a transaction of :func:`begin_immediate_raw`, ending the turn."""
+    try:
+        pooled.dbapi_connection.execute(statement)
+    finally:
+        release_write_gate(pooled.info)
+
+
+def take_write_lock(engine, info: dict, dbapi_connection, begin, timeout: float) -> None:
+    """The process's write turn (``info`` keeps it), then ``begin()`` (BEGIN IMMEDIATE) tried
+    without SQLite's busy wait until it gets the lock or ``timeout`` passes."""
+    import sqlite3
     import time
 
-    info = connection.connection.info
     deadline = time.monotonic() + timeout
     if GATE_INFO_KEY not in info:
-        gate = write_gate(connection.engine)
+        gate = write_gate(engine)
         if not gate.acquire(timeout=max(timeout, 0.001)):
             raise sa.exc.OperationalError("BEGIN IMMEDIATE", {}, _Locked(
                 "database is locked (another request of this process kept writing)"))
         info[GATE_INFO_KEY] = gate
-    dbapi_connection = connection.connection.dbapi_connection
     pause = 0.0005
     dbapi_connection.execute("PRAGMA busy_timeout=0")
     try:
         while True:
             try:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                begin()
                 return
-            except sa.exc.OperationalError as error:
-                if "locked" not in str(error.orig) or time.monotonic() >= deadline:
+            except (sa.exc.OperationalError, sqlite3.OperationalError) as error:
+                if "locked" not in str(getattr(error, "orig", error)) or \
+                        time.monotonic() >= deadline:
                     release_write_gate(info)
                     raise
             time.sleep(pause)

@@ -62,13 +62,14 @@ def session_from_environ(app, environ) -> dict | None:
     from itsdangerous import BadSignature
     from werkzeug.http import parse_cookie
 
-    interface = app.session_interface
-    value = parse_cookie(environ.get("HTTP_COOKIE", "")).get(interface.get_cookie_name(app))
-    if not value:
-        return None
-    known = _sessions.get((id(app), value))
+    header = environ.get("HTTP_COOKIE", "")
+    known = _sessions.get((id(app), header))  # the same phone sends the same header
     if known is not None:
         return known
+    interface = app.session_interface
+    value = parse_cookie(header).get(interface.get_cookie_name(app))
+    if not value:
+        return None
     serializer = interface.get_signing_serializer(app)
     if serializer is None:
         return None
@@ -77,7 +78,7 @@ def session_from_environ(app, environ) -> dict | None:
         data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
     except BadSignature:
         return None
-    _sessions.put((id(app), value), data, signed_at.timestamp() + max_age)
+    _sessions.put((id(app), header), data, signed_at.timestamp() + max_age)
     return data
 
 

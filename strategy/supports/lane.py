@@ -26,7 +26,8 @@ from strategy.events.models import Event, EventStatus, Track
 from strategy.extensions import db
 from strategy.live.broker import broker_for
 from strategy.proposals.models import Proposal, ProposalStatus
-from strategy.supports.operations import ensure_can_support, write_first_support
+from strategy.supports.operations import (ensure_can_support, write_first_support_pg,
+                                          write_first_support_sqlite)
 
 logger = logging.getLogger(__name__)
 PATH = re.compile(r"/api/v1/events/(\d{1,18})/proposals/(\d{1,18})/support")
@@ -141,22 +142,35 @@ class SupportLane:
 
     def support(self, caller, event_id: int, proposal_id: int):
         user_id, version, lang = caller
-        with db.engine.connect() as connection:
-            if self.dialect == "postgresql":
-                # the read needs no snapshot and the write is one statement
+        engine = db.engine
+        if self.dialect == "postgresql":
+            # the read needs no snapshot and the write is one statement
+            with engine.connect() as connection:
                 connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-            row = connection.connection.dbapi_connection.execute(
-                self.read_statement, (proposal_id, event_id, user_id)).fetchone()
-            checked = self.checked(row, user_id, version, event_id, proposal_id)
-            if checked is None:
-                return None
-            user, proposal = checked
-            timeout = float(self.app.config.get("SQLITE_BUSY_TIMEOUT", 15))
-            counted = write_first_support(connection, proposal, user_id, timeout)
-        if counted is None:
+                checked = self.read_and_check(connection.connection.dbapi_connection,
+                                              user_id, version, event_id, proposal_id)
+                counted = checked and write_first_support_pg(connection, checked[1], user_id)
+        else:  # the driver's connection straight from the pool: no Core round trips
+            pooled = engine.raw_connection()
+            try:
+                checked = self.read_and_check(pooled.dbapi_connection, user_id, version,
+                                              event_id, proposal_id)
+                timeout = float(self.app.config.get("SQLITE_BUSY_TIMEOUT", 15))
+                counted = checked and write_first_support_sqlite(engine, pooled, checked[1],
+                                                                 user_id, timeout)
+            finally:
+                pooled.close()
+        if counted is None or not checked:
             return None
         broker_for(self.app).publish({event_id})
+        user, proposal = checked
         return self.answer(proposal, user, counted, lang)
+
+    def read_and_check(self, driver, user_id, version, event_id, proposal_id):
+        """(user, proposal) rows read in one query, when every rule lets this support
+        through; else None."""
+        row = driver.execute(self.read_statement, (proposal_id, event_id, user_id)).fetchone()
+        return self.checked(row, user_id, version, event_id, proposal_id)
 
     def checked(self, row, user_id, version, event_id, proposal_id):
         """(user, proposal) rows when every rule lets this support through, else None."""

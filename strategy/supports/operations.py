@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from strategy.auth.models import User
-from strategy.core.db import begin_immediate, utcnow
+from strategy.core.db import begin_immediate, begin_immediate_raw, end_raw_transaction, utcnow
 from strategy.core.writes import commit_keeping_loaded, write_lock
 from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_event_allows, ensure_member
@@ -210,12 +210,6 @@ LANE_INSERT_CHANGE = ("INSERT INTO changes (event_id, track_id, proposal_id, kin
                       "updated_at) VALUES (?, ?, ?, ?, ?, ?)")
 
 
-def write_first_support(connection, proposal, user_id: int, timeout: float):
-    if connection.dialect.name == "postgresql":
-        return write_first_support_pg(connection, proposal, user_id)
-    return write_first_support_sqlite(connection, proposal, user_id, timeout)
-
-
 def write_first_support_pg(connection, proposal, user_id: int):
     """PostgreSQL: the full app's one statement (support, count, change), autocommitted."""
     try:
@@ -225,26 +219,28 @@ def write_first_support_pg(connection, proposal, user_id: int):
         return None
 
 
-def write_first_support_sqlite(connection, proposal, user_id: int, timeout: float):
+def write_first_support_sqlite(engine, pooled, proposal, user_id: int, timeout: float):
     """The support, the proposal's count and the live change in one short write transaction
-    (the same rows as add_support); the new count, or None when it did not happen (already
-    supported, no longer published), with nothing written. The transaction is the Core
-    connection's (its write turn ends with the commit); the statements go to the driver
-    directly, which costs a tenth of the Core round trip."""
-    driver = connection.connection.dbapi_connection
-    driver.isolation_level = None  # our BEGIN
-    begin_immediate(connection, timeout)
+    (the same rows as add_support) on a pooled driver connection (``engine.raw_connection()``):
+    the new count, or None when it did not happen (already supported, no longer published),
+    with nothing written. The statements go to the driver directly: SQLAlchemy's Core round
+    trips (connection, BEGIN, COMMIT and their events) cost more than the four statements."""
+    driver = pooled.dbapi_connection
+    begin_immediate_raw(engine, pooled, timeout)
     now = utcnow().strftime(STORED)
+    outcome = "ROLLBACK"
     try:
-        driver.execute(LANE_INSERT_SUPPORT, (proposal.id, user_id, proposal.track_id, now, now))
-    except sqlite3.IntegrityError:
-        connection.rollback()
-        return None
-    counted = driver.execute(LANE_COUNT, (now, proposal.id)).fetchone()
-    if counted is None:
-        connection.rollback()
-        return None
-    driver.execute(LANE_INSERT_CHANGE, (proposal.event_id, proposal.track_id, proposal.id,
-                                        ChangeKind.support.value, now, now))
-    connection.commit()
-    return counted[0]
+        try:
+            driver.execute(LANE_INSERT_SUPPORT,
+                           (proposal.id, user_id, proposal.track_id, now, now))
+        except sqlite3.IntegrityError:
+            return None
+        counted = driver.execute(LANE_COUNT, (now, proposal.id)).fetchone()
+        if counted is None:
+            return None
+        driver.execute(LANE_INSERT_CHANGE, (proposal.event_id, proposal.track_id, proposal.id,
+                                            ChangeKind.support.value, now, now))
+        outcome = "COMMIT"
+        return counted[0]
+    finally:
+        end_raw_transaction(pooled, outcome)
