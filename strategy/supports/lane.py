@@ -98,9 +98,15 @@ class SupportLane:
         return READ.replace("?", "%s") if self.dialect == "postgresql" else READ
 
     @cached_property
-    def dialect(self) -> str:
+    def engine(self):
+        """The app's engine, taken once: pushing an app context per click to look it up cost
+        a tenth of the lane's work (the rules, messages and broker need none)."""
         with self.app.app_context():
-            return db.engine.dialect.name
+            return db.engine
+
+    @cached_property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
 
     def applies(self, environ) -> bool:
         return (environ.get("REQUEST_METHOD") == "POST"
@@ -116,8 +122,7 @@ class SupportLane:
             if caller is None:
                 return None
             event_id, proposal_id = map(int, PATH.fullmatch(environ["PATH_INFO"]).groups())
-            with self.app.app_context():
-                return self.support(caller, event_id, proposal_id)
+            return self.support(caller, event_id, proposal_id)
         except Exception:  # the full app answers, with its own error handling
             logger.warning("support lane handed a request on", exc_info=True)
             return None
@@ -142,7 +147,7 @@ class SupportLane:
 
     def support(self, caller, event_id: int, proposal_id: int):
         user_id, version, lang = caller
-        engine = db.engine
+        engine = self.engine
         if self.dialect == "postgresql":
             # the read needs no snapshot and the write is one statement
             with engine.connect() as connection:
@@ -200,15 +205,25 @@ class SupportLane:
         return user, proposal
 
     def answer(self, proposal, user, counted: int, lang: str):
-        app = self.app
-        body = app.json.dumps({
-            "success": True, "meta": {"message": self.messages[lang]},
-            "data": {"proposal_id": proposal.id, "supported": True, "votes_left": None,
-                     "support_count": counted if proposal.track.counts_visible_to(user)
-                     else None}}, separators=(",", ":")).encode()
+        count = counted if proposal.track.counts_visible_to(user) else None
+        body = (self.bodies[lang] % (proposal.id, "null" if count is None else int(count))).encode()
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
                    *self.security_headers, ("Vary", "Cookie")]
         return body, headers
+
+    @cached_property
+    def bodies(self) -> dict:
+        """The answer's JSON in each language with two slots (proposal id, count), made by the
+        app's JSON provider once: the full app's envelope, byte for byte."""
+        bodies = {}
+        for lang, message in self.messages.items():
+            text = self.app.json.dumps({
+                "success": True, "meta": {"message": message},
+                "data": {"proposal_id": 111111111, "supported": True, "votes_left": None,
+                         "support_count": 222222222}}, separators=(",", ":"))
+            text = text.replace("%", "%%").replace("111111111", "%d", 1)
+            bodies[lang] = text.replace("222222222", "%s", 1)
+        return bodies
 
     @cached_property
     def messages(self) -> dict:
