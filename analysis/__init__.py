@@ -119,7 +119,7 @@ grows with the data) (KMeans on the one-hot memberships; groups above 2,000 text
 sample and join the nearest centre) → k given; or, where the views agree on a grouping (mean
 ARI of their partitions to the consensus ≥ 0.5 at some k of 2..8, 10, 12, 15 up to
 sqrt(n/2)+1), the smallest k within 0.01 of the best; otherwise, as for short citizen texts
-with overlapping topics, k = round(sqrt(2n)) ≤ 15, sized for the reader. The k choice uses a
+with overlapping topics, k = round(sqrt(1.5n)) ≤ 15, sized for the reader. The k choice uses a
 fixed internal seed: the same k for every ``random_state`` → naming (:mod:`analysis.naming`):
 contrastive noun-phrase titles that cover half the section, mixtures, splits, «Прочее» with
 the reason, near-synonym check; key phrases; summaries and quotes; subtopics; see-also →

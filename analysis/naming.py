@@ -59,7 +59,7 @@ from sklearn.preprocessing import normalize
 
 from .phrases import (Phrase, adjective_stems, is_generic, most_frequent_forms, telling_lemmas,
                       text_terms)
-from .representation import OTHER_TITLE, centroid_similarity
+from .representation import MIN_GROUP_FOR_OTHER, OTHER_TITLE, centroid_similarity
 from .text import COMPOUND_LANGUAGES, COMPOUND_MIN_PART, compound_parts, detect_language
 
 #: Columns the namer needs in its documents frame (the pipeline's prepared texts).
@@ -79,7 +79,6 @@ MIN_PHRASE_TEXTS = 2
 #: Sections smaller than this go to «Прочее» in tracks of at least MIN_GROUP_FOR_OTHER
 #: texts: one or two proposals are not a section of a strategy. Smaller tracks keep them.
 MIN_SECTION_SIZE = 3
-MIN_GROUP_FOR_OTHER = 20
 #: A section no phrase covers is first named as a mixture of its subtopics: KMeans into 2,
 #: then 3 parts, each part named by its own phrase (covering half of the part), the title
 #: covering what its parts cover together («Транспорт; дороги и остановки»). Only where no

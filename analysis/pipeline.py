@@ -31,7 +31,8 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.base import BaseEstimator, clone
 from sklearn.preprocessing import normalize
 
-from .clustering import CLEAR_STRUCTURE_SCORE, ProposalClusterer, choose_n_clusters
+from .clustering import (CLEAR_STRUCTURE_SCORE, ProposalClusterer, choose_n_clusters,
+                         readable_k_factor)
 from .duplicates import PAIR_COLUMNS, duplicate_pairs, pairs_frame
 from .features import ProposalVectorizer, prepare_texts
 from .naming import SectionNamer
@@ -525,9 +526,10 @@ class ProposalGrouper(BaseEstimator):
         found = len(set(labels.tolist()))
         if k is None and hasattr(model, "k_scores_"):
             clear = max(model.k_scores_.values(), default=0.0) >= CLEAR_STRUCTURE_SCORE
+            factor = f"{readable_k_factor(len(rows)):g}".replace(".", ",")
             why = ("разбиения по разным признакам согласованы лучше всего при этом k" if clear
                    else "явной группировки в текстах нет, поэтому разделы по размеру удобны "
-                        f"для чтения: около √(2·{len(rows)}), не больше 15")
+                        f"для чтения: около √({factor}·{len(rows)}), не больше 15")
             log.note(f"{label}число разделов выбрано автоматически: {found} ({why}).")
         elif k is not None and found < k:
             log.note(f"{label}задано k={k}, но различных текстов меньше: разделов {found}.")

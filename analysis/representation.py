@@ -9,6 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 OTHER_TITLE = "Прочее"
+#: Tracks of at least this many texts have a «Прочее» for sections that cannot be named;
+#: smaller tracks keep every section (the namer names it by what it mixes).
+MIN_GROUP_FOR_OTHER = 20
 
 
 def centroid_similarity(vectors: np.ndarray, members: np.ndarray) -> np.ndarray:

@@ -111,7 +111,8 @@ def test_choose_n_clusters_finds_clear_blobs():
 
 
 def test_without_a_clear_grouping_k_is_sized_for_the_reader():
-    assert [readable_k(n) for n in (0, 2, 42, 100, 113, 5000)] == [2, 2, 9, 14, 15, 15]
+    assert [readable_k(n) for n in (0, 2, 12, 19, 20, 42, 100, 150, 5000)] == [
+        2, 2, 5, 6, 5, 8, 12, 15, 15]
     rng = np.random.default_rng(0)
 
     def unit_noise():
