@@ -19,6 +19,8 @@ Figures:
   track_page_open_*  the same 200 readers as people: each loads a page, then thinks (exponential,
                      mean 2 s), so about 100 pages/s are offered whatever the server does (open
                      loop); p95, p99, errors, answered req/s; bare at the same offered rate
+  track_page_busy_*  the same readers while a participant supports every 0.5 s in that track
+                     (each support makes every stored list stale)
   support_post_postgresql_w*  the same support load on the app over PostgreSQL against the
                      app over SQLite, at 2 and 4 workers (the baseline is SQLite); needs a
                      PostgreSQL server: BENCH_POSTGRES_URL, else TEST_DATABASE_URL, else
@@ -43,6 +45,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
@@ -490,15 +493,77 @@ def track_phase(cfg, rng, engine, event_id, app_port, bare_port, bare_db, people
             f"counts as 10 s); bare: the same readers "
             f"and arrivals against the bare twin; load average "
             f"{os.getloadavg()[0]:.1f} at the end")
+    emit_open_loop("track_page_open", app_runs, bare_runs, note)
+
+    # The same readers while the hall supports: every support moves the event's cursor, so
+    # each stored list is read and rendered again on its next load.
+    supporter = join(app_port, len(people))
+    with engine.connect() as conn:
+        app_ids = iter(list(conn.execute(sa.text(
+            "SELECT id FROM proposals WHERE track_id = :t AND status = 'published' ORDER BY id"),
+            {"t": track_id}).scalars()))
+    bare_writes = iter(range(20_000_000, 20_100_000))
+
+    def support_app():
+        path, headers, _ = support_line(event_id, supporter, next(app_ids))
+        return http_request(app_port, "POST", path, b"", headers)[0].status == 200
+
+    def support_bare():
+        k = next(bare_writes)
+        return http_request(bare_port, "POST", "/support", f"user={k}&proposal={k % 200 + 1}",
+                            {"Content-Type": "application/x-www-form-urlencoded"})[0].status == 200
+
+    app_runs, bare_runs = ab_rounds(
+        cfg["rounds"],
+        lambda r: quiet(app_port, app_readers[0][0], lambda: while_writing(
+            support_app, lambda: loadgen.open_loop(app_port, app_readers, THINK_S,
+                                                   cfg["open_seconds"], seed=100 + r))),
+        lambda r: quiet(bare_port, bare_readers[0][0], lambda: while_writing(
+            support_bare, lambda: loadgen.open_loop(bare_port, bare_readers, THINK_S,
+                                                    cfg["open_seconds"], seed=100 + r))))
+    emit_open_loop("track_page_busy", app_runs, bare_runs,
+                   f"{note}; meanwhile a participant supports a proposal of this track every "
+                   f"{WRITE_INTERVAL} s (each support moves the cursor: every stored list is "
+                   f"read and rendered anew); bare: the same supports to its /support",
+                   supports=[r["writes"] for r in app_runs],
+                   failed_supports=[r["failed_writes"] for r in app_runs])
+
+
+def while_writing(write, run) -> dict:
+    """``run()`` while a thread calls ``write()`` every WRITE_INTERVAL seconds; its result with
+    the number of writes and of failed ones."""
+    done = threading.Event()
+    counts = {"writes": 0, "failed_writes": 0}
+
+    def writer():
+        while not done.wait(WRITE_INTERVAL):
+            try:
+                ok = write()
+            except OSError:
+                ok = False
+            counts["writes"] += 1
+            counts["failed_writes"] += not ok
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        result = run()
+    finally:
+        done.set()
+        thread.join()
+    return {**result, **counts}
+
+
+def emit_open_loop(name, app_runs, bare_runs, note, **extra) -> None:
     for key, unit in (("p95_ms", "ms"), ("p99_ms", "ms"), ("errors", "requests"),
                       ("answered_per_s", "req/s")):
-        emit(f"track_page_open_{key}", median([r[key] for r in app_runs]), unit,
+        emit(f"{name}_{key}", median([r[key] for r in app_runs]), unit,
              median([r[key] for r in bare_runs]), f"{note}; load by {app_runs[0]['generator']}",
              rounds=len(app_runs), app_rounds=[round(r[key], 1) for r in app_runs],
              bare_rounds=[round(r[key], 1) for r in bare_runs],
              **({"error_kinds": [r["error_kinds"] for r in app_runs],
-                 "send_late_p99_ms": [round(r["send_late_p99_ms"], 1) for r in app_runs]}
-                if key == "errors" else {}))
+                 "send_late_p99_ms": [round(r["send_late_p99_ms"], 1) for r in app_runs],
+                 **extra} if key == "errors" else {}))
 
 
 # --- PostgreSQL against SQLite ------------------------------------------------------------------
