@@ -781,10 +781,12 @@ class SectionNamer(BaseEstimator):
             if not halves or any(len(half) < MIN_SECTION_SIZE for half in halves):
                 continue
             parts = [{position_of[r] for r in half if r in position_of} for half in halves]
-            if len(item.members) < GIVE_BACK_MIN_SIZE and item.title is not None and all(
-                    index.coverage(item.title.parts, members) >= MIN_TITLE_COVERAGE
-                    for members in parts):
-                continue  # its title holds for both halves: one topic, not two
+            if len(item.members) < GIVE_BACK_MIN_SIZE and item.title is not None and any(
+                    all(index.coverage([phrase], members) >= MIN_TITLE_COVERAGE
+                        for members in parts) for phrase in item.title.parts):
+                # a phrase of its title holds for both halves: one topic, not two (a mixture
+                # whose phrases each hold for one half names two topics)
+                continue
             titles = []
             for members in parts:
                 title = choose_title(index, members, others + [t.parts[0] for t in titles])

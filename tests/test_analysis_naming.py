@@ -623,6 +623,34 @@ def test_the_count_is_given_back_only_by_sections_the_texts_support():
     assert namer.sections_["is_other"].any()
 
 
+def test_a_section_named_as_a_mixture_gives_back_a_lost_place_by_its_two_topics():
+    # a section of four texts on dogs and four on fountains (and one stray text beside
+    # each) is named as a mixture of the two; another section cannot be named and goes to
+    # «Прочее». To keep the count the clusterer chose, the mixture is split into its topics:
+    # its title named two topics, so one of its phrases holding for each half is no reason
+    # to keep them together
+    fountains = ["Фонтан на площади не работает", "Почистить фонтан от листьев",
+                 "Фонтан в парке сломан", "Запустить фонтан летом"]
+    mixed = DOGS[:4] + ["Купить новый глобус"] + fountains + ["Клубника в июле"]
+    unrelated = ["Кошка спит на окне", "Шахматный турнир осенью", "Почтальон опоздал",
+                 "Рыбалка на озере", "Вязание крючком", "Голуби на балконе"]
+    texts = ROADS + LIGHT + mixed + unrelated
+    documents = pd.DataFrame({
+        "id": range(len(texts)), "text": texts, "votes": 0, "group": "", "language": "ru",
+        "is_other": False,
+        "section": [1] * len(ROADS) + [2] * len(LIGHT) + [3] * len(mixed) + [4] * 6})
+    vectors = vectors_of([0] * len(ROADS) + [1] * len(LIGHT) + [2] * 5 + [3] * 5
+                         + [4, 5, 6, 7, 8, 9])
+    namer = SectionNamer().fit(documents, vectors=vectors)
+    named = namer.sections_[~namer.sections_["is_other"]]
+    assert len(named) == 4, named["title"].tolist()
+    titles = [t.lower() for t in named["title"]]
+    dogs = [t for t in titles if "обак" in t]
+    fountain = [t for t in titles if "фонтан" in t]
+    assert len(dogs) == 1 and len(fountain) == 1 and dogs != fountain, titles
+    assert (named["coverage"] >= MIN_TITLE_COVERAGE).all()
+
+
 def test_a_count_chosen_from_the_texts_is_held_when_splits_for_titles_add_sections():
     # one section of eight small topics, two texts each: no phrase nor mixture covers half of
     # it, so the namer splits it into two nameable halves, one section more than the clusterer
