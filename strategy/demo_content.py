@@ -1415,8 +1415,9 @@ GROUP_WORK = {
     # the talks on phone fraud join the courses for older readers; book-crossing joins the
     # accessible library.
     "merge": [(39, 36), (49, 36), (26, 24), (35, 33)],
-    # (proposal, proposal of the section it goes to): moved by hand, pinned there.
-    "move": [(51, 36), (34, 33)],
+    # (proposal, proposal of the section it goes to): moved by hand, pinned there; the
+    # community centre and the self-employed desk join the local communities' section.
+    "move": [(51, 36), (34, 33), (46, 45), (47, 45)],
     # (proposals, title): cards gathered from whatever sections into a new one.
     "split": [([27, 28, 29], "Пространства для подростков и молодёжи")],
     # tracks grouped again after the edits (merged and moved members stay: they are pinned).
