@@ -43,6 +43,23 @@ GENERIC_TITLE_WORDS = GENERIC_NOUNS | frozenset(
     "книга неделя месяц жизнь новый хороший большой разный весь каждый другой местный "
     "project participant description result goal event area region".split()
 )
+#: The same for German and English texts, whose keys are Snowball stems («Maßnahmen» →
+#: «massnahm»): written as words, kept as their stems. Without them a German section was
+#: titled «Maßnahmen» (measures), which says nothing a proposal is not.
+LATIN_GENERIC_WORDS = {
+    "de": "Maßnahme Maßnahmen Projekt Projekte Idee Ideen Vorschlag Vorschläge Thema Themen "
+          "Bereich Bereiche Möglichkeit Möglichkeiten Beispiel Problem Probleme Frage Fragen "
+          "Mensch Menschen Jahr Jahre Zeit Teil Art Ziel Ziele Ergebnis Sache Punkt Fall "
+          "Seite Ding Dinge neu neue neuen gut gute groß große verschiedene alle jede andere",
+    "en": "thing things way ways people person time issue issues idea ideas problem problems "
+          "project projects participant participants description result results goal goals "
+          "event events area areas region measure measures proposal proposals suggestion "
+          "suggestions example part kind question questions year years new good big "
+          "different every other",
+}
+GENERIC_TITLE_WORDS = GENERIC_TITLE_WORDS | frozenset(
+    stem(word.lower(), language) for language, words in LATIN_GENERIC_WORDS.items()
+    for word in words.split())
 #: Grammemes of names and places, which make poor title words («Улица Косухина»).
 PROPER_GRAMMEMES = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
 MONTHS = frozenset(

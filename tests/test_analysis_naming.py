@@ -582,6 +582,19 @@ def test_generic_phrases_are_known_and_titles_are_covered_by_their_telling_words
     assert telling_lemmas(phrases["доступная библиотека"]) == ("доступный",)
 
 
+def test_german_and_english_generic_words_are_known_by_their_stems():
+    from analysis.phrases import is_generic, telling_lemmas
+
+    german = {p.text: p for p in text_terms(
+        "Mehr Maßnahmen und neue Projekte für den Klimaschutz", "de").phrases.values()}
+    assert is_generic(german["Maßnahmen"]) and is_generic(german["neue Projekte"])
+    assert not is_generic(german["Klimaschutz"])
+    english = {p.text: p for p in text_terms(
+        "People need housing ideas and affordable housing", "en").phrases.values()}
+    assert is_generic(english["People"]) and not is_generic(english["affordable housing"])
+    assert telling_lemmas(english["housing ideas"]) == ("hous",)
+
+
 # --------------------------------------------------------------------------- the count kept
 
 
