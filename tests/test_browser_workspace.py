@@ -151,6 +151,9 @@ def test_workspace_on_a_phone(base_url):
                  ("Импорт", "workspace-import-360"))
         for name, shot in pages:
             page.get_by_role("link", name=name, exact=True).first.click()
+            # measured once the page's stylesheet and charts are in (a busy CI machine gave
+            # the page a moment without its stylesheet, the charts at their own width)
+            page.wait_for_load_state("load")
             assert not page.evaluate(WIDER_THAN_SCREEN), name
             for image in page.locator("img.chart").all():
                 image.scroll_into_view_if_needed()
