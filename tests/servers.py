@@ -87,6 +87,16 @@ def drop_postgres_schema(engine) -> None:
             engine.dispose()  # the pool's own idle connections may have been among them
 
 
+def engine_for(url: str):
+    """An engine of the test's own on ``url`` as people write it (``postgresql://`` means
+    psycopg 3 here, as for the app, not SQLAlchemy's default psycopg2)."""
+    import sqlalchemy as sa
+
+    from strategy import database_url
+
+    return sa.create_engine(database_url(url))
+
+
 def database_url_for(tmp_dir: Path) -> str:
     """A fresh SQLite file; with TEST_DATABASE_URL the PostgreSQL test database (emptied)."""
     url = os.environ.get("TEST_DATABASE_URL")

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from strategy import create_app
 from strategy.extensions import db
 from strategy.supports.models import Support
+from tests.servers import engine_for
 
 
 def supports_in(database_url: str) -> set[tuple[int, int]]:
-    engine = sa.create_engine(database_url)
+    engine = engine_for(database_url)
     with engine.connect() as conn:
         rows = set(conn.execute(sa.text("SELECT user_id, proposal_id FROM supports")))
     engine.dispose()

@@ -17,7 +17,7 @@ import redis
 import requests
 import sqlalchemy as sa
 
-from tests.servers import BIN, DEMO_PASSWORD, ROOT, seed, serve, server_env
+from tests.servers import BIN, DEMO_PASSWORD, ROOT, engine_for, seed, serve, server_env
 
 REDIS_URL = "redis://127.0.0.1:6379/12"
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -51,7 +51,7 @@ def sign_in_organiser(base: str) -> requests.Session:
 
 
 def first_event(database_url: str) -> int:
-    engine = sa.create_engine(database_url)
+    engine = engine_for(database_url)
     with engine.connect() as conn:
         event_id = conn.execute(sa.text("SELECT min(id) FROM events")).scalar()
     engine.dispose()
@@ -59,7 +59,7 @@ def first_event(database_url: str) -> int:
 
 
 def run_row(database_url: str, run_id: int) -> dict:
-    engine = sa.create_engine(database_url)
+    engine = engine_for(database_url)
     with engine.connect() as conn:
         row = conn.execute(sa.text("SELECT status, progress, message FROM cluster_runs "
                                    "WHERE id = :id"), {"id": run_id}).mappings().one()
@@ -157,7 +157,7 @@ def jobs_app(database_url: str, env: dict):
 
 
 def export_row(database_url: str, export_id: int) -> dict:
-    engine = sa.create_engine(database_url)
+    engine = engine_for(database_url)
     with engine.connect() as conn:
         row = conn.execute(sa.text("SELECT status, message FROM export_jobs WHERE id = :id"),
                            {"id": export_id}).mappings().one()
@@ -193,7 +193,7 @@ def test_a_killed_worker_child_is_retried_then_the_export_fails_with_the_reason(
 
 
 def backdate_run(database_url: str, run_id: int, minutes: int) -> None:
-    engine = sa.create_engine(database_url)
+    engine = engine_for(database_url)
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE cluster_runs SET updated_at = :t WHERE id = :id"),
                      {"t": datetime.utcnow() - timedelta(minutes=minutes), "id": run_id})

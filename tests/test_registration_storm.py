@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 import sqlalchemy as sa
 
-from tests.servers import (database_url_for, form_token, fresh_connection, join_over_http, seed,
-                           serve, staff_over_http)
+from tests.servers import (database_url_for, engine_for, form_token, fresh_connection,
+                           join_over_http, seed, serve, staff_over_http)
 
 PEOPLE = 30
 PLACES = 10
@@ -85,7 +85,7 @@ def first_waiting(engine, item_id: int) -> str:
 def test_thirty_register_at_once_for_ten_places_over_http(tmp_path):
     database_url = database_url_for(tmp_path)
     seed(database_url)
-    engine = sa.create_engine(database_url)
+    engine = engine_for(database_url)
     try:
         with serve(database_url, tmp_path, workers=2) as base:
             item_id = organiser_adds_a_session(base, first_day(engine))
