@@ -4,6 +4,7 @@ what the list shows visible on the next load."""
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from strategy.auth.models import Role
 from strategy.auth.operations import DELETED_NAME, delete_account, suspend_participants
@@ -160,6 +161,26 @@ def test_each_write_shows_on_the_next_load(app, client, auth, world):
     close_phase(world["track"], world["organiser"], "support")  # a phase change
     html = load(client, url)  # only the reader's own supports keep their (withdraw) form
     assert 'aria-pressed="false"' not in html and "Поддержка закрыта" in html
+
+
+def test_a_write_shows_while_another_transaction_holds_the_live_cursor(app, client, auth,
+                                                                        world):
+    """On PostgreSQL the live cursor waits for the oldest transaction in flight on the server
+    (a backup, a long job, another connection): an edit committed meanwhile must still show on
+    the next load, not the list stored before it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the cursor waits for transactions in flight only on PostgreSQL")
+    url = world["url"] + "?sort=new"
+    target = world["proposals"][20]
+    auth.as_participant(world["reader"])
+    load(client, url)  # stores the list
+    with db.engine.connect() as other:
+        other.begin()
+        other.execute(sa.text("SELECT pg_current_xact_id()"))  # a transaction id, held open
+        update_proposal(target, world["authors"][20 % 3], {"title": "Название во время бэкапа"})
+        response = client.get(url)  # no settling: the cursor cannot move past `other`
+        assert "Название во время бэкапа" in card(response.get_data(as_text=True), target)
+        other.rollback()
 
 
 def test_english_is_stored_apart(client, auth, world):

@@ -76,6 +76,25 @@ def latest_cursor(event_id: int) -> int:
     return db.session.execute(statement, {"event_id": event_id}).scalar() or 0
 
 
+# A stored page's key: the cursor and the newest change this reader sees committed. The cursor
+# alone stalls on PostgreSQL while any transaction of the server stays open (a backup, a long
+# job, another connection idle in a transaction); changes committed meanwhile move the second.
+VERSION_POSTGRESQL = sa.text(
+    "SELECT (" + LATEST_POSTGRESQL.text + "), "
+    "(SELECT max(id) FROM changes WHERE event_id = :event_id)")
+
+
+def data_version(event_id: int):
+    """A value that changes with every change of the event committed before it is read, for
+    keys of what is rendered from the event's rows (strategy.proposals.cards). The live
+    cursor (:func:`latest_cursor`) is gap-free, so it waits on PostgreSQL for transactions
+    still in flight and may stay put while newer ones commit; a cache keyed on it alone
+    would serve a list from before an approval or an edit."""
+    if _is_postgresql():
+        return tuple(db.session.execute(VERSION_POSTGRESQL, {"event_id": event_id}).one())
+    return latest_cursor(event_id)
+
+
 def cursor_is_known(event_id: int, cursor: int) -> bool:
     """Whether a client's cursor names a change of this event (0, the start, always does).
 

@@ -7,7 +7,7 @@ depends on who reads the page except the support buttons, so it is kept in bound
 caches (per worker), in two layers:
 
 * **the list** of one (track, filters, page, locale, phases): its HTML around the cards and a
-  copy of each card's data, under the event's change cursor (strategy.live.broker) read
+  copy of each card's data, under the event's data version (strategy.live.broker) read
   *before* the rows. Every write that changes what the list shows records a change (a
   support, an edit, a hidden or pinned proposal, a phase, an answer, a comment, a join, a
   suspended or deleted participant), so the next load after it has a new cursor and reads and
@@ -34,7 +34,7 @@ from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from strategy.extensions import db
-from strategy.live.broker import latest_cursor
+from strategy.live.broker import data_version
 from strategy.proposals.models import ProposalStatus
 from strategy.supports.models import Support
 
@@ -204,7 +204,7 @@ def track_listing(event, track, filters, user, show_counts: bool, render) -> tup
     stored list is current."""
     phases = Phases(event, track, show_counts)
     where = (str(get_locale()), request.script_root)
-    cursor = latest_cursor(event.id) if current_app.config.get("LIST_CACHE", True) else None
+    cursor = data_version(event.id) if current_app.config.get("LIST_CACHE", True) else None
     key = (where, event.id, track.id, track.slug, filters.kind, filters.municipality, filters.q,
            filters.sort, filters.page, filters.answer, phases.key, cursor)
     listing = lists.get(key) if cursor is not None else None
