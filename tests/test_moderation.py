@@ -22,7 +22,7 @@ from strategy.proposals.models import LibraryJoin, Proposal, ProposalRevision, P
 from strategy.proposals.operations import join_project
 from strategy.supports.models import Support
 from strategy.supports.operations import add_support, withdraw_support
-from tests.conftest import Auth
+from tests.conftest import Auth, settle_feed
 
 
 @pytest.fixture
@@ -197,6 +197,7 @@ def test_merge_counts_each_person_once_and_moves_comments_and_joins(
         Change.id > cursor, Change.kind != "notification")).all()
     assert [(r.kind, r.proposal_id, r.payload["into"]) for r in rows] == [
         ("moderated", a.id, b.id)]
+    settle_feed(event.id)  # PostgreSQL: the feed waits for other processes' transactions
     feed = app.test_client().get(f"/events/{event.id}/feed?since={cursor}").get_json()["data"]
     assert feed["proposals"][str(b.id)]["support_count"] == 3
     supporters = set(db.session.scalars(sa.select(Support.user_id).where(
