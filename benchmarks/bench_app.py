@@ -354,11 +354,8 @@ def run(cfg: dict, seed: int, phases=PHASES) -> int:
             return change_id, answered
 
         def write_bare():
-            k = next(bare_writes)
-            body = f"user={k}&proposal={k % 200 + 1}"
             try:
-                response, data = http_request(bare_port, "POST", "/support", body, {
-                    "Content-Type": "application/x-www-form-urlencoded"})
+                response, data = bare_support(bare_port, next(bare_writes))
             except OSError:
                 return None
             answered = time.perf_counter()
@@ -509,9 +506,7 @@ def track_phase(cfg, rng, engine, event_id, app_port, bare_port, bare_db, people
         return http_request(app_port, "POST", path, b"", headers)[0].status == 200
 
     def support_bare():
-        k = next(bare_writes)
-        return http_request(bare_port, "POST", "/support", f"user={k}&proposal={k % 200 + 1}",
-                            {"Content-Type": "application/x-www-form-urlencoded"})[0].status == 200
+        return bare_support(bare_port, next(bare_writes))[0].status == 200
 
     app_runs, bare_runs = ab_rounds(
         cfg["rounds"],
@@ -527,6 +522,12 @@ def track_phase(cfg, rng, engine, event_id, app_port, bare_port, bare_db, people
                    f"read and rendered anew); bare: the same supports to its /support",
                    supports=[r["writes"] for r in app_runs],
                    failed_supports=[r["failed_writes"] for r in app_runs])
+
+
+def bare_support(port: int, k: int):
+    """Participant ``k`` of the bare twin supports one of its 200 proposals: (response, body)."""
+    return http_request(port, "POST", "/support", f"user={k}&proposal={k % 200 + 1}",
+                        {"Content-Type": "application/x-www-form-urlencoded"})
 
 
 def while_writing(write, run) -> dict:

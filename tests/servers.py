@@ -101,11 +101,7 @@ def database_url_for(tmp_dir: Path) -> str:
     """A fresh SQLite file; with TEST_DATABASE_URL the PostgreSQL test database (emptied)."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        import sqlalchemy as sa
-
-        from strategy import database_url
-
-        engine = sa.create_engine(database_url(url))  # the served app reads it as written
+        engine = engine_for(url)  # the served app reads it as written
         drop_postgres_schema(engine)
         engine.dispose()
         return url

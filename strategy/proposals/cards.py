@@ -10,10 +10,10 @@ caches (per worker), in two layers:
   copy of each card's data, under the event's data version (strategy.live.broker) read
   *before* the rows. Every write that changes what the list shows records a change (a
   support, an edit, a hidden or pinned proposal, a phase, an answer, a comment, a join, a
-  suspended or deleted participant), so the next load after it has a new cursor and reads and
-  renders again; a write committed between the cursor and the rows only makes the stored list
+  suspended or deleted participant), so the next load after it has a new version and reads and
+  renders again; a write committed between the version and the rows only makes the stored list
   newer than its key. The phases that follow the clock (support and submission end times)
-  are part of the key, and a list older than MAX_AGE_S is read again whatever the cursor.
+  are part of the key, and a list older than MAX_AGE_S is read again whatever the version.
 * **each card** in each button (supported, not yet, none, the guest's sign-in link, closed),
   under the values it shows: rendered the first time a reader needs it, so a support
   re-renders one card, not twenty.
@@ -204,15 +204,15 @@ def track_listing(event, track, filters, user, show_counts: bool, render) -> tup
     stored list is current."""
     phases = Phases(event, track, show_counts)
     where = (str(get_locale()), request.script_root)
-    cursor = data_version(event.id) if current_app.config.get("LIST_CACHE", True) else None
+    version = data_version(event.id) if current_app.config.get("LIST_CACHE", True) else None
     key = (where, event.id, track.id, track.slug, filters.kind, filters.municipality, filters.q,
-           filters.sort, filters.page, filters.answer, phases.key, cursor)
-    listing = lists.get(key) if cursor is not None else None
+           filters.sort, filters.page, filters.answer, phases.key, version)
+    listing = lists.get(key) if version is not None else None
     if listing is None or time.monotonic() - listing.made_at > MAX_AGE_S:
         renderer = CardRenderer()
         html = render(renderer)
         listing = Listing(html.split(SLOT_MARK), renderer.slots, time.monotonic())
-        if cursor is not None:
+        if version is not None:
             lists.put(key, listing)
     supported = supported_among(user, listing.proposal_ids)
     return listing.html_for(event, track, user, supported, phases, where), listing.proposal_ids
