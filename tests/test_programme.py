@@ -494,6 +494,29 @@ def test_docx_has_the_programme_and_participation_appendix(app, workshop, organi
     assert not any("Гений места»» («" in cell or "(«Гений места»)" in cell for cell in cells)
 
 
+def test_docx_programme_names_outcome_proposals_by_their_numbers_and_marks_no_attendance(
+        app, workshop, organiser, create_participant, create_proposal):
+    import io
+
+    from docx import Document
+
+    from strategy.export.docx import build_docx
+
+    proposal = create_proposal(workshop.tracks[0], create_participant(workshop),
+                               title="Карта литературных мест района")
+    item = make_item(workshop, organiser)
+    ops.record_outcome(item, organiser, attended_hall=None, attended_online=None,
+                       outcome="Собрали карту.", proposal_ids=[proposal.id])
+    document = Document(io.BytesIO(build_docx(workshop)))
+    text = "\n".join(p.text for p in document.paragraphs)
+    # the reader finds it under the number the document gives it, not under a database id
+    assert "1.1.1. Карта литературных мест района\u00a0— 0 поддержек" in text
+    assert f"№ {proposal.id}. Карта" not in text
+    rows = [[cell.text for cell in row.cells] for table in document.tables for row in table.rows]
+    row = next(r for r in rows if "Мастерская «Гений места»" in r[1])
+    assert row[4] == "—"
+
+
 def test_docx_programme_names_the_track_of_a_title_that_does_not(app, workshop, organiser):
     import io
 

@@ -674,7 +674,7 @@ def build_docx(event: Event, track: Optional[Track] = None, agreed_only: bool = 
     appendix(document, data, agreed_only, contents)
     partners_index(body, data, all_views, numbers, contents)
     body.flush_into()
-    programme_and_participation(document, event, contents)
+    programme_and_participation(document, event, contents, numbers)
     polls_appendix(document, event, track, contents)
     contents.insert_before(contents_end)
     buffer = io.BytesIO()
@@ -684,9 +684,13 @@ def build_docx(event: Event, track: Optional[Track] = None, agreed_only: bool = 
 
 # --- appendix «Программа и участие» (rows from strategy.programme.queries) ---------------------
 
-def programme_and_participation(document, event: Event,
-                                contents: Optional[Contents] = None) -> None:
-    """Each programme item: when, where, format, registrations, attendance and its outcome."""
+def programme_and_participation(document, event: Event, contents: Optional[Contents] = None,
+                                numbers: Optional[dict[int, str]] = None) -> None:
+    """Each programme item: when, where, format, registrations, attendance and its outcome.
+
+    An outcome's proposals are named by their numbers in the document where it has them (a
+    proposal left out of an agreed-only draft keeps its «№ id»)."""
+    numbers = numbers or {}
     rows = programme_appendix(event)
     if not rows:
         return
@@ -703,7 +707,7 @@ def programme_and_participation(document, event: Event,
         attended = ", ".join(part for part in (
             _("в зале %(n)d", n=row["attended_hall"]) if row["attended_hall"] is not None else "",
             _("онлайн %(n)d", n=row["attended_online"]) if row["attended_online"] is not None
-            else "") if part)
+            else "") if part) or "—"  # not recorded: an empty cell would read as lost
         what = row["title"]
         if row["track"] and row["track"] not in what:  # «Трек «Гений места»» names it already
             what += f" («{row['track']}»)"
@@ -724,7 +728,8 @@ def programme_and_participation(document, event: Event,
         for proposal in row["proposals"]:
             supports = count_word(proposal["support_count"], "поддержка", "поддержки",
                                   "поддержек", "support", "supports")
-            para(document, typograph(f"№ {proposal['id']}. {proposal['title']} — {supports}"))
+            number = numbers.get(proposal["id"]) or f"№ {proposal['id']}"
+            para(document, typograph(f"{number}. {proposal['title']} — {supports}"))
 
 
 # --- appendix «Опросы в зале» (rows from strategy.polls.queries) -------------------------------
