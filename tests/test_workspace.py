@@ -129,6 +129,10 @@ def test_run_groups_every_published_proposal_once(client, auth, event, organiser
     assert data["progress"] == 100
     assert data["n_proposals"] == 7
     track = event.tracks[0]
+    # the panel stands above whichever track is open, another one too: it names its own
+    assert f"трек «{track.title}» — 7 предложений" in data["message"]
+    other = client.get(f"/events/{event.id}/manage/workspace?track=social-hub")
+    assert data["message"] in other.get_data(as_text=True)
     sections = sections_of(track)
     assert len(sections) >= 2
     placed = [a.proposal_id for s in sections for a in s.assignments]

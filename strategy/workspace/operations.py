@@ -237,11 +237,17 @@ class StageReporter:
 def done_message(run: ClusterRun) -> str:
     if run.n_proposals == 0:
         return _("Готово, но группировать было нечего: в треке нет опубликованных предложений.")
-    return _("Готово: %(proposals)s, %(sections)s.",
-             proposals=count_word(run.n_proposals, "предложение", "предложения", "предложений",
-                                  "proposal", "proposals"),
-             sections=count_word(run.n_sections, "раздел", "раздела", "разделов", "section",
-                                 "sections"))
+    proposals = count_word(run.n_proposals, "предложение", "предложения", "предложений",
+                           "proposal", "proposals")
+    sections = count_word(run.n_sections, "раздел", "раздела", "разделов", "section", "sections")
+    if len(db.session.get(Event, run.event_id).tracks) < 2:
+        return _("Готово: %(proposals)s, %(sections)s.", proposals=proposals, sections=sections)
+    # The panel shows the event's latest run above whichever track is open: it says which.
+    if run.track is None:
+        return _("Готово: все треки — %(proposals)s, %(sections)s.", proposals=proposals,
+                 sections=sections)
+    return _("Готово: трек «%(track)s» — %(proposals)s, %(sections)s.", track=run.track.title,
+             proposals=proposals, sections=sections)
 
 
 @operation
