@@ -510,6 +510,24 @@ def test_method_note_says_what_really_happened(client, auth, event, organiser, w
     assert "закреплено — 1." in note
 
 
+def test_method_note_names_the_run_that_left_each_tracks_sections(client, auth, event,
+                                                                    organiser, world):
+    auth.as_staff(organiser)
+    first, second = event.tracks[0], event.tracks[1]
+    note = method_note(client, event)
+    assert "Группировка запускалась 1 раз. Последняя группировка по трекам:" in note
+    assert f"«{first.title}» — " in note and note.count("вместе со всеми треками") == 2
+    run = ops.start_run(event, first, organiser)
+    run = ops.execute_run(run.id)
+    note = method_note(client, event)
+    # the newest run is one track's: its figures are not the document's, nor the other track's
+    assert "Группировка запускалась 2 раза." in note
+    assert f"«{first.title}» — " in note and f"({run.n_proposals} предложени" in note
+    assert note.count("вместе со всеми треками") == 1
+    from strategy.export.docx import typograph
+    assert f"«{typograph(second.title)}» — ".replace("\u00a0", " ") in note
+
+
 def test_agreement_shares_stances_and_contested_mark(client, auth, event, organiser, world):
     from strategy.export.agreement import is_contested, proposal_agreement, Stances
     assert is_contested(0.1, for_=1, against=3)

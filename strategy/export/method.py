@@ -42,17 +42,34 @@ def grouping_paragraph(data: ExportData) -> str:
     if not data.runs:
         return method + " " + _("Группировка для этого документа ещё не запускалась: "
                                 "предложения приведены без разделов.")
-    last = data.runs[-1]
-    when = to_event_time(last.finished_at or last.created_at, data.tz)
-    return method + " " + _(
-        "Группировка запускалась %(times)s; последний раз — %(date)s в %(time)s "
-        "(%(proposals)s, %(sections)s).",
-        times=times(len(data.runs)), date=format_date(when.date(), "d MMMM y"),
-        time=when.strftime("%H:%M"),
-        proposals=count_word(last.n_proposals, "предложение", "предложения", "предложений",
-                             "proposal", "proposals"),
-        sections=count_word(last.n_sections, "раздел", "раздела", "разделов", "section",
-                            "sections"))
+    if len(data.tracks) < 2:
+        return method + " " + _("Группировка запускалась %(times)s; последний раз — %(last)s.",
+                                times=times(len(data.runs)),
+                                last=last_grouping(data.runs[-1], data))
+    # The newest run of the event may be another track's: each track names the run that left
+    # its sections.
+    lasts = []
+    for track in data.tracks:
+        last = next((r for r in reversed(data.runs) if r.track_id in (None, track.id)), None)
+        lasts.append(_("«%(track)s» — %(last)s", track=track.title,
+                       last=last_grouping(last, data) if last else _("не группировался")))
+    return method + " " + _("Группировка запускалась %(times)s. Последняя группировка по трекам: "
+                            "%(lasts)s.", times=times(len(data.runs)), lasts="; ".join(lasts))
+
+
+def last_grouping(run, data: ExportData) -> str:
+    """«7 декабря 2026 в 05:10 (12 предложений, 5 разделов)»; a run over several tracks has
+    only their total, so it gives none."""
+    when = to_event_time(run.finished_at or run.created_at, data.tz)
+    when = _("%(date)s в %(time)s", date=format_date(when.date(), "d MMMM y"),
+             time=when.strftime("%H:%M"))
+    if run.track_id is None and len(data.event.tracks) > 1:
+        return _("%(when)s, вместе со всеми треками", when=when)
+    return _("%(when)s (%(proposals)s, %(sections)s)", when=when,
+             proposals=count_word(run.n_proposals, "предложение", "предложения", "предложений",
+                                  "proposal", "proposals"),
+             sections=count_word(run.n_sections, "раздел", "раздела", "разделов", "section",
+                                 "sections"))
 
 
 def edits_paragraph(data: ExportData) -> str:
