@@ -14,6 +14,7 @@ from strategy.moderation.models import AuditEntry
 from strategy.programme import operations as ops
 from strategy.programme.models import Registration, RegistrationStatus
 from strategy.programme.queries import programme_appendix
+from strategy.supports.operations import add_support
 
 ITEM = {"title": "Мастерская «Гений места»", "day": "2026-09-28", "start": "10:00",
         "end": "11:30", "track": "genius-loci", "format": "hybrid", "place": "Зал 1",
@@ -502,15 +503,19 @@ def test_docx_programme_names_outcome_proposals_by_their_numbers_and_marks_no_at
 
     from strategy.export.docx import build_docx
 
-    proposal = create_proposal(workshop.tracks[0], create_participant(workshop),
-                               title="Карта литературных мест района")
+    author = create_participant(workshop)
+    proposal = create_proposal(workshop.tracks[0], author, title="Карта литературных мест района")
+    newer = create_proposal(workshop.tracks[0], author, title="Маршрут по местам писателей")
+    add_support(newer, create_participant(workshop, name="Сторонница"))  # so it comes first
     item = make_item(workshop, organiser)
     ops.record_outcome(item, organiser, attended_hall=None, attended_online=None,
-                       outcome="Собрали карту.", proposal_ids=[proposal.id])
+                       outcome="Собрали карту.", proposal_ids=[proposal.id, newer.id])
     document = Document(io.BytesIO(build_docx(workshop)))
     text = "\n".join(p.text for p in document.paragraphs)
-    # the reader finds it under the number the document gives it, not under a database id
-    assert "1.1.1. Карта литературных мест района\u00a0— 0 поддержек" in text
+    # the reader finds them under the numbers the document gives them, in the document's order
+    outcome = text[text.index("Собрали карту."):]
+    assert outcome.index("1.1.1. Маршрут по местам писателей\u00a0— 1 поддержка") < outcome.index(
+        "1.1.2. Карта литературных мест района\u00a0— 0 поддержек")
     assert f"№ {proposal.id}. Карта" not in text
     rows = [[cell.text for cell in row.cells] for table in document.tables for row in table.rows]
     row = next(r for r in rows if "Мастерская «Гений места»" in r[1])

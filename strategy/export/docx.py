@@ -725,11 +725,17 @@ def programme_and_participation(document, event: Event, contents: Optional[Conte
         heading(document, typograph(row["title"]), 2)
         if row["outcome"]:
             para(document, row["outcome"])
-        for proposal in row["proposals"]:
+        for proposal in sorted(row["proposals"], key=lambda p: document_order(p["id"], numbers)):
             supports = count_word(proposal["support_count"], "поддержка", "поддержки",
                                   "поддержек", "support", "supports")
             number = numbers.get(proposal["id"]) or f"№ {proposal['id']}"
             para(document, typograph(f"{number}. {proposal['title']} — {supports}"))
+
+
+def document_order(proposal_id: int, numbers: dict[int, str]) -> tuple:
+    """Sort key: by the number in the document («1.10.2» after «1.2.1»), unnumbered last."""
+    number = numbers.get(proposal_id)
+    return (0, tuple(int(part) for part in number.split("."))) if number else (1, proposal_id)
 
 
 # --- appendix «Опросы в зале» (rows from strategy.polls.queries) -------------------------------
