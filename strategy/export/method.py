@@ -13,6 +13,7 @@ from strategy.core.templating import count_word, to_event_time
 from strategy.export.agreement import HIGH_AGAINST, HIGH_SUPPORT_SHARE, MANY_AGAINST
 from strategy.export.drafts import ExportData
 from strategy.workspace.models import FEW_PROPOSALS, FEW_SUPPORTS, SectionState
+from strategy.workspace.queries import run_counts
 
 
 def times(n: int) -> str:
@@ -65,11 +66,9 @@ def last_grouping(run, data: ExportData) -> str:
              time=when.strftime("%H:%M"))
     if run.track_id is None and len(data.event.tracks) > 1:
         return _("%(when)s, вместе со всеми треками", when=when)
-    return _("%(when)s (%(proposals)s, %(sections)s)", when=when,
-             proposals=count_word(run.n_proposals, "предложение", "предложения", "предложений",
-                                  "proposal", "proposals"),
-             sections=count_word(run.n_sections, "раздел", "раздела", "разделов", "section",
-                                 "sections"))
+    proposals, sections = run_counts(run)
+    return _("%(when)s (%(proposals)s, %(sections)s)", when=when, proposals=proposals,
+             sections=sections)
 
 
 def edits_paragraph(data: ExportData) -> str:

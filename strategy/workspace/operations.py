@@ -16,7 +16,6 @@ from strategy.auth.models import User
 from strategy.core.db import utcnow
 from strategy.core.errors import OperationError, operation
 from strategy.core.permissions import ensure_can_manage, ensure_staff_edits
-from strategy.core.templating import count_word
 from strategy.core.typography import typograph
 from strategy.events.models import Event, Track
 from strategy.jobs import queue
@@ -25,7 +24,7 @@ from strategy.live.models import ChangeKind
 from strategy.live.operations import record_change
 from strategy.proposals.models import Proposal, ProposalStatus
 from strategy.workspace.grouping import cluster_track
-from strategy.workspace.queries import (latest_grouping, own_edits, placements,
+from strategy.workspace.queries import (latest_grouping, own_edits, placements, run_counts,
                                         regrouped_after)
 from strategy.workspace.summaries import make_summary
 from strategy.workspace.models import (ClusterRun, DraftSection, RunLock, RunStatus,
@@ -237,9 +236,7 @@ class StageReporter:
 def done_message(run: ClusterRun) -> str:
     if run.n_proposals == 0:
         return _("Готово, но группировать было нечего: в треке нет опубликованных предложений.")
-    proposals = count_word(run.n_proposals, "предложение", "предложения", "предложений",
-                           "proposal", "proposals")
-    sections = count_word(run.n_sections, "раздел", "раздела", "разделов", "section", "sections")
+    proposals, sections = run_counts(run)
     if len(db.session.get(Event, run.event_id).tracks) < 2:
         return _("Готово: %(proposals)s, %(sections)s.", proposals=proposals, sections=sections)
     # The panel shows the event's latest run above whichever track is open: it says which.

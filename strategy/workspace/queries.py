@@ -9,6 +9,7 @@ from typing import Optional, Sequence
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from strategy.core.templating import count_word
 from strategy.core.typography import typograph
 from strategy.events.models import Event, Track
 from strategy.extensions import db
@@ -197,6 +198,13 @@ def edit_log(event: Event) -> list[SectionEdit]:
     """Every edit of the event's draft, oldest first."""
     return list(db.session.scalars(sa.select(SectionEdit).where(SectionEdit.event_id == event.id)
                                    .order_by(SectionEdit.id)))
+
+
+def run_counts(run: ClusterRun) -> tuple[str, str]:
+    """What a grouping run placed, in words: («23 предложения», «3 раздела»)."""
+    return (count_word(run.n_proposals, "предложение", "предложения", "предложений", "proposal",
+                       "proposals"),
+            count_word(run.n_sections, "раздел", "раздела", "разделов", "section", "sections"))
 
 
 def finished_runs(event: Event) -> list[ClusterRun]:
