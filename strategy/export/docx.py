@@ -674,7 +674,7 @@ def build_docx(event: Event, track: Optional[Track] = None, agreed_only: bool = 
     appendix(document, data, agreed_only, contents)
     partners_index(body, data, all_views, numbers, contents)
     body.flush_into()
-    programme_and_participation(document, event, contents, numbers)
+    programme_and_participation(document, event, numbers, contents)
     polls_appendix(document, event, track, contents)
     contents.insert_before(contents_end)
     buffer = io.BytesIO()
@@ -684,13 +684,12 @@ def build_docx(event: Event, track: Optional[Track] = None, agreed_only: bool = 
 
 # --- appendix «Программа и участие» (rows from strategy.programme.queries) ---------------------
 
-def programme_and_participation(document, event: Event, contents: Optional[Contents] = None,
-                                numbers: Optional[dict[int, str]] = None) -> None:
+def programme_and_participation(document, event: Event, numbers: dict[int, str],
+                                contents: Optional[Contents] = None) -> None:
     """Each programme item: when, where, format, registrations, attendance and its outcome.
 
     An outcome's proposals are named by their numbers in the document where it has them (a
     proposal left out of an agreed-only draft keeps its «№ id»)."""
-    numbers = numbers or {}
     rows = programme_appendix(event)
     if not rows:
         return
