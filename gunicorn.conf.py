@@ -21,6 +21,11 @@ def freeze_loaded_objects():
 
 worker_class = "gevent"
 worker_connections = 1000
+# An idle keep-alive connection stays open longer than nginx keeps its upstream ones
+# (deploy/nginx-strategy.conf: keepalive_timeout 60s), so nginx never sends a request on a
+# socket gunicorn is closing: a POST on such a socket is reset, and nginx does not retry a POST
+# (a 502 for a support). A phone between two taps gains the same. Gunicorn's default is 2 s.
+keepalive = 75
 timeout = 120
 graceful_timeout = 10
 

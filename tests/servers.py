@@ -304,7 +304,7 @@ def join_over_http(base: str, name: str, code: str = "BAIKAL26"):
 
 def fresh_connection(session) -> None:
     """Drop the session's pooled keep-alive connection (its cookies stay). A storm's phones
-    fetch their pages one after another, then wait for the start: by then gunicorn has closed
-    the first phones' idle connections (keepalive 2 s), and a POST sent on such a socket is
-    reset, which a browser retries but requests does not."""
+    fetch their pages one after another, then wait for the start: on a slow machine gunicorn
+    may have closed the first phones' idle connections by then, and a POST sent on such a
+    socket is reset, which a browser retries but requests does not."""
     session.close()

@@ -61,7 +61,8 @@ http {{
     fastcgi_temp_path {prefix}/tmp/fastcgi;
     uwsgi_temp_path {prefix}/tmp/uwsgi;
     scgi_temp_path {prefix}/tmp/scgi;
-    upstream strategy {{ server 127.0.0.1:{a}; server 127.0.0.1:{b}; keepalive 16; }}
+    upstream strategy {{ server 127.0.0.1:{a}; server 127.0.0.1:{b}; keepalive 16;
+                         keepalive_timeout 60s; }}
     upstream host_a {{ server 127.0.0.1:{a}; }}
     upstream host_b {{ server 127.0.0.1:{b}; }}
     server {{ listen 127.0.0.1:{public}; location / {{ proxy_pass http://strategy; {proxy} }} }}
