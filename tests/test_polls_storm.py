@@ -78,7 +78,8 @@ def test_a_hundred_people_answer_at_once_and_each_counts_once(tmp_path):
             statuses = list(pool.map(answer, range(PEOPLE)))
         assert Counter(first for first, _ in statuses) == {201: PEOPLE}, (
             statuses, server_log_tail(tmp_path))
-        assert Counter(again for _, again in statuses) == {409: PEOPLE}
+        assert Counter(again for _, again in statuses) == {409: PEOPLE}, (
+            statuses, server_log_tail(tmp_path))
         results = requests.get(api, timeout=60).json()["data"]["results"]
         assert results is None  # anonymous, poll still open: results after answering only
         results = phones[0].get(api, timeout=60).json()["data"]["results"]
