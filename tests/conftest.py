@@ -243,12 +243,17 @@ def csrf_token_from(html: str) -> str:
     return match.group(1)
 
 
-def settle_feed(event_id: int, timeout_s: float = 10.0) -> None:
+# How long a test waits for another process's write to end (PostgreSQL's feed horizon).
+HORIZON_WAIT_S = 60.0
+
+
+def settle_feed(event_id: int, timeout_s: float = HORIZON_WAIT_S) -> None:
     """Wait until the change feed's horizon has passed every change of the event (PostgreSQL).
 
     There the feed, and the track page's stored list keyed by it, reads only changes below the
     oldest write transaction running on the server, in any database: another test process's
-    write holds back what this test just committed (strategy/live/broker.py). SQLite: at once."""
+    write holds back what this test just committed (strategy/live/broker.py). SQLite: at once.
+    The wait is generous: on a loaded machine the other process's write lasted over 10 s."""
     import time
 
     from strategy.live.broker import PG_HORIZON

@@ -21,7 +21,7 @@ from strategy.live import broker
 from strategy.live.models import Change
 from strategy.moderation import operations as ops
 from strategy.supports.operations import add_support
-from tests.conftest import settle_feed
+from tests.conftest import HORIZON_WAIT_S, settle_feed
 from tests.servers import served_app
 
 
@@ -473,7 +473,8 @@ def test_no_change_is_skipped_when_transactions_commit_out_of_order(app, event):
     poll()
     newer.do("commit")
     # Another database's transaction on the same server may hold the horizon for a moment.
-    for _ in range(100):
+    deadline = time.monotonic() + HORIZON_WAIT_S
+    while time.monotonic() < deadline:
         poll()
         if len(seen) == 2:
             break
@@ -496,7 +497,8 @@ def test_a_change_of_an_open_transaction_is_not_visible_yet(app, event):
     # The committed change is newer than the open one, so it waits behind it.
     assert broker.latest_cursor(event_id) == before
     open_writer.do("commit")
-    for _ in range(100):  # another database's transaction may hold the horizon for a moment
+    deadline = time.monotonic() + HORIZON_WAIT_S
+    while time.monotonic() < deadline:  # another database's transaction may hold the horizon
         db.session.rollback()
         if broker.latest_cursor(event_id) == committed:
             break
